@@ -29,7 +29,7 @@ type Paper struct {
 }
 
 // Text is what embedders read: the title, then the abstract.
-func (p *Paper) Text() string {
+func (p Paper) Text() string {
 	if p.Abstract == "" {
 		return p.Title
 	}
@@ -38,13 +38,13 @@ func (p *Paper) Text() string {
 
 // TextHash identifies the embedded text, so a vector computed once for it is
 // reused however often the paper is re-ingested.
-func (p *Paper) TextHash() string {
+func (p Paper) TextHash() string {
 	return hashOf(p.Text())
 }
 
 // RecordHash covers every stored field, so re-ingesting an unchanged paper
 // writes nothing.
-func (p *Paper) RecordHash() string {
+func (p Paper) RecordHash() string {
 	return hashOf(strings.Join([]string{
 		p.ID, p.Title, p.Abstract, strings.Join(p.Authors, "\x1f"), p.Published.String(),
 		p.URL, strings.Join(p.Categories, "\x1f"), fmt.Sprint(p.Upvotes),
@@ -82,6 +82,21 @@ func (d Date) String() string {
 		return ""
 	}
 	return d.Format(dateLayout)
+}
+
+// MarshalText and UnmarshalText replace the RFC 3339 forms promoted from
+// time.Time, so text encoders (slog, flags, map keys) agree with JSON.
+func (d Date) MarshalText() ([]byte, error) {
+	return []byte(d.String()), nil
+}
+
+func (d *Date) UnmarshalText(b []byte) error {
+	v, err := ParseDate(string(b))
+	if err != nil {
+		return err
+	}
+	*d = v
+	return nil
 }
 
 func (d Date) MarshalJSON() ([]byte, error) {
@@ -169,6 +184,9 @@ func (s *Strings) Scan(src any) error {
 	var out []string
 	if err := json.Unmarshal(b, &out); err != nil {
 		return fmt.Errorf("scan string list: %w", err)
+	}
+	if len(out) == 0 {
+		out = nil // Value writes nil as "[]": read it back as nil
 	}
 	*s = out
 	return nil

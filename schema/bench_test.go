@@ -1,0 +1,70 @@
+package schema_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+
+	"github.com/paperhound/paperhound/schema"
+	"github.com/paperhound/paperhound/schema/schematest"
+)
+
+// batch makes n papers from start, each with a 384-float32 vector.
+func batch(start, n int) ([]schema.Paper, []schema.Vector) {
+	papers := make([]schema.Paper, n)
+	vectors := make([]schema.Vector, n)
+	for i := range n {
+		p := schema.Paper{
+			ID:         fmt.Sprintf("2401.%06d", start+i),
+			Title:      fmt.Sprint("A study of thing ", start+i),
+			Abstract:   "We study things at some length, and find that they are, on the whole, things.",
+			Authors:    schema.Strings{"Ada Lovelace", "Alan Turing"},
+			Categories: schema.Strings{"cs.LG"},
+			Published:  date("2024-01-15"),
+		}
+		papers[i] = p
+		vectors[i] = schema.Vector{Space: "bench/v1", TextHash: p.TextHash(), Data: make([]byte, 384*4)}
+	}
+	return papers, vectors
+}
+
+func BenchmarkSavePapers(b *testing.B) {
+	for _, be := range schematest.Backends(b) {
+		b.Run(be.Name, func(b *testing.B) {
+			n := 0
+			for b.Loop() {
+				papers, vectors := batch(n, 1000)
+				if err := be.Store.SavePapers(context.Background(), papers, vectors); err != nil {
+					b.Fatal(err)
+				}
+				n += 1000
+			}
+			b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "papers/s")
+		})
+	}
+}
+
+func BenchmarkScanIndex(b *testing.B) {
+	const total = 20000
+	for _, be := range schematest.Backends(b) {
+		b.Run(be.Name, func(b *testing.B) {
+			for start := 0; start < total; start += 1000 {
+				papers, vectors := batch(start, 1000)
+				if err := be.Store.SavePapers(context.Background(), papers, vectors); err != nil {
+					b.Fatal(err)
+				}
+			}
+			for b.Loop() {
+				n := 0
+				err := be.Store.ScanIndex(context.Background(), []string{"bench/v1"}, func(r schema.IndexRow) error {
+					n += len(r.Vectors)
+					return nil
+				})
+				if err != nil || n != total {
+					b.Fatalf("ScanIndex: %d vectors, %v", n, err)
+				}
+			}
+			b.ReportMetric(float64(total*b.N)/b.Elapsed().Seconds(), "papers/s")
+		})
+	}
+}

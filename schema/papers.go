@@ -1,0 +1,265 @@
+package schema
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+
+	"github.com/jmoiron/sqlx"
+)
+
+// Vector is one encoded vector. Space names the embedder and model
+// ("lexical-words/v1"); TextHash is the Paper.TextHash of the text embedded;
+// Data is opaque here, the engine encodes and decodes it.
+type Vector struct {
+	Space    string
+	TextHash string
+	Data     []byte
+}
+
+// IndexRow is what the in-memory index needs of a paper. Vectors maps a
+// space to the paper's vector there; a space not yet embedded is absent.
+type IndexRow struct {
+	ID         string
+	Published  Date
+	Categories Strings
+	Vectors    map[string][]byte
+}
+
+const paperColumns = `id, title, abstract, authors, published, url, categories, upvotes, created_at, updated_at`
+
+// SavePapers inserts or updates papers and inserts vectors in one
+// transaction: either all of it is written or none. A paper whose record
+// hash is unchanged is left alone, updated_at included; created_at is never
+// changed. A vector already stored for its (space, text hash) is kept.
+func (s *Store) SavePapers(ctx context.Context, papers []Paper, vectors []Vector) error {
+	for i := range papers {
+		if papers[i].ID == "" {
+			return fmt.Errorf("save papers: paper %d has no id: %w", i, ErrInvalid)
+		}
+	}
+	for _, v := range vectors {
+		if v.Space == "" || v.TextHash == "" {
+			return fmt.Errorf("save papers: vector needs a space and a text hash, got %q and %q: %w", v.Space, v.TextHash, ErrInvalid)
+		}
+	}
+	now := s.now()
+	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+		upsert, err := tx.PreparexContext(ctx, tx.Rebind(`
+			INSERT INTO papers (id, title, abstract, authors, published, url, categories, upvotes,
+				text_hash, record_hash, created_at, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+			ON CONFLICT (id) DO UPDATE SET
+				title = excluded.title,
+				abstract = excluded.abstract,
+				authors = excluded.authors,
+				published = excluded.published,
+				url = excluded.url,
+				categories = excluded.categories,
+				upvotes = excluded.upvotes,
+				text_hash = excluded.text_hash,
+				record_hash = excluded.record_hash,
+				updated_at = excluded.updated_at
+			WHERE papers.record_hash <> excluded.record_hash`))
+		if err != nil {
+			return err
+		}
+		defer upsert.Close()
+		for i := range papers {
+			p := &papers[i]
+			if _, err := upsert.ExecContext(ctx, p.ID, p.Title, p.Abstract, p.Authors, p.Published, p.URL,
+				p.Categories, p.Upvotes, p.TextHash(), p.RecordHash(), now, now); err != nil {
+				return fmt.Errorf("paper %q: %w", p.ID, err)
+			}
+		}
+
+		insert, err := tx.PreparexContext(ctx, tx.Rebind(`
+			INSERT INTO embeddings (space, text_hash, data, created_at) VALUES (?, ?, ?, ?)
+			ON CONFLICT (space, text_hash) DO NOTHING`))
+		if err != nil {
+			return err
+		}
+		defer insert.Close()
+		for _, v := range vectors {
+			if _, err := insert.ExecContext(ctx, v.Space, v.TextHash, v.Data, now); err != nil {
+				return fmt.Errorf("vector %s/%s: %w", v.Space, v.TextHash, err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("save %d papers and %d vectors: %w", len(papers), len(vectors), err)
+	}
+	return nil
+}
+
+// Paper returns one paper, or an error wrapping ErrNotFound.
+func (s *Store) Paper(ctx context.Context, id string) (Paper, error) {
+	var p Paper
+	err := s.db.GetContext(ctx, &p, s.db.Rebind(`SELECT `+paperColumns+` FROM papers WHERE id = ?`), id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Paper{}, fmt.Errorf("paper %q: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return Paper{}, fmt.Errorf("paper %q: %w", id, err)
+	}
+	paperUTC(&p)
+	return p, nil
+}
+
+// Papers returns the papers among ids that exist, by id.
+func (s *Store) Papers(ctx context.Context, ids []string) (map[string]Paper, error) {
+	out := make(map[string]Paper, len(ids))
+	err := s.eachIn(ctx, `SELECT `+paperColumns+` FROM papers WHERE id IN (?)`, nil, ids, func(rows *sqlx.Rows) error {
+		var p Paper
+		if err := rows.StructScan(&p); err != nil {
+			return err
+		}
+		paperUTC(&p)
+		out[p.ID] = p
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("papers: %w", err)
+	}
+	return out, nil
+}
+
+// paperUTC puts the timestamps in UTC: drivers return them in the
+// session's or the file's zone.
+func paperUTC(p *Paper) {
+	p.CreatedAt = p.CreatedAt.UTC()
+	p.UpdatedAt = p.UpdatedAt.UTC()
+}
+
+// RecordHashes returns the record hash of every paper among ids that exists,
+// so ingestion can skip the unchanged ones before embedding anything.
+func (s *Store) RecordHashes(ctx context.Context, ids []string) (map[string]string, error) {
+	out := make(map[string]string, len(ids))
+	err := s.eachIn(ctx, `SELECT id, record_hash FROM papers WHERE id IN (?)`, nil, ids, func(rows *sqlx.Rows) error {
+		var id, hash string
+		if err := rows.Scan(&id, &hash); err != nil {
+			return err
+		}
+		out[id] = hash
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("record hashes: %w", err)
+	}
+	return out, nil
+}
+
+// MissingPapers returns, in the order given and once each, the ids that are
+// not stored.
+func (s *Store) MissingPapers(ctx context.Context, ids []string) ([]string, error) {
+	found := make(map[string]bool, len(ids))
+	err := s.eachIn(ctx, `SELECT id FROM papers WHERE id IN (?)`, nil, ids, func(rows *sqlx.Rows) error {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return err
+		}
+		found[id] = true
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("missing papers: %w", err)
+	}
+	var missing []string
+	for _, id := range ids {
+		if !found[id] {
+			missing = append(missing, id)
+			found[id] = true // report a repeated id once
+		}
+	}
+	return missing, nil
+}
+
+// CountPapers returns how many papers are stored.
+func (s *Store) CountPapers(ctx context.Context) (int, error) {
+	var n int
+	if err := s.db.GetContext(ctx, &n, `SELECT COUNT(*) FROM papers`); err != nil {
+		return 0, fmt.Errorf("count papers: %w", err)
+	}
+	return n, nil
+}
+
+// Vectors returns the stored vectors of space among textHashes, by text hash.
+func (s *Store) Vectors(ctx context.Context, space string, textHashes []string) (map[string][]byte, error) {
+	out := make(map[string][]byte, len(textHashes))
+	err := s.eachIn(ctx, `SELECT text_hash, data FROM embeddings WHERE space = ? AND text_hash IN (?)`,
+		[]any{space}, textHashes, func(rows *sqlx.Rows) error {
+			var hash string
+			var data []byte
+			if err := rows.Scan(&hash, &data); err != nil {
+				return err
+			}
+			out[hash] = data
+			return nil
+		})
+	if err != nil {
+		return nil, fmt.Errorf("vectors in %q: %w", space, err)
+	}
+	return out, nil
+}
+
+// ScanIndex calls fn for every paper in id order, with its vectors in spaces.
+// It streams: one paper is in memory at a time, so it suits a start-up
+// rebuild of a million papers. An error from fn stops the scan and is
+// returned as is.
+func (s *Store) ScanIndex(ctx context.Context, spaces []string, fn func(IndexRow) error) error {
+	// One LEFT JOIN sorted by id brings a paper's vectors on adjacent rows,
+	// which are folded into one IndexRow as the id changes.
+	query := `SELECT p.id, p.published, p.categories, NULL AS space, NULL AS data FROM papers p ORDER BY p.id`
+	var args []any
+	if len(spaces) > 0 {
+		var err error
+		query, args, err = sqlx.In(`
+			SELECT p.id, p.published, p.categories, e.space, e.data
+			FROM papers p
+			LEFT JOIN embeddings e ON e.text_hash = p.text_hash AND e.space IN (?)
+			ORDER BY p.id`, spaces)
+		if err != nil {
+			return fmt.Errorf("scan index: %w", err)
+		}
+		query = s.db.Rebind(query)
+	}
+
+	var row IndexRow
+	var fnErr error
+	err := s.each(ctx, query, args, func(rows *sqlx.Rows) error {
+		var (
+			id         string
+			published  Date
+			categories Strings
+			space      sql.NullString
+			data       []byte
+		)
+		if err := rows.Scan(&id, &published, &categories, &space, &data); err != nil {
+			return err
+		}
+		if id != row.ID {
+			if row.ID != "" {
+				if fnErr = fn(row); fnErr != nil {
+					return fnErr
+				}
+			}
+			row = IndexRow{ID: id, Published: published, Categories: categories, Vectors: map[string][]byte{}}
+		}
+		if space.Valid {
+			row.Vectors[space.String] = data
+		}
+		return nil
+	})
+	if fnErr != nil {
+		return fnErr
+	}
+	if err != nil {
+		return fmt.Errorf("scan index: %w", err)
+	}
+	if row.ID != "" {
+		return fn(row)
+	}
+	return nil
+}

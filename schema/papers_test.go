@@ -1,0 +1,417 @@
+package schema_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"reflect"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/paperhound/paperhound/schema"
+	"github.com/paperhound/paperhound/schema/schematest"
+)
+
+var (
+	t0 = time.Date(2025, 1, 2, 3, 4, 5, 123456000, time.UTC)
+	t1 = t0.Add(time.Hour)
+)
+
+func date(s string) schema.Date {
+	d, err := schema.ParseDate(s)
+	if err != nil {
+		panic(err)
+	}
+	return d
+}
+
+// at makes the store's clock read t.
+func at(st *schema.Store, t time.Time) { st.Now = func() time.Time { return t } }
+
+func mustSave(t *testing.T, st *schema.Store, papers []schema.Paper, vectors []schema.Vector) {
+	t.Helper()
+	if err := st.SavePapers(context.Background(), papers, vectors); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestPaperRoundTrip(t *testing.T) {
+	t.Parallel()
+	full := schema.Paper{
+		ID:         "2407.12345",
+		Title:      "Attention Is Still All You Need",
+		Abstract:   "We revisit — with ünïcode — the transformer.\nTwo lines.",
+		Authors:    schema.Strings{"Ada Lovelace", "Alan Turing"},
+		Published:  date("2024-07-25"),
+		URL:        "https://arxiv.org/abs/2407.12345",
+		Categories: schema.Strings{"cs.LG", "cs.CL"},
+		Upvotes:    42,
+	}
+	tests := []struct {
+		name string
+		in   schema.Paper
+		want schema.Paper // in, when zero
+	}{
+		{name: "every field", in: full},
+		{name: "title only", in: schema.Paper{ID: "p2", Title: "Only a title"}},
+		{name: "unknown date", in: schema.Paper{ID: "p3", Title: "t", Authors: schema.Strings{"A"}}},
+		{
+			name: "empty lists read back as nil",
+			in:   schema.Paper{ID: "p4", Title: "t", Authors: schema.Strings{}, Categories: schema.Strings{}},
+			want: schema.Paper{ID: "p4", Title: "t"},
+		},
+		{name: "old date", in: schema.Paper{ID: "p5", Title: "t", Published: date("1905-06-30")}},
+		{name: "id with slash", in: schema.Paper{ID: "hep-th/9901001", Title: "t", Published: date("1999-01-01")}},
+	}
+	for _, b := range schematest.Backends(t) {
+		t.Run(b.Name, func(t *testing.T) {
+			ctx := context.Background()
+			at(b.Store, t0)
+			for _, tt := range tests {
+				t.Run(tt.name, func(t *testing.T) {
+					mustSave(t, b.Store, []schema.Paper{tt.in}, nil)
+					want := tt.want
+					if want.ID == "" {
+						want = tt.in
+					}
+					want.CreatedAt, want.UpdatedAt = t0, t0
+
+					got, err := b.Store.Paper(ctx, tt.in.ID)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if !reflect.DeepEqual(got, want) {
+						t.Errorf("Paper:\n got %#v\nwant %#v", got, want)
+					}
+					many, err := b.Store.Papers(ctx, []string{tt.in.ID, "absent"})
+					if err != nil {
+						t.Fatal(err)
+					}
+					if len(many) != 1 || !reflect.DeepEqual(many[tt.in.ID], want) {
+						t.Errorf("Papers = %#v, want only %#v", many, want)
+					}
+				})
+			}
+		})
+	}
+}
+
+func TestPaperNotFound(t *testing.T) {
+	t.Parallel()
+	for _, b := range schematest.Backends(t) {
+		t.Run(b.Name, func(t *testing.T) {
+			_, err := b.Store.Paper(context.Background(), "nope")
+			if !errors.Is(err, schema.ErrNotFound) {
+				t.Fatalf("err = %v, want ErrNotFound", err)
+			}
+			if want := `paper "nope": not found`; err.Error() != want {
+				t.Errorf("err = %q, want %q", err, want)
+			}
+		})
+	}
+}
+
+func TestSavePapersUpsert(t *testing.T) {
+	t.Parallel()
+	for _, b := range schematest.Backends(t) {
+		t.Run(b.Name, func(t *testing.T) {
+			ctx := context.Background()
+			st := b.Store
+			p := schema.Paper{ID: "p", Title: "first", Upvotes: 1}
+			at(st, t0)
+			mustSave(t, st, []schema.Paper{p}, nil)
+
+			steps := []struct {
+				name      string
+				change    func(*schema.Paper)
+				rewritten bool
+			}{
+				{"unchanged record is not rewritten", func(*schema.Paper) {}, false},
+				{"changed title", func(p *schema.Paper) { p.Title = "second" }, true},
+				{"changed upvotes", func(p *schema.Paper) { p.Upvotes = 7 }, true},
+				{"unchanged again", func(*schema.Paper) {}, false},
+			}
+			now, updated := t0, t0
+			for _, s := range steps {
+				now = now.Add(time.Hour)
+				at(st, now)
+				s.change(&p)
+				mustSave(t, st, []schema.Paper{p}, nil)
+				if s.rewritten {
+					updated = now
+				}
+				got, err := st.Paper(ctx, "p")
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !got.CreatedAt.Equal(t0) || !got.UpdatedAt.Equal(updated) {
+					t.Errorf("%s: created %v updated %v, want %v and %v", s.name, got.CreatedAt, got.UpdatedAt, t0, updated)
+				}
+				if got.Title != p.Title || got.Upvotes != p.Upvotes {
+					t.Errorf("%s: got %q/%d, want %q/%d", s.name, got.Title, got.Upvotes, p.Title, p.Upvotes)
+				}
+			}
+			if n, err := st.CountPapers(ctx); err != nil || n != 1 {
+				t.Errorf("CountPapers = %d, %v; want 1", n, err)
+			}
+		})
+	}
+}
+
+func TestRecordHashesAndMissingPapers(t *testing.T) {
+	t.Parallel()
+	for _, b := range schematest.Backends(t) {
+		t.Run(b.Name, func(t *testing.T) {
+			ctx := context.Background()
+			// More than one IN chunk, to cover the chunking.
+			var papers []schema.Paper
+			var ids []string
+			for i := range 1203 {
+				p := schema.Paper{ID: fmt.Sprintf("p%04d", i), Title: fmt.Sprint("title ", i)}
+				papers = append(papers, p)
+				ids = append(ids, p.ID)
+			}
+			mustSave(t, b.Store, papers, nil)
+
+			hashes, err := b.Store.RecordHashes(ctx, append(ids, "x1", "x2"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(hashes) != len(papers) {
+				t.Errorf("len(RecordHashes) = %d, want %d", len(hashes), len(papers))
+			}
+			for _, p := range papers {
+				if hashes[p.ID] != p.RecordHash() {
+					t.Fatalf("RecordHashes[%s] = %q, want %q", p.ID, hashes[p.ID], p.RecordHash())
+				}
+			}
+
+			tests := []struct {
+				ids, want []string
+			}{
+				{nil, nil},
+				{[]string{"p0001"}, nil},
+				{[]string{"x", "p0001", "y", "x"}, []string{"x", "y"}},
+				{append(slices.Clone(ids), "z"), []string{"z"}},
+			}
+			for _, tt := range tests {
+				got, err := b.Store.MissingPapers(ctx, tt.ids)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !slices.Equal(got, tt.want) {
+					t.Errorf("MissingPapers(%d ids) = %q, want %q", len(tt.ids), got, tt.want)
+				}
+			}
+			if n, err := b.Store.CountPapers(ctx); err != nil || n != len(papers) {
+				t.Errorf("CountPapers = %d, %v; want %d", n, err, len(papers))
+			}
+			if m, err := b.Store.Papers(ctx, ids); err != nil || len(m) != len(ids) {
+				t.Errorf("Papers(all) = %d papers, %v; want %d", len(m), err, len(ids))
+			}
+		})
+	}
+}
+
+func TestVectorsDedup(t *testing.T) {
+	t.Parallel()
+	for _, b := range schematest.Backends(t) {
+		t.Run(b.Name, func(t *testing.T) {
+			ctx := context.Background()
+			a := schema.Paper{ID: "a", Title: "same text"}
+			twin := schema.Paper{ID: "twin", Title: "same text"} // same text, same vector
+			h := a.TextHash()
+			if twin.TextHash() != h {
+				t.Fatal("identical text must hash alike")
+			}
+			mustSave(t, b.Store, []schema.Paper{a}, []schema.Vector{
+				{Space: "lex/v1", TextHash: h, Data: []byte{1, 2, 3}},
+				{Space: "dense/v1", TextHash: h, Data: []byte{9}},
+			})
+			// A second vector for a stored (space, text hash) is ignored,
+			// in a later batch and within the same batch.
+			mustSave(t, b.Store, []schema.Paper{twin}, []schema.Vector{
+				{Space: "lex/v1", TextHash: h, Data: []byte{7, 7}},
+				{Space: "other/v1", TextHash: h, Data: []byte{5}},
+				{Space: "other/v1", TextHash: h, Data: []byte{6}},
+			})
+
+			tests := []struct {
+				space  string
+				hashes []string
+				want   map[string][]byte
+			}{
+				{"lex/v1", []string{h, "nohash"}, map[string][]byte{h: {1, 2, 3}}},
+				{"dense/v1", []string{h}, map[string][]byte{h: {9}}},
+				{"other/v1", []string{h}, map[string][]byte{h: {5}}},
+				{"absent/v1", []string{h}, map[string][]byte{}},
+				{"lex/v1", nil, map[string][]byte{}},
+			}
+			for _, tt := range tests {
+				got, err := b.Store.Vectors(ctx, tt.space, tt.hashes)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !reflect.DeepEqual(got, tt.want) {
+					t.Errorf("Vectors(%s) = %v, want %v", tt.space, got, tt.want)
+				}
+			}
+		})
+	}
+}
+
+func TestScanIndex(t *testing.T) {
+	t.Parallel()
+	for _, b := range schematest.Backends(t) {
+		t.Run(b.Name, func(t *testing.T) {
+			ctx := context.Background()
+			papers := []schema.Paper{
+				{ID: "c", Title: "gamma", Published: date("2023-03-03"), Categories: schema.Strings{"cs.IR"}},
+				{ID: "a", Title: "alpha", Published: date("2021-01-01"), Categories: schema.Strings{"cs.LG", "stat.ML"}},
+				{ID: "b", Title: "beta"},
+				{ID: "B", Title: "alpha"}, // shares a's text, so a's vectors
+			}
+			ha, hb := papers[1].TextHash(), papers[2].TextHash()
+			mustSave(t, b.Store, papers, []schema.Vector{
+				{Space: "s1", TextHash: ha, Data: []byte("a1")},
+				{Space: "s2", TextHash: ha, Data: []byte("a2")},
+				{Space: "s3", TextHash: ha, Data: []byte("a3")},
+				{Space: "s1", TextHash: hb, Data: []byte("b1")},
+			})
+
+			tests := []struct {
+				name   string
+				spaces []string
+				want   []schema.IndexRow
+			}{
+				{"two spaces", []string{"s1", "s2"}, []schema.IndexRow{
+					{ID: "B", Vectors: map[string][]byte{"s1": []byte("a1"), "s2": []byte("a2")}},
+					{ID: "a", Published: date("2021-01-01"), Categories: schema.Strings{"cs.LG", "stat.ML"},
+						Vectors: map[string][]byte{"s1": []byte("a1"), "s2": []byte("a2")}},
+					{ID: "b", Vectors: map[string][]byte{"s1": []byte("b1")}},
+					{ID: "c", Published: date("2023-03-03"), Categories: schema.Strings{"cs.IR"}, Vectors: map[string][]byte{}},
+				}},
+				{"no spaces", nil, []schema.IndexRow{
+					{ID: "B", Vectors: map[string][]byte{}},
+					{ID: "a", Published: date("2021-01-01"), Categories: schema.Strings{"cs.LG", "stat.ML"}, Vectors: map[string][]byte{}},
+					{ID: "b", Vectors: map[string][]byte{}},
+					{ID: "c", Published: date("2023-03-03"), Categories: schema.Strings{"cs.IR"}, Vectors: map[string][]byte{}},
+				}},
+				{"unknown space", []string{"nope"}, []schema.IndexRow{
+					{ID: "B", Vectors: map[string][]byte{}},
+					{ID: "a", Published: date("2021-01-01"), Categories: schema.Strings{"cs.LG", "stat.ML"}, Vectors: map[string][]byte{}},
+					{ID: "b", Vectors: map[string][]byte{}},
+					{ID: "c", Published: date("2023-03-03"), Categories: schema.Strings{"cs.IR"}, Vectors: map[string][]byte{}},
+				}},
+			}
+			for _, tt := range tests {
+				var got []schema.IndexRow
+				err := b.Store.ScanIndex(ctx, tt.spaces, func(r schema.IndexRow) error {
+					got = append(got, r)
+					return nil
+				})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !reflect.DeepEqual(got, tt.want) {
+					t.Errorf("%s:\n got %+v\nwant %+v", tt.name, got, tt.want)
+				}
+			}
+
+			// An error from fn stops the scan and comes back unchanged.
+			stop := errors.New("stop")
+			calls := 0
+			err := b.Store.ScanIndex(ctx, []string{"s1"}, func(schema.IndexRow) error {
+				calls++
+				return stop
+			})
+			if err != stop || calls != 1 {
+				t.Errorf("ScanIndex with failing fn = %v after %d calls, want stop after 1", err, calls)
+			}
+		})
+	}
+}
+
+func TestScanIndexEmpty(t *testing.T) {
+	t.Parallel()
+	for _, b := range schematest.Backends(t) {
+		t.Run(b.Name, func(t *testing.T) {
+			err := b.Store.ScanIndex(context.Background(), []string{"s"}, func(schema.IndexRow) error {
+				t.Error("fn called on an empty store")
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+}
+
+func TestSavePapersAtomic(t *testing.T) {
+	t.Parallel()
+	for _, b := range schematest.Backends(t) {
+		t.Run(b.Name, func(t *testing.T) {
+			ctx := context.Background()
+			st := b.Store
+			at(st, t0)
+			old := schema.Paper{ID: "old", Title: "kept as is"}
+			mustSave(t, st, []schema.Paper{old}, []schema.Vector{{Space: "s", TextHash: old.TextHash(), Data: []byte{1}}})
+
+			// The last vector breaks NOT NULL: the update and the inserts
+			// before it must go too.
+			changed := old
+			changed.Title = "must not be saved"
+			fresh := schema.Paper{ID: "new", Title: "must not be saved either"}
+			at(st, t1)
+			err := st.SavePapers(ctx, []schema.Paper{changed, fresh}, []schema.Vector{
+				{Space: "s", TextHash: fresh.TextHash(), Data: []byte{2}},
+				{Space: "s", TextHash: "broken", Data: nil},
+			})
+			if err == nil {
+				t.Fatal("SavePapers with a NULL vector succeeded")
+			}
+
+			got, err := st.Paper(ctx, "old")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.Title != old.Title || !got.UpdatedAt.Equal(t0) {
+				t.Errorf("old paper = %q updated %v, want %q updated %v", got.Title, got.UpdatedAt, old.Title, t0)
+			}
+			if _, err := st.Paper(ctx, "new"); !errors.Is(err, schema.ErrNotFound) {
+				t.Errorf("new paper: err = %v, want ErrNotFound", err)
+			}
+			vecs, err := st.Vectors(ctx, "s", []string{old.TextHash(), fresh.TextHash()})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(vecs) != 1 || vecs[old.TextHash()] == nil {
+				t.Errorf("vectors = %v, want only the old one", vecs)
+			}
+		})
+	}
+}
+
+func TestSavePapersInvalid(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name    string
+		papers  []schema.Paper
+		vectors []schema.Vector
+	}{
+		{"paper without id", []schema.Paper{{ID: "ok", Title: "t"}, {Title: "no id"}}, nil},
+		{"vector without space", nil, []schema.Vector{{TextHash: "h", Data: []byte{1}}}},
+		{"vector without text hash", nil, []schema.Vector{{Space: "s", Data: []byte{1}}}},
+	}
+	st := schematest.Open(t, "sqlite")
+	for _, tt := range tests {
+		err := st.SavePapers(context.Background(), tt.papers, tt.vectors)
+		if !errors.Is(err, schema.ErrInvalid) {
+			t.Errorf("%s: err = %v, want ErrInvalid", tt.name, err)
+		}
+	}
+	if n, _ := st.CountPapers(context.Background()); n != 0 {
+		t.Errorf("CountPapers = %d after invalid batches, want 0", n)
+	}
+}
