@@ -1,0 +1,65 @@
+package ingest
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+	"unicode"
+
+	"github.com/paperhound/paperhound/schema"
+)
+
+// ReadVotes streams the votes of r, a file called name in problems: JSON
+// Lines (or a JSON array) of
+//
+//	{"user": "alice", "paper": "2407.18121", "at": "2024-07-26T10:00:00Z", "vote": 1}
+//
+// user and paper are required. vote is 1 (upvote, the default when absent) or
+// -1 (hide). at is an optional RFC 3339 time; when absent the vote's At is
+// zero and the caller decides, typically now. emit, reject and the error
+// returned work as in ReadPapers.
+func ReadVotes(ctx context.Context, r io.Reader, name string, emit func(line int, v schema.Vote) error, reject func(Problem) error) error {
+	return readRecords(ctx, r, name, decodeVote, emit, reject)
+}
+
+func decodeVote(raw []byte) (schema.Vote, string) {
+	o, reason := parseObject(raw)
+	if reason != "" {
+		return schema.Vote{}, reason
+	}
+	v := schema.Vote{
+		User:  strings.TrimSpace(o.str("user")),
+		Paper: strings.TrimSpace(o.str("paper")),
+		Value: 1,
+	}
+	if n, ok := o.integer("vote"); ok {
+		if n != 1 && n != -1 {
+			o.fail(`"vote" must be 1 (upvote) or -1 (hide), got %d`, n)
+		}
+		v.Value = n
+	}
+	if at := strings.TrimSpace(o.str("at")); at != "" {
+		t, err := time.Parse(time.RFC3339, at)
+		if err != nil {
+			o.fail(`invalid time %q in "at": want RFC 3339, like "2024-07-26T10:00:00Z"`, at)
+		}
+		v.At = t
+	}
+	if reason := o.problem(); reason != "" {
+		return schema.Vote{}, reason
+	}
+	switch {
+	case v.User == "":
+		return schema.Vote{}, `missing "user"`
+	case len(v.User) > MaxIDBytes:
+		return schema.Vote{}, fmt.Sprintf(`"user" is %d bytes, over the %d-byte limit`, len(v.User), MaxIDBytes)
+	case strings.IndexFunc(v.User, unicode.IsControl) >= 0:
+		return schema.Vote{}, fmt.Sprintf(`"user" has control characters inside: %q`, v.User)
+	}
+	if reason := checkID("paper", v.Paper); reason != "" {
+		return schema.Vote{}, reason
+	}
+	return v, ""
+}
