@@ -1,0 +1,197 @@
+package recommend
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+
+	"github.com/paperhound/paperhound/embed"
+	"github.com/paperhound/paperhound/schema"
+)
+
+// Domain errors, mapped to HTTP statuses once, in api.
+var (
+	ErrNotFound = errors.New("not found")
+	ErrInvalid  = errors.New("invalid request")
+)
+
+// Embedder turns texts into vectors of one space: the offline lexical
+// embedders, or an embeddings endpoint.
+type Embedder interface {
+	Space() string
+	Embed(ctx context.Context, texts []string) ([]embed.Vector, error)
+}
+
+// Channel is one way of comparing papers: an embedder, its weight in the
+// blend, and for sparse spaces the document frequency above which query
+// terms are dropped.
+type Channel struct {
+	Embedder   Embedder
+	Weight     float64
+	MaxDocFreq float64
+}
+
+// LexicalChannels is the offline default: words and bigrams, plus
+// character n-grams as a second channel, blended with equal weights. The
+// settings were chosen on the even half of citeulike-a's query papers and
+// checked on the odd half (README, "Quality").
+func LexicalChannels() []Channel {
+	return []Channel{
+		{Embedder: embed.Words{}, Weight: 1, MaxDocFreq: 0.3},
+		{Embedder: embed.Chars{}, Weight: 1, MaxDocFreq: 0.3},
+	}
+}
+
+// Engine answers similar-paper and related-work queries over the papers in
+// the store, keeping the index in step with it.
+type Engine struct {
+	store    *schema.Store
+	index    Index
+	channels []Channel
+	log      *slog.Logger
+}
+
+// New returns an engine over store and index. Call Load before the first
+// query when the index does not persist (the embedded one).
+func New(store *schema.Store, index Index, channels []Channel, log *slog.Logger) *Engine {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Engine{store: store, index: index, channels: channels, log: log}
+}
+
+// Store is the engine's store, for callers that read papers directly.
+func (e *Engine) Store() *schema.Store { return e.store }
+
+func (e *Engine) spaces() []string {
+	s := make([]string, len(e.channels))
+	for i, c := range e.channels {
+		s[i] = c.Embedder.Space()
+	}
+	return s
+}
+
+// Options shape a ranking.
+type Options struct {
+	Limit  int
+	Filter Filter
+}
+
+// Result is one ranked paper.
+type Result struct {
+	Paper schema.Paper
+	Score float64
+}
+
+// Paper returns one stored paper.
+func (e *Engine) Paper(ctx context.Context, id string) (schema.Paper, error) {
+	p, err := e.store.Paper(ctx, id)
+	if errors.Is(err, schema.ErrNotFound) {
+		return p, fmt.Errorf("paper %q: %w", id, ErrNotFound)
+	}
+	return p, err
+}
+
+// Similar ranks the papers closest to the paper id, never the paper itself.
+func (e *Engine) Similar(ctx context.Context, id string, opts Options) ([]Result, error) {
+	p, err := e.Paper(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	vecs := make([]embed.Vector, len(e.channels))
+	for i, c := range e.channels {
+		stored, err := e.store.Vectors(ctx, c.Embedder.Space(), []string{p.TextHash()})
+		if err != nil {
+			return nil, fmt.Errorf("similar to %q: %w", id, err)
+		}
+		data, ok := stored[p.TextHash()]
+		if !ok {
+			// Not embedded yet in this space: embed it now rather than fail.
+			v, err := c.Embedder.Embed(ctx, []string{p.Text()})
+			if err != nil {
+				return nil, fmt.Errorf("similar to %q: %w", id, err)
+			}
+			vecs[i] = v[0]
+			continue
+		}
+		if err := vecs[i].UnmarshalBinary(data); err != nil {
+			return nil, fmt.Errorf("similar to %q: stored %s vector: %w", id, c.Embedder.Space(), err)
+		}
+	}
+	opts.Filter.Exclude = append(opts.Filter.Exclude, id)
+	return e.rank(ctx, vecs, opts)
+}
+
+// Search ranks the papers that best match free text: a query or a whole
+// draft abstract.
+func (e *Engine) Search(ctx context.Context, text string, opts Options) ([]Result, error) {
+	if len(embed.Tokens(text)) == 0 {
+		return nil, fmt.Errorf("%w: the query has no searchable words", ErrInvalid)
+	}
+	vecs := make([]embed.Vector, len(e.channels))
+	for i, c := range e.channels {
+		v, err := c.Embedder.Embed(ctx, []string{text})
+		if err != nil {
+			return nil, fmt.Errorf("search: %w", err)
+		}
+		vecs[i] = v[0]
+	}
+	return e.rank(ctx, vecs, opts)
+}
+
+// rank asks every channel for candidates and blends their scores, each
+// divided by the channel's best score for this query: a score blend beat
+// reciprocal rank fusion in every pairing we measured.
+func (e *Engine) rank(ctx context.Context, vecs []embed.Vector, opts Options) ([]Result, error) {
+	if opts.Limit <= 0 {
+		return nil, fmt.Errorf("%w: limit must be positive", ErrInvalid)
+	}
+	pool := max(3*opts.Limit, 100)
+	blend := map[string]float64{}
+	for i, c := range e.channels {
+		hits, err := e.index.Search(ctx, Query{
+			Space: c.Embedder.Space(), Vector: vecs[i], Limit: pool,
+			Filter: opts.Filter, MaxDocFreq: c.MaxDocFreq,
+		})
+		if err != nil {
+			return nil, fmt.Errorf("search %s: %w", c.Embedder.Space(), err)
+		}
+		if len(hits) == 0 || hits[0].Score <= 0 {
+			continue
+		}
+		top := hits[0].Score
+		for _, h := range hits {
+			blend[h.ID] += c.Weight * h.Score / top
+		}
+	}
+	hits := make([]Hit, 0, len(blend))
+	for id, s := range blend {
+		hits = append(hits, Hit{ID: id, Score: s})
+	}
+	sortHits(hits)
+	if len(hits) > opts.Limit {
+		hits = hits[:opts.Limit]
+	}
+	return e.results(ctx, hits)
+}
+
+// results attaches the stored papers to hits, in order.
+func (e *Engine) results(ctx context.Context, hits []Hit) ([]Result, error) {
+	ids := make([]string, len(hits))
+	for i, h := range hits {
+		ids[i] = h.ID
+	}
+	papers, err := e.store.Papers(ctx, ids)
+	if err != nil {
+		return nil, fmt.Errorf("load ranked papers: %w", err)
+	}
+	out := make([]Result, 0, len(hits))
+	for _, h := range hits {
+		// A paper deleted since the index saw it is skipped, not an error.
+		if p, ok := papers[h.ID]; ok {
+			out = append(out, Result{Paper: p, Score: h.Score})
+		}
+	}
+	return out, nil
+}

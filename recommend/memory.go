@@ -1,0 +1,393 @@
+package recommend
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"sync"
+
+	"github.com/paperhound/paperhound/embed"
+	"github.com/paperhound/paperhound/schema"
+)
+
+// Memory is the embedded index: exact search held in process, rebuilt from
+// the store at start-up. Sparse spaces are inverted indexes with live
+// document frequencies; dense spaces are one contiguous slab of normalised
+// float32 rows scanned by dot product. Exact search loses no recall;
+// a vector database is the answer past one machine.
+type Memory struct {
+	mu     sync.RWMutex
+	docs   []docMeta // by slot
+	slots  map[string]int32
+	free   []int32
+	sparse map[string]*sparseSpace
+	dense  map[string]*denseSpace
+	// scratch holds per-query score arrays, one slot per doc.
+	scratch sync.Pool
+}
+
+type docMeta struct {
+	id    string
+	day   int32 // days since 1970-01-01; noDay when unknown
+	alive bool
+}
+
+const noDay = math.MinInt32
+
+// NewMemory returns an empty embedded index.
+func NewMemory() *Memory {
+	return &Memory{
+		slots:  map[string]int32{},
+		sparse: map[string]*sparseSpace{},
+		dense:  map[string]*denseSpace{},
+	}
+}
+
+// Len is the number of docs held.
+func (m *Memory) Len() int {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	return len(m.slots)
+}
+
+func (m *Memory) Upsert(_ context.Context, docs []Doc) error {
+	// Check every vector first, so a bad doc leaves the index as it was.
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, d := range docs {
+		if d.ID == "" {
+			return fmt.Errorf("upsert: doc without id")
+		}
+		for space, v := range d.Vectors {
+			if ds, ok := m.dense[space]; ok && v.Dense != nil && len(v.Dense) != ds.dims {
+				return fmt.Errorf("upsert %q: space %q holds %d-dimensional vectors, got %d", d.ID, space, ds.dims, len(v.Dense))
+			}
+			if v.Dense != nil && m.sparse[space] != nil || v.Dense == nil && m.dense[space] != nil {
+				return fmt.Errorf("upsert %q: space %q mixes sparse and dense vectors", d.ID, space)
+			}
+		}
+	}
+	for _, d := range docs {
+		if slot, ok := m.slots[d.ID]; ok {
+			m.remove(slot)
+		}
+		slot := m.alloc(d)
+		for space, v := range d.Vectors {
+			if v.Dense != nil {
+				ds := m.dense[space]
+				if ds == nil {
+					ds = &denseSpace{dims: len(v.Dense), rowOf: map[int32]int32{}}
+					m.dense[space] = ds
+				}
+				ds.add(slot, v.Dense)
+				continue
+			}
+			ss := m.sparse[space]
+			if ss == nil {
+				ss = &sparseSpace{postings: map[uint32][]posting{}, terms: map[int32][]uint32{}}
+				m.sparse[space] = ss
+			}
+			ss.add(slot, v.Sparse)
+		}
+	}
+	return nil
+}
+
+func (m *Memory) Delete(_ context.Context, ids []string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, id := range ids {
+		if slot, ok := m.slots[id]; ok {
+			m.remove(slot)
+		}
+	}
+	return nil
+}
+
+func (m *Memory) alloc(d Doc) int32 {
+	meta := docMeta{id: d.ID, day: noDay, alive: true}
+	if !d.Published.IsZero() {
+		meta.day = dayOf(d.Published)
+	}
+	var slot int32
+	if n := len(m.free); n > 0 {
+		slot = m.free[n-1]
+		m.free = m.free[:n-1]
+		m.docs[slot] = meta
+	} else {
+		slot = int32(len(m.docs))
+		m.docs = append(m.docs, meta)
+	}
+	m.slots[d.ID] = slot
+	return slot
+}
+
+func (m *Memory) remove(slot int32) {
+	for _, ss := range m.sparse {
+		ss.remove(slot)
+	}
+	for _, ds := range m.dense {
+		ds.remove(slot)
+	}
+	delete(m.slots, m.docs[slot].id)
+	m.docs[slot] = docMeta{}
+	m.free = append(m.free, slot)
+}
+
+func dayOf(d schema.Date) int32 {
+	return int32(d.Unix() / 86400)
+}
+
+func (m *Memory) Search(ctx context.Context, q Query) ([]Hit, error) {
+	if q.Limit <= 0 {
+		return nil, nil
+	}
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	keep := m.filter(q.Filter)
+	top := newTopK(q.Limit)
+	switch {
+	case q.Vector.Dense != nil:
+		ds := m.dense[q.Space]
+		if ds == nil {
+			return nil, nil
+		}
+		if len(q.Vector.Dense) != ds.dims {
+			return nil, fmt.Errorf("search space %q: query has %d dimensions, index has %d", q.Space, len(q.Vector.Dense), ds.dims)
+		}
+		ds.search(normalised(q.Vector.Dense), func(slot int32, score float32) {
+			if keep(slot) {
+				top.push(Hit{ID: m.docs[slot].id, Score: float64(score)})
+			}
+		})
+	default:
+		ss := m.sparse[q.Space]
+		if ss == nil {
+			return nil, nil
+		}
+		scores := m.scores()
+		touched := ss.score(q.Vector.Sparse, q.MaxDocFreq, scores)
+		for _, slot := range touched {
+			if keep(slot) {
+				top.push(Hit{ID: m.docs[slot].id, Score: float64(scores[slot])})
+			}
+			scores[slot] = 0
+		}
+		m.scratch.Put(scores[:0])
+	}
+	return top.sorted(), ctx.Err()
+}
+
+// scores returns a zeroed array with a cell per slot.
+func (m *Memory) scores() []float32 {
+	s, _ := m.scratch.Get().([]float32)
+	if cap(s) < len(m.docs) {
+		return make([]float32, len(m.docs))
+	}
+	return s[:len(m.docs)]
+}
+
+func (m *Memory) filter(f Filter) func(int32) bool {
+	excluded := make(map[int32]bool, len(f.Exclude))
+	for _, id := range f.Exclude {
+		if slot, ok := m.slots[id]; ok {
+			excluded[slot] = true
+		}
+	}
+	after, before := int32(math.MinInt32+1), int32(math.MaxInt32)
+	dated := !f.After.IsZero() || !f.Before.IsZero()
+	if !f.After.IsZero() {
+		after = dayOf(f.After)
+	}
+	if !f.Before.IsZero() {
+		before = dayOf(f.Before)
+	}
+	return func(slot int32) bool {
+		d := &m.docs[slot]
+		if !d.alive || excluded[slot] {
+			return false
+		}
+		return !dated || d.day != noDay && d.day >= after && d.day <= before
+	}
+}
+
+type posting struct {
+	slot   int32
+	weight float32
+}
+
+type sparseSpace struct {
+	postings map[uint32][]posting
+	terms    map[int32][]uint32 // slot -> its terms, to delete it
+}
+
+func (s *sparseSpace) add(slot int32, v embed.Sparse) {
+	for i, t := range v.Indices {
+		s.postings[t] = append(s.postings[t], posting{slot, v.Values[i]})
+	}
+	s.terms[slot] = v.Indices
+}
+
+func (s *sparseSpace) remove(slot int32) {
+	terms, ok := s.terms[slot]
+	if !ok {
+		return
+	}
+	for _, t := range terms {
+		list := s.postings[t]
+		for i := range list {
+			if list[i].slot == slot {
+				list[i] = list[len(list)-1]
+				list = list[:len(list)-1]
+				break
+			}
+		}
+		if len(list) == 0 {
+			delete(s.postings, t)
+		} else {
+			s.postings[t] = list
+		}
+	}
+	delete(s.terms, slot)
+}
+
+// score adds each doc's score into scores and returns the slots touched.
+// A query term weighs its value times its IDF, the same smoothed IDF that
+// Qdrant's sparse "idf" modifier applies, so both backends rank alike.
+func (s *sparseSpace) score(q embed.Sparse, maxDocFreq float64, scores []float32) []int32 {
+	n := float64(len(s.terms))
+	var touched []int32
+	for i, t := range q.Indices {
+		list := s.postings[t]
+		df := float64(len(list))
+		if df == 0 || maxDocFreq > 0 && df > maxDocFreq*n {
+			continue
+		}
+		w := float32(float64(q.Values[i]) * IDF(n, df))
+		for _, p := range list {
+			if scores[p.slot] == 0 {
+				touched = append(touched, p.slot)
+			}
+			scores[p.slot] += w * p.weight
+		}
+	}
+	return touched
+}
+
+// IDF is the inverse document frequency of a term found in df of n docs,
+// smoothed as in BM25 and in Qdrant's idf modifier.
+func IDF(n, df float64) float64 {
+	return math.Log(1 + (n-df+0.5)/(df+0.5))
+}
+
+type denseSpace struct {
+	dims  int
+	slab  []float32 // row r at slab[r*dims:(r+1)*dims]
+	slots []int32   // row -> slot
+	rowOf map[int32]int32
+}
+
+func (d *denseSpace) add(slot int32, v []float32) {
+	d.rowOf[slot] = int32(len(d.slots))
+	d.slots = append(d.slots, slot)
+	d.slab = append(d.slab, normalised(v)...)
+}
+
+// remove moves the last row into the hole, keeping the slab contiguous.
+func (d *denseSpace) remove(slot int32) {
+	row, ok := d.rowOf[slot]
+	if !ok {
+		return
+	}
+	last := int32(len(d.slots) - 1)
+	if row != last {
+		copy(d.slab[int(row)*d.dims:int(row+1)*d.dims], d.slab[int(last)*d.dims:])
+		moved := d.slots[last]
+		d.slots[row] = moved
+		d.rowOf[moved] = row
+	}
+	d.slots = d.slots[:last]
+	d.slab = d.slab[:int(last)*d.dims]
+	delete(d.rowOf, slot)
+}
+
+func (d *denseSpace) search(q []float32, emit func(slot int32, score float32)) {
+	for r, slot := range d.slots {
+		row := d.slab[r*d.dims : (r+1)*d.dims]
+		var dot float32
+		for i, x := range row {
+			dot += x * q[i]
+		}
+		emit(slot, dot)
+	}
+}
+
+func normalised(v []float32) []float32 {
+	var sum float64
+	for _, x := range v {
+		sum += float64(x) * float64(x)
+	}
+	out := make([]float32, len(v))
+	if sum == 0 {
+		return out
+	}
+	inv := float32(1 / math.Sqrt(sum))
+	for i, x := range v {
+		out[i] = x * inv
+	}
+	return out
+}
+
+// topK keeps the k best hits in a min-heap: the root is the worst kept.
+type topK struct {
+	k    int
+	heap []Hit
+}
+
+func newTopK(k int) *topK { return &topK{k: k, heap: make([]Hit, 0, min(k, 1024))} }
+
+// worse orders hits so that ties in score rank by id, as sortHits does.
+func worse(a, b Hit) bool {
+	if a.Score != b.Score {
+		return a.Score < b.Score
+	}
+	return a.ID > b.ID
+}
+
+func (t *topK) push(h Hit) {
+	if len(t.heap) < t.k {
+		t.heap = append(t.heap, h)
+		for i := len(t.heap) - 1; i > 0; {
+			p := (i - 1) / 2
+			if !worse(t.heap[i], t.heap[p]) {
+				break
+			}
+			t.heap[i], t.heap[p] = t.heap[p], t.heap[i]
+			i = p
+		}
+		return
+	}
+	if !worse(t.heap[0], h) {
+		return
+	}
+	t.heap[0] = h
+	for i := 0; ; {
+		l, r, m := 2*i+1, 2*i+2, i
+		if l < len(t.heap) && worse(t.heap[l], t.heap[m]) {
+			m = l
+		}
+		if r < len(t.heap) && worse(t.heap[r], t.heap[m]) {
+			m = r
+		}
+		if m == i {
+			return
+		}
+		t.heap[i], t.heap[m] = t.heap[m], t.heap[i]
+		i = m
+	}
+}
+
+func (t *topK) sorted() []Hit {
+	sortHits(t.heap)
+	return t.heap
+}
