@@ -1,0 +1,110 @@
+// Command paperhound is a recommendation engine for research papers: it
+// ingests papers, embeds their abstracts, and serves similar papers and
+// related-work search over HTTP. This package only wires the parts.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/paperhound/paperhound/recommend"
+	"github.com/paperhound/paperhound/schema"
+)
+
+const usage = `paperhound: recommendations for research papers
+
+Usage:
+  paperhound serve   [--db DB] [--addr HOST:PORT] [--demo]
+  paperhound ingest  [--db DB] FILE...            papers: JSON Lines, HF daily papers JSON, arXiv metadata
+  paperhound ingest  [--db DB] --upvotes FILE...  votes: {"user","paper","at","vote"} lines
+  paperhound similar [--db DB] [--limit N] PAPER_ID
+  paperhound search  [--db DB] [--limit N] TEXT
+  paperhound eval similar --data DIR              quality on a data set with ground truth
+
+DB is a SQLite file (default ./paperhound.db) or a postgres:// URL; env PAPERHOUND_DB.
+Run "paperhound COMMAND -h" for a command's flags.
+`
+
+// errUsage marks errors already explained to the user; main exits 2.
+var errUsage = errors.New("usage")
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
+	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr, log)
+	switch {
+	case err == nil:
+	case errors.Is(err, errUsage), errors.Is(err, flag.ErrHelp):
+		os.Exit(2)
+	default:
+		fmt.Fprintln(os.Stderr, "paperhound:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer, log *slog.Logger) error {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return errUsage
+	}
+	cmd, args := args[0], args[1:]
+	switch cmd {
+	case "serve":
+		return serve(ctx, args, stdout, stderr, log)
+	case "ingest":
+		return ingestCmd(ctx, args, stdout, stderr, log)
+	case "similar", "search":
+		return queryCmd(ctx, cmd, args, stdout, stderr, log)
+	case "eval":
+		return evalCmd(ctx, args, stdout, stderr, log)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	fmt.Fprintf(stderr, "paperhound: unknown command %q\n\n%s", cmd, usage)
+	return errUsage
+}
+
+// flags returns a flag set that reports errors to stderr and returns them.
+func flags(name string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet("paperhound "+name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	return fs
+}
+
+func parse(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return errUsage
+	}
+	return nil
+}
+
+// openEngine opens the store and an engine over index. With load, the
+// index is filled from the store first.
+func openEngine(ctx context.Context, cfg Config, index recommend.Index, load bool, log *slog.Logger) (*recommend.Engine, func(), error) {
+	store, err := schema.Open(ctx, cfg.DB)
+	if err != nil {
+		return nil, nil, err
+	}
+	engine := recommend.New(store, index, recommend.LexicalChannels(), log)
+	if load {
+		n, err := engine.Load(ctx)
+		if err != nil {
+			store.Close()
+			return nil, nil, err
+		}
+		log.Info("index loaded", "papers", n)
+	}
+	return engine, func() { store.Close() }, nil
+}

@@ -1,0 +1,81 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	_ "embed"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/paperhound/paperhound/api"
+	"github.com/paperhound/paperhound/recommend"
+)
+
+// samplePapers are about 40 papers from a Hugging Face Daily Papers page
+// (tokenizers, KV caches, speculative decoding, retrieval), for --demo.
+//
+//go:embed sample-papers.jsonl
+var samplePapers []byte
+
+func serve(ctx context.Context, args []string, stdout, stderr io.Writer, log *slog.Logger) error {
+	var cfg Config
+	var demo bool
+	fs := flags("serve", stderr)
+	cfg.serveFlags(fs)
+	fs.BoolVar(&demo, "demo", false, "load the built-in sample papers before serving")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	engine, closeStore, err := openEngine(ctx, cfg, recommend.NewMemory(), true, log)
+	if err != nil {
+		return err
+	}
+	defer closeStore()
+	if demo {
+		var sum summary
+		if err := ingestPapers(ctx, engine, "sample-papers.jsonl", bytes.NewReader(samplePapers), &sum, io.Discard); err != nil {
+			return fmt.Errorf("load sample papers: %w", err)
+		}
+		log.Info("sample papers loaded", "added", sum.Added, "updated", sum.Updated, "unchanged", sum.Unchanged)
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w (is another server running there? choose another with --addr)", cfg.Addr, err)
+	}
+	srv := &http.Server{
+		Handler:           api.New(engine, log),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+	}
+	url := "http://" + ln.Addr().String()
+	fmt.Fprintf(stdout, "paperhound is serving %s on %s\n", cfg.DB, url)
+	if demo {
+		fmt.Fprintf(stdout, `Try:
+  curl '%[1]s/v1/papers/2407.18121'
+  curl '%[1]s/v1/papers/2407.18121/similar?limit=5'
+  curl '%[1]s/v1/search?q=speculative+decoding&limit=5'
+  curl -X POST '%[1]s/v1/search' -d '{"text": "compressing the KV cache of long-context LLMs", "limit": 5}'
+`, url)
+	}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	select {
+	case err := <-served:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdown); err != nil && !errors.Is(err, context.DeadlineExceeded) {
+		return fmt.Errorf("shut down: %w", err)
+	}
+	return nil
+}
