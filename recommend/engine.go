@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
+	"time"
 
 	"github.com/paperhound/paperhound/embed"
 	"github.com/paperhound/paperhound/schema"
@@ -50,6 +52,9 @@ type Engine struct {
 	index    Index
 	channels []Channel
 	log      *slog.Logger
+
+	mu   sync.Mutex
+	seen time.Time // newest updated_at loaded from the store
 }
 
 // New returns an engine over store and index. Call Load before the first

@@ -3,6 +3,7 @@ package recommend
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/paperhound/paperhound/embed"
 	"github.com/paperhound/paperhound/schema"
@@ -125,6 +126,24 @@ const loadBatch = 2000
 // stored. Papers lacking a vector in some space (a new embedder, a changed
 // recipe) are embedded and saved first.
 func (e *Engine) Load(ctx context.Context) (int, error) {
+	return e.load(ctx, time.Time{})
+}
+
+// refreshOverlap re-reads papers this much older than the newest one seen:
+// another process stamps a batch before it commits it, and its clock may
+// run behind ours.
+const refreshOverlap = time.Minute
+
+// Refresh adds to the index the papers that another process (an ingest
+// run) stored since Load or the last Refresh.
+func (e *Engine) Refresh(ctx context.Context) (int, error) {
+	e.mu.Lock()
+	since := e.seen.Add(-refreshOverlap)
+	e.mu.Unlock()
+	return e.load(ctx, since)
+}
+
+func (e *Engine) load(ctx context.Context, since time.Time) (int, error) {
 	spaces := e.spaces()
 	var batch []Doc
 	var missing []string
@@ -137,7 +156,11 @@ func (e *Engine) Load(ctx context.Context) (int, error) {
 		batch = batch[:0]
 		return nil
 	}
-	err := e.store.ScanIndex(ctx, spaces, func(r schema.IndexRow) error {
+	var newest time.Time
+	err := e.store.ScanIndexSince(ctx, spaces, since, func(r schema.IndexRow) error {
+		if r.UpdatedAt.After(newest) {
+			newest = r.UpdatedAt
+		}
 		if len(r.Vectors) < len(spaces) {
 			missing = append(missing, r.ID)
 			return nil
@@ -186,5 +209,10 @@ func (e *Engine) Load(ctx context.Context) (int, error) {
 		n += len(docs)
 		e.log.Info("embedded papers that lacked vectors", "papers", len(docs))
 	}
+	e.mu.Lock()
+	if newest.After(e.seen) {
+		e.seen = newest
+	}
+	e.mu.Unlock()
 	return n, nil
 }

@@ -211,6 +211,11 @@ func (m *Memory) filter(f Filter) func(int32) bool {
 	}
 }
 
+// minDroppedDocFreq keeps terms found in only a few docs, however small
+// the corpus: in a corpus of three papers every term is "frequent", and
+// dropping them all would leave nothing to match.
+const minDroppedDocFreq = 10
+
 type posting struct {
 	slot   int32
 	weight float32
@@ -260,7 +265,7 @@ func (s *sparseSpace) score(q embed.Sparse, maxDocFreq float64, scores []float32
 	for i, t := range q.Indices {
 		list := s.postings[t]
 		df := float64(len(list))
-		if df == 0 || maxDocFreq > 0 && df > maxDocFreq*n {
+		if df == 0 || maxDocFreq > 0 && df > maxDocFreq*n && df > minDroppedDocFreq {
 			continue
 		}
 		w := float32(float64(q.Values[i]) * IDF(n, df))

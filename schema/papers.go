@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/jmoiron/sqlx"
 )
@@ -24,6 +25,7 @@ type IndexRow struct {
 	ID         string
 	Published  Date
 	Categories Strings
+	UpdatedAt  time.Time
 	Vectors    map[string][]byte
 }
 
@@ -209,22 +211,30 @@ func (s *Store) Vectors(ctx context.Context, space string, textHashes []string) 
 // rebuild of a million papers. An error from fn stops the scan and is
 // returned as is.
 func (s *Store) ScanIndex(ctx context.Context, spaces []string, fn func(IndexRow) error) error {
+	return s.ScanIndexSince(ctx, spaces, time.Time{}, fn)
+}
+
+// ScanIndexSince is ScanIndex for the papers updated after since, so a
+// running server can pick up what another process ingested.
+func (s *Store) ScanIndexSince(ctx context.Context, spaces []string, since time.Time, fn func(IndexRow) error) error {
 	// One LEFT JOIN sorted by id brings a paper's vectors on adjacent rows,
 	// which are folded into one IndexRow as the id changes.
-	query := `SELECT p.id, p.published, p.categories, NULL AS space, NULL AS data FROM papers p ORDER BY p.id`
-	var args []any
+	query := `SELECT p.id, p.published, p.categories, p.updated_at, NULL AS space, NULL AS data
+		FROM papers p WHERE p.updated_at > ? ORDER BY p.id`
+	args := []any{since.UTC()}
 	if len(spaces) > 0 {
 		var err error
 		query, args, err = sqlx.In(`
-			SELECT p.id, p.published, p.categories, e.space, e.data
+			SELECT p.id, p.published, p.categories, p.updated_at, e.space, e.data
 			FROM papers p
 			LEFT JOIN embeddings e ON e.text_hash = p.text_hash AND e.space IN (?)
-			ORDER BY p.id`, spaces)
+			WHERE p.updated_at > ?
+			ORDER BY p.id`, spaces, since.UTC())
 		if err != nil {
 			return fmt.Errorf("scan index: %w", err)
 		}
-		query = s.db.Rebind(query)
 	}
+	query = s.db.Rebind(query)
 
 	var row IndexRow
 	var fnErr error
@@ -233,10 +243,11 @@ func (s *Store) ScanIndex(ctx context.Context, spaces []string, fn func(IndexRow
 			id         string
 			published  Date
 			categories Strings
+			updated    time.Time
 			space      sql.NullString
 			data       []byte
 		)
-		if err := rows.Scan(&id, &published, &categories, &space, &data); err != nil {
+		if err := rows.Scan(&id, &published, &categories, &updated, &space, &data); err != nil {
 			return err
 		}
 		if id != row.ID {
@@ -245,7 +256,7 @@ func (s *Store) ScanIndex(ctx context.Context, spaces []string, fn func(IndexRow
 					return fnErr
 				}
 			}
-			row = IndexRow{ID: id, Published: published, Categories: categories, Vectors: map[string][]byte{}}
+			row = IndexRow{ID: id, Published: published, Categories: categories, UpdatedAt: updated.UTC(), Vectors: map[string][]byte{}}
 		}
 		if space.Valid {
 			row.Vectors[space.String] = data

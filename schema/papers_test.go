@@ -266,6 +266,8 @@ func TestScanIndex(t *testing.T) {
 	for _, b := range schematest.Backends(t) {
 		t.Run(b.Name, func(t *testing.T) {
 			ctx := context.Background()
+			t0 := time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC)
+			b.Store.Now = func() time.Time { return t0 }
 			papers := []schema.Paper{
 				{ID: "c", Title: "gamma", Published: date("2023-03-03"), Categories: schema.Strings{"cs.IR"}},
 				{ID: "a", Title: "alpha", Published: date("2021-01-01"), Categories: schema.Strings{"cs.LG", "stat.ML"}},
@@ -286,23 +288,23 @@ func TestScanIndex(t *testing.T) {
 				want   []schema.IndexRow
 			}{
 				{"two spaces", []string{"s1", "s2"}, []schema.IndexRow{
-					{ID: "B", Vectors: map[string][]byte{"s1": []byte("a1"), "s2": []byte("a2")}},
-					{ID: "a", Published: date("2021-01-01"), Categories: schema.Strings{"cs.LG", "stat.ML"},
+					{ID: "B", UpdatedAt: t0, Vectors: map[string][]byte{"s1": []byte("a1"), "s2": []byte("a2")}},
+					{ID: "a", UpdatedAt: t0, Published: date("2021-01-01"), Categories: schema.Strings{"cs.LG", "stat.ML"},
 						Vectors: map[string][]byte{"s1": []byte("a1"), "s2": []byte("a2")}},
-					{ID: "b", Vectors: map[string][]byte{"s1": []byte("b1")}},
-					{ID: "c", Published: date("2023-03-03"), Categories: schema.Strings{"cs.IR"}, Vectors: map[string][]byte{}},
+					{ID: "b", UpdatedAt: t0, Vectors: map[string][]byte{"s1": []byte("b1")}},
+					{ID: "c", UpdatedAt: t0, Published: date("2023-03-03"), Categories: schema.Strings{"cs.IR"}, Vectors: map[string][]byte{}},
 				}},
 				{"no spaces", nil, []schema.IndexRow{
-					{ID: "B", Vectors: map[string][]byte{}},
-					{ID: "a", Published: date("2021-01-01"), Categories: schema.Strings{"cs.LG", "stat.ML"}, Vectors: map[string][]byte{}},
-					{ID: "b", Vectors: map[string][]byte{}},
-					{ID: "c", Published: date("2023-03-03"), Categories: schema.Strings{"cs.IR"}, Vectors: map[string][]byte{}},
+					{ID: "B", UpdatedAt: t0, Vectors: map[string][]byte{}},
+					{ID: "a", UpdatedAt: t0, Published: date("2021-01-01"), Categories: schema.Strings{"cs.LG", "stat.ML"}, Vectors: map[string][]byte{}},
+					{ID: "b", UpdatedAt: t0, Vectors: map[string][]byte{}},
+					{ID: "c", UpdatedAt: t0, Published: date("2023-03-03"), Categories: schema.Strings{"cs.IR"}, Vectors: map[string][]byte{}},
 				}},
 				{"unknown space", []string{"nope"}, []schema.IndexRow{
-					{ID: "B", Vectors: map[string][]byte{}},
-					{ID: "a", Published: date("2021-01-01"), Categories: schema.Strings{"cs.LG", "stat.ML"}, Vectors: map[string][]byte{}},
-					{ID: "b", Vectors: map[string][]byte{}},
-					{ID: "c", Published: date("2023-03-03"), Categories: schema.Strings{"cs.IR"}, Vectors: map[string][]byte{}},
+					{ID: "B", UpdatedAt: t0, Vectors: map[string][]byte{}},
+					{ID: "a", UpdatedAt: t0, Published: date("2021-01-01"), Categories: schema.Strings{"cs.LG", "stat.ML"}, Vectors: map[string][]byte{}},
+					{ID: "b", UpdatedAt: t0, Vectors: map[string][]byte{}},
+					{ID: "c", UpdatedAt: t0, Published: date("2023-03-03"), Categories: schema.Strings{"cs.IR"}, Vectors: map[string][]byte{}},
 				}},
 			}
 			for _, tt := range tests {
@@ -319,10 +321,28 @@ func TestScanIndex(t *testing.T) {
 				}
 			}
 
+			// Since: only papers changed after the given time come back.
+			t1 := t0.Add(time.Minute)
+			b.Store.Now = func() time.Time { return t1 }
+			changed := papers[2]
+			changed.Title = "beta, revised"
+			mustSave(t, b.Store, []schema.Paper{changed}, nil)
+			var since []string
+			err := b.Store.ScanIndexSince(ctx, []string{"s1"}, t0, func(r schema.IndexRow) error {
+				since = append(since, r.ID)
+				if !r.UpdatedAt.Equal(t1) {
+					t.Errorf("UpdatedAt of %s = %v, want %v", r.ID, r.UpdatedAt, t1)
+				}
+				return nil
+			})
+			if err != nil || !reflect.DeepEqual(since, []string{"b"}) {
+				t.Errorf("ScanIndexSince(t0) = %v, %v; want [b]", since, err)
+			}
+
 			// An error from fn stops the scan and comes back unchanged.
 			stop := errors.New("stop")
 			calls := 0
-			err := b.Store.ScanIndex(ctx, []string{"s1"}, func(schema.IndexRow) error {
+			err = b.Store.ScanIndex(ctx, []string{"s1"}, func(schema.IndexRow) error {
 				calls++
 				return stop
 			})

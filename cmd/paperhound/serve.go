@@ -66,6 +66,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, log *sl
 	}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
+	if cfg.Refresh > 0 {
+		go refresh(ctx, engine, cfg.Refresh, log)
+	}
 	select {
 	case err := <-served:
 		return fmt.Errorf("serve: %w", err)
@@ -78,4 +81,25 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, log *sl
 		return fmt.Errorf("shut down: %w", err)
 	}
 	return nil
+}
+
+// refresh keeps the index in step with papers that ingest runs in other
+// processes store, until ctx ends.
+func refresh(ctx context.Context, engine *recommend.Engine, every time.Duration, log *slog.Logger) {
+	tick := time.NewTicker(every)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+			n, err := engine.Refresh(ctx)
+			switch {
+			case err != nil && ctx.Err() == nil:
+				log.Error("refresh the index from the store", "err", err)
+			case n > 0:
+				log.Debug("index refreshed", "papers", n)
+			}
+		}
+	}
 }
