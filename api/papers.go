@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -19,7 +20,7 @@ type paperJSON struct {
 	Title     string      `json:"title"`
 	Authors   []string    `json:"authors"`
 	Published schema.Date `json:"published"`
-	URL       string      `json:"url,omitempty"`
+	URL       string      `json:"url"` // always present, "" when unknown, like published's null
 	Score     float64     `json:"score"`
 }
 
@@ -91,18 +92,28 @@ type searchRequest struct {
 }
 
 func (s *Server) searchPost(w http.ResponseWriter, r *http.Request) {
-	var req searchRequest
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBody))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&req); err != nil {
+	// Read the whole body first: a body over the limit is 413 whatever it
+	// holds, and nothing may follow the one JSON object.
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
+	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
 			s.problem(w, r, http.StatusRequestEntityTooLarge, fmt.Sprintf("the body is over %d bytes", maxBody))
 			return
 		}
-		if errors.Is(err, io.EOF) {
-			err = errors.New("empty body")
-		}
+		s.problem(w, r, http.StatusBadRequest, "read the body: "+err.Error())
+		return
+	}
+	var req searchRequest
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	err = dec.Decode(&req)
+	if errors.Is(err, io.EOF) {
+		err = errors.New("empty body")
+	} else if err == nil && len(bytes.TrimSpace(body[dec.InputOffset():])) > 0 {
+		err = errors.New("something follows the JSON object")
+	}
+	if err != nil {
 		s.problem(w, r, http.StatusBadRequest, "the body must be JSON like {\"text\": \"...\", \"limit\": 10}: "+err.Error())
 		return
 	}

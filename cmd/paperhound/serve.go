@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	neturl "net/url"
 	"time"
 
 	"github.com/paperhound/paperhound/api"
@@ -55,7 +56,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, log *sl
 		IdleTimeout:       2 * time.Minute,
 	}
 	url := "http://" + ln.Addr().String()
-	fmt.Fprintf(stdout, "paperhound is serving %s on %s\n", cfg.DB, url)
+	fmt.Fprintf(stdout, "paperhound is serving %s on %s\n", redactDB(cfg.DB), url)
 	if demo {
 		fmt.Fprintf(stdout, `Try:
   curl '%[1]s/v1/papers/2407.18121'
@@ -102,4 +103,12 @@ func refresh(ctx context.Context, engine *recommend.Engine, every time.Duration,
 			}
 		}
 	}
+}
+
+// redactDB hides the password of a postgres:// URL: stdout ends up in logs.
+func redactDB(dsn string) string {
+	if u, err := neturl.Parse(dsn); err == nil && u.User != nil {
+		return u.Redacted()
+	}
+	return dsn
 }

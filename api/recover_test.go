@@ -1,0 +1,49 @@
+package api
+
+import (
+	"bytes"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+)
+
+func TestRecoverer(t *testing.T) {
+	const secret = "password=hunter2 at db.internal:5432"
+	var logs bytes.Buffer
+	s := &Server{log: slog.New(slog.NewTextHandler(&logs, nil))}
+	h := s.recoverer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { panic(secret) }))
+
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, httptest.NewRequest("GET", "/v1/papers/x", nil))
+	if w.Code != http.StatusInternalServerError {
+		t.Errorf("status %d, want 500", w.Code)
+	}
+	if ct := w.Header().Get("Content-Type"); ct != "application/problem+json" {
+		t.Errorf("Content-Type %q, want application/problem+json", ct)
+	}
+	if strings.Contains(w.Body.String(), "hunter2") {
+		t.Errorf("the body leaks the panic: %s", w.Body)
+	}
+	if !strings.Contains(w.Body.String(), `"status":500`) || !strings.Contains(w.Body.String(), `"instance":"/v1/papers/x"`) {
+		t.Errorf("body %s, want a problem for /v1/papers/x", w.Body)
+	}
+	if !strings.Contains(logs.String(), "hunter2") || !strings.Contains(logs.String(), "/v1/papers/x") {
+		t.Errorf("the log lacks the panic and its path: %s", logs.String())
+	}
+}
+
+// http.ErrAbortHandler is how a handler asks net/http to drop the
+// connection: it must go through.
+func TestRecovererAbort(t *testing.T) {
+	s := &Server{log: slog.New(slog.DiscardHandler)}
+	h := s.recoverer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { panic(http.ErrAbortHandler) }))
+	defer func() {
+		if v := recover(); v != http.ErrAbortHandler {
+			t.Errorf("recovered %v, want http.ErrAbortHandler", v)
+		}
+	}()
+	h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/", nil))
+	t.Error("ErrAbortHandler was swallowed")
+}

@@ -1,0 +1,440 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"reflect"
+	"regexp"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	_ "github.com/lib/pq" // registers "postgres"
+
+	"github.com/paperhound/paperhound/schema"
+	"github.com/paperhound/paperhound/schema/schematest"
+)
+
+// kvCache are the sample papers about KV caches.
+var kvCache = []string{"2407.18121", "2411.10803", "2508.02401", "2510.14973",
+	"2412.08521", "2407.15891", "2307.02628", "2411.02886"}
+
+// syncBuffer is a bytes.Buffer that the server's goroutine can write while
+// the test reads it.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// database is one place to run paperhound against: a SQLite file path or a
+// postgres:// URL.
+type database struct {
+	name, dsn string
+}
+
+// databases returns a fresh SQLite path and, when a PostgreSQL server is
+// there (required when $PAPERHOUND_TEST_POSTGRES is set), a fresh database
+// on it, dropped at cleanup.
+func databases(t *testing.T) []database {
+	t.Helper()
+	dbs := []database{{"sqlite", filepath.Join(t.TempDir(), "x.db")}}
+	if dsn, ok := postgresDB(t); ok {
+		dbs = append(dbs, database{"postgres", dsn})
+	}
+	return dbs
+}
+
+// postgresDB creates a throwaway database as schematest does, and returns
+// its URL. The server has trust authentication in tests, so when the URL has
+// no password one is added: the test then checks that it is never shown.
+func postgresDB(t *testing.T) (string, bool) {
+	t.Helper()
+	server := os.Getenv(schematest.EnvPostgres)
+	required := server != ""
+	if !required {
+		server = schematest.DefaultPostgres
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	admin, err := sql.Open("postgres", server)
+	if err == nil {
+		err = admin.PingContext(ctx)
+	}
+	if err != nil {
+		if required {
+			t.Fatalf("PostgreSQL at %s: %v", schematest.EnvPostgres, err)
+		}
+		t.Logf("postgres backend skipped: %v", err)
+		return "", false
+	}
+	defer admin.Close()
+	var b [8]byte
+	rand.Read(b[:])
+	name := "paperhound_cmd_test_" + hex.EncodeToString(b[:])
+	if _, err := admin.ExecContext(ctx, "CREATE DATABASE "+name); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		db, err := sql.Open("postgres", server)
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		defer db.Close()
+		if _, err := db.ExecContext(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)"); err != nil {
+			t.Errorf("drop %s: %v", name, err)
+		}
+	})
+	u, err := url.Parse(server)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.Path = "/" + name
+	if _, has := u.User.Password(); !has && u.User != nil {
+		withPassword := *u
+		withPassword.User = url.UserPassword(u.User.Username(), testPassword)
+		if db, err := sql.Open("postgres", withPassword.String()); err == nil {
+			if db.PingContext(ctx) == nil {
+				u = &withPassword
+			}
+			db.Close()
+		}
+	}
+	return u.String(), true
+}
+
+// testPassword goes in the PostgreSQL URL; it must never be printed.
+const testPassword = "s3cret-pw"
+
+func discardLog() *slog.Logger { return slog.New(slog.DiscardHandler) }
+
+// server is paperhound serve running in the test.
+type server struct {
+	url    string
+	stdout *syncBuffer
+	logs   *syncBuffer
+	stop   func() error // cancels the context and returns what run returned
+}
+
+var servingLine = regexp.MustCompile(`(?m)^paperhound is serving (.*) on (http://127\.0\.0\.1:[0-9]+)$`)
+
+// startServe runs "paperhound serve" with args on port 0 and waits for the
+// URL it prints.
+func startServe(t *testing.T, args ...string) *server {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	s := &server{stdout: &syncBuffer{}, logs: &syncBuffer{}}
+	var stderr syncBuffer
+	log := slog.New(slog.NewTextHandler(s.logs, nil))
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, append([]string{"serve", "--addr", "127.0.0.1:0"}, args...), s.stdout, &stderr, log)
+	}()
+	var once sync.Once
+	var runErr error
+	s.stop = func() error {
+		once.Do(func() {
+			cancel()
+			select {
+			case runErr = <-done:
+			case <-time.After(20 * time.Second):
+				runErr = errors.New("run did not return within 20s of the cancel")
+			}
+		})
+		return runErr
+	}
+	t.Cleanup(func() { s.stop() })
+
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		if m := servingLine.FindStringSubmatch(s.stdout.String()); m != nil {
+			s.url = m[2]
+			return s
+		}
+		select {
+		case err := <-done:
+			t.Fatalf("run returned %v before serving; stdout %q, stderr %q, log:\n%s", err, s.stdout, stderr.String(), s.logs)
+		case <-time.After(10 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no URL on stdout after 30s: %q; log:\n%s", s.stdout, s.logs)
+		}
+	}
+}
+
+type rankedPaper struct {
+	ID        string   `json:"id"`
+	Title     string   `json:"title"`
+	Authors   []string `json:"authors"`
+	Published *string  `json:"published"`
+	URL       string   `json:"url"`
+	Score     float64  `json:"score"`
+}
+
+// fetch makes a real request and decodes the JSON answer into out.
+func fetch(t *testing.T, method, target, body string, wantStatus int, wantType string, out any) {
+	t.Helper()
+	req, err := http.NewRequest(method, target, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.StatusCode != wantStatus {
+		t.Errorf("%s %s: status %d, want %d; body %s", method, target, resp.StatusCode, wantStatus, b)
+	}
+	if ct := resp.Header.Get("Content-Type"); ct != wantType {
+		t.Errorf("%s %s: Content-Type %q, want %q", method, target, ct, wantType)
+	}
+	if err := json.Unmarshal(b, out); err != nil {
+		t.Errorf("%s %s: %v in %s", method, target, err, b)
+	}
+}
+
+func ranked(t *testing.T, method, target, body string) []rankedPaper {
+	t.Helper()
+	var out struct{ Papers []rankedPaper }
+	fetch(t, method, target, body, http.StatusOK, "application/json", &out)
+	return out.Papers
+}
+
+func idsOf(ps []rankedPaper) []string {
+	out := make([]string, len(ps))
+	for i, p := range ps {
+		out[i] = p.ID
+	}
+	return out
+}
+
+// storedPapers reads every sample paper back from the database at dsn.
+func storedPapers(t *testing.T, dsn string) (map[string]schema.Paper, int) {
+	t.Helper()
+	ctx := context.Background()
+	st, err := schema.Open(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	n, err := st.CountPapers(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	papers, err := st.Papers(ctx, sampleIDs(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return papers, n
+}
+
+func sampleIDs(t *testing.T) []string {
+	t.Helper()
+	var ids []string
+	for line := range bytes.Lines(samplePapers) {
+		var p struct{ ID string }
+		if err := json.Unmarshal(line, &p); err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, p.ID)
+	}
+	return ids
+}
+
+// TestServe runs the real program on port 0 with a fresh database on each
+// backend, asks it what the demo suggests, stops it, then serves the same
+// database again to check that --demo is idempotent.
+func TestServe(t *testing.T) {
+	for _, db := range databases(t) {
+		t.Run(db.name, func(t *testing.T) {
+			s := startServe(t, "--db", db.dsn, "--demo")
+			out := s.stdout.String()
+			if m := servingLine.FindStringSubmatch(out); m[1] == "" {
+				t.Errorf("the serving line does not say which database: %q", out)
+			}
+			if strings.Contains(out, testPassword) || strings.Contains(s.logs.String(), testPassword) {
+				t.Errorf("the database password is shown:\nstdout %s\nlog %s", out, s.logs)
+			}
+			for _, try := range []string{
+				"curl '" + s.url + "/v1/papers/2407.18121'",
+				"curl '" + s.url + "/v1/papers/2407.18121/similar?limit=5'",
+				"curl '" + s.url + "/v1/search?q=speculative+decoding&limit=5'",
+				"curl -X POST '" + s.url + "/v1/search'",
+			} {
+				if !strings.Contains(out, try) {
+					t.Errorf("stdout lacks %q:\n%s", try, out)
+				}
+			}
+
+			var health map[string]string
+			fetch(t, "GET", s.url+"/healthz", "", 200, "application/json", &health)
+			if health["status"] != "ok" {
+				t.Errorf("healthz: %v", health)
+			}
+
+			var paper schema.Paper
+			fetch(t, "GET", s.url+"/v1/papers/2407.18121", "", 200, "application/json", &paper)
+			if paper.Title != "Efficient Inference of Vision Instruction-Following Models with Elastic Cache" {
+				t.Errorf("paper: %+v", paper)
+			}
+
+			similar := ranked(t, "GET", s.url+"/v1/papers/2407.18121/similar?limit=5", "")
+			if len(similar) != 5 || slices.Contains(idsOf(similar), "2407.18121") {
+				t.Errorf("similar: %v, want 5 papers without 2407.18121", idsOf(similar))
+			}
+			kv := 0
+			for _, p := range similar {
+				if slices.Contains(kvCache, p.ID) {
+					kv++
+				}
+			}
+			if kv < 3 {
+				t.Errorf("similar: %d KV-cache papers in %v, want 3 or more", kv, idsOf(similar))
+			}
+
+			search := ranked(t, "GET", s.url+"/v1/search?q=speculative+decoding&limit=5", "")
+			if len(search) != 5 || !slices.Contains([]string{"2407.01955", "2512.05033"}, search[0].ID) {
+				t.Errorf("search: %v, want 5 with a speculative decoding paper first", idsOf(search))
+			}
+
+			post := ranked(t, "POST", s.url+"/v1/search", `{"text": "compressing the KV cache of long-context LLMs", "limit": 5}`)
+			if len(post) != 5 || !slices.Contains(kvCache, post[0].ID) {
+				t.Errorf("POST search: %v, want 5 with a KV-cache paper first", idsOf(post))
+			}
+
+			var problem struct {
+				Status int
+				Detail string
+			}
+			fetch(t, "GET", s.url+"/v1/papers/9999.99999", "", 404, "application/problem+json", &problem)
+			if !strings.Contains(problem.Detail, "9999.99999") {
+				t.Errorf("404 detail %q does not name the paper", problem.Detail)
+			}
+
+			if err := s.stop(); err != nil {
+				t.Fatalf("run after cancel: %v, want nil (clean shutdown)", err)
+			}
+			if _, err := http.Get(s.url + "/healthz"); err == nil {
+				t.Error("the server still answers after run returned")
+			}
+			before, n := storedPapers(t, db.dsn)
+			if n != 38 || len(before) != 38 {
+				t.Fatalf("%d papers stored (%d of the sample), want 38", n, len(before))
+			}
+
+			// Again on the same database: nothing is written.
+			s = startServe(t, "--db", db.dsn, "--demo")
+			if got := ranked(t, "GET", s.url+"/v1/papers/2407.18121/similar?limit=5", ""); !slices.Equal(idsOf(got), idsOf(similar)) {
+				t.Errorf("second run: similar %v, first run %v", idsOf(got), idsOf(similar))
+			}
+			if err := s.stop(); err != nil {
+				t.Fatalf("second run after cancel: %v", err)
+			}
+			if !strings.Contains(s.logs.String(), "added=0 updated=0 unchanged=38") {
+				t.Errorf("second run's log does not say the 38 papers were unchanged:\n%s", s.logs)
+			}
+			after, n := storedPapers(t, db.dsn)
+			if n != 38 || !reflect.DeepEqual(after, before) {
+				t.Errorf("second --demo changed the store: %d papers, equal %v", n, reflect.DeepEqual(after, before))
+			}
+		})
+	}
+}
+
+// Without --demo an empty database serves, and finds nothing.
+func TestServeEmpty(t *testing.T) {
+	s := startServe(t, "--db", filepath.Join(t.TempDir(), "x.db"))
+	if strings.Contains(s.stdout.String(), "Try:") {
+		t.Errorf("demo hints without --demo: %s", s.stdout)
+	}
+	if got := ranked(t, "GET", s.url+"/v1/search?q=kv+cache", ""); len(got) != 0 {
+		t.Errorf("empty store found %v", idsOf(got))
+	}
+	if err := s.stop(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestServeErrors(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "plain")
+	if err := os.WriteFile(file, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name    string
+		args    []string
+		mention string
+	}{
+		{"bad db path", []string{"serve", "--db", file + "/x.db", "--addr", "127.0.0.1:0"}, file},
+		{"bad addr", []string{"serve", "--db", filepath.Join(t.TempDir(), "x.db"), "--addr", "127.0.0.1:99999"}, "--addr"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			err := run(context.Background(), tt.args, &stdout, &stderr, discardLog())
+			if err == nil || !strings.Contains(err.Error(), tt.mention) {
+				t.Errorf("run: %v, want an error mentioning %q", err, tt.mention)
+			}
+		})
+	}
+}
+
+func TestUsage(t *testing.T) {
+	tests := []struct {
+		args []string
+		want error
+	}{
+		{nil, errUsage},
+		{[]string{"frobnicate"}, errUsage},
+		{[]string{"serve", "--no-such-flag"}, errUsage},
+		{[]string{"ingest"}, errUsage},
+		{[]string{"similar"}, errUsage},
+		{[]string{"search"}, errUsage},
+		{[]string{"help"}, nil},
+	}
+	for _, tt := range tests {
+		var stdout, stderr bytes.Buffer
+		err := run(context.Background(), tt.args, &stdout, &stderr, discardLog())
+		if !errors.Is(err, tt.want) {
+			t.Errorf("run %q: %v, want %v", tt.args, err, tt.want)
+		}
+		if stdout.Len()+stderr.Len() == 0 {
+			t.Errorf("run %q: printed nothing to help the user", tt.args)
+		}
+	}
+}
