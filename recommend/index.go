@@ -37,8 +37,8 @@ type Query struct {
 	Limit  int
 	Filter Filter
 	// MaxDocFreq drops sparse query terms found in more than this fraction
-	// of docs (and in more than ten): such terms say little and cost the
-	// most to score. 0 keeps all.
+	// of docs (and in more than ten) from queries of over 64 terms: such
+	// terms say little and cost the most to score. 0 keeps all.
 	MaxDocFreq float64
 }
 

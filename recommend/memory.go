@@ -54,16 +54,35 @@ func (m *Memory) Upsert(_ context.Context, docs []Doc) error {
 	// Check every vector first, so a bad doc leaves the index as it was.
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	// kinds is each space's kind as the batch leaves it: a space the batch
+	// creates is checked against the batch's own earlier docs.
+	const sparseKind = -1
+	kinds := map[string]int{}
 	for _, d := range docs {
 		if d.ID == "" {
 			return fmt.Errorf("upsert: doc without id")
 		}
 		for space, v := range d.Vectors {
-			if ds, ok := m.dense[space]; ok && v.Dense != nil && len(v.Dense) != ds.dims {
-				return fmt.Errorf("upsert %q: space %q holds %d-dimensional vectors, got %d", d.ID, space, ds.dims, len(v.Dense))
+			kind := sparseKind
+			if v.Dense != nil {
+				kind = len(v.Dense)
 			}
-			if v.Dense != nil && m.sparse[space] != nil || v.Dense == nil && m.dense[space] != nil {
+			want, ok := kinds[space]
+			switch {
+			case ok:
+			case m.sparse[space] != nil:
+				want = sparseKind
+			case m.dense[space] != nil:
+				want = m.dense[space].dims
+			default:
+				want = kind
+			}
+			kinds[space] = want
+			if (kind == sparseKind) != (want == sparseKind) {
 				return fmt.Errorf("upsert %q: space %q mixes sparse and dense vectors", d.ID, space)
+			}
+			if kind != want {
+				return fmt.Errorf("upsert %q: space %q holds %d-dimensional vectors, got %d", d.ID, space, want, kind)
 			}
 		}
 	}
@@ -168,7 +187,9 @@ func (m *Memory) Search(ctx context.Context, q Query) ([]Hit, error) {
 		scores := m.scores()
 		touched := ss.score(q.Vector.Sparse, q.MaxDocFreq, scores)
 		for _, slot := range touched {
-			if keep(slot) {
+			// A slot is listed twice when its sum passed through 0 (a zero
+			// weight, or weights of both signs); its first listing reset it.
+			if scores[slot] != 0 && keep(slot) {
 				top.push(Hit{ID: m.docs[slot].id, Score: float64(scores[slot])})
 			}
 			scores[slot] = 0
@@ -216,6 +237,9 @@ func (m *Memory) filter(f Filter) func(int32) bool {
 // dropping them all would leave nothing to match.
 const minDroppedDocFreq = 10
 
+// shortQueryTerms is the most terms a query can have and keep them all.
+const shortQueryTerms = 64
+
 type posting struct {
 	slot   int32
 	weight float32
@@ -261,11 +285,14 @@ func (s *sparseSpace) remove(slot int32) {
 // Qdrant's sparse "idf" modifier applies, so both backends rank alike.
 func (s *sparseSpace) score(q embed.Sparse, maxDocFreq float64, scores []float32) []int32 {
 	n := float64(len(s.terms))
+	// A short query is cheap, and its every word may be common ("neural
+	// networks"): only long queries (a whole paper) lose frequent terms.
+	drop := maxDocFreq > 0 && len(q.Indices) > shortQueryTerms
 	var touched []int32
 	for i, t := range q.Indices {
 		list := s.postings[t]
 		df := float64(len(list))
-		if df == 0 || maxDocFreq > 0 && df > maxDocFreq*n && df > minDroppedDocFreq {
+		if df == 0 || drop && df > maxDocFreq*n && df > minDroppedDocFreq {
 			continue
 		}
 		w := float32(float64(q.Values[i]) * IDF(n, df))
