@@ -48,15 +48,15 @@ func addLinks(rel map[string]map[string]bool, i int, links []int, keep func(int)
 // Ranker returns the ids of the k papers most similar to the paper id.
 type Ranker func(ctx context.Context, id string, k int) ([]string, error)
 
-// Split holds scores over all queries and over the two halves (even and
+// Halves holds scores over all queries and over the two halves (even and
 // odd ids): settings are chosen on one half and checked on the other.
-type Split struct {
+type Halves struct {
 	All, Even, Odd Scores
 }
 
 // RunSimilar ranks for every query of p, with workers in parallel.
-func RunSimilar(ctx context.Context, p Protocol, rank Ranker, k, workers int) (Split, error) {
-	out := Split{All: Scores{K: k}, Even: Scores{K: k}, Odd: Scores{K: k}}
+func RunSimilar(ctx context.Context, p Protocol, rank Ranker, k, workers int) (Halves, error) {
+	out := Halves{All: Scores{K: k}, Even: Scores{K: k}, Odd: Scores{K: k}}
 	ids := make(chan string)
 	var mu sync.Mutex
 	var firstErr error

@@ -53,6 +53,8 @@ type Engine struct {
 	channels []Channel
 	log      *slog.Logger
 
+	votes *voteGraph
+
 	mu   sync.Mutex
 	seen time.Time // newest updated_at loaded from the store
 }
@@ -63,7 +65,8 @@ func New(store *schema.Store, index Index, channels []Channel, log *slog.Logger)
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Engine{store: store, index: index, channels: channels, log: log}
+	return &Engine{store: store, index: index, channels: channels, log: log,
+		votes: newVoteGraph()}
 }
 
 // Store is the engine's store, for callers that read papers directly.

@@ -52,7 +52,6 @@ func (e *Engine) Ingest(ctx context.Context, papers []schema.Paper) (IngestStats
 			stats.Added++
 			changed = append(changed, p)
 		}
-		stored[p.ID] = hash
 	}
 	if len(changed) == 0 {
 		return stats, nil
@@ -126,6 +125,11 @@ const loadBatch = 2000
 // stored. Papers lacking a vector in some space (a new embedder, a changed
 // recipe) are embedded and saved first.
 func (e *Engine) Load(ctx context.Context) (int, error) {
+	votes := newVoteGraph()
+	if err := e.store.AllVotes(ctx, func(v schema.Vote) error { votes.set(v); return nil }); err != nil {
+		return 0, fmt.Errorf("load votes: %w", err)
+	}
+	e.votes = votes
 	return e.load(ctx, time.Time{})
 }
 

@@ -16,16 +16,23 @@ import (
 )
 
 func evalCmd(ctx context.Context, args []string, stdout, stderr io.Writer, log *slog.Logger) error {
-	if len(args) == 0 || args[0] != "similar" {
-		fmt.Fprintln(stderr, "usage: paperhound eval similar --data DIR")
-		return errUsage
+	switch {
+	case len(args) > 0 && args[0] == "similar":
+		return evalSimilarCmd(ctx, args[1:], stdout, stderr, log)
+	case len(args) > 0 && args[0] == "recommend":
+		return evalRecommendCmd(ctx, args[1:], stdout, stderr, log)
 	}
+	fmt.Fprintln(stderr, "usage: paperhound eval similar|recommend --data DIR")
+	return errUsage
+}
+
+func evalSimilarCmd(ctx context.Context, args []string, stdout, stderr io.Writer, log *slog.Logger) error {
 	var data string
 	var k int
 	fs := flags("eval similar", stderr)
 	fs.StringVar(&data, "data", "../shared/data/citeulike-a", "the citeulike-a data set folder")
 	fs.IntVar(&k, "k", 10, "cut-off of recall@k and nDCG@k")
-	if err := parse(fs, args[1:]); err != nil {
+	if err := parse(fs, args); err != nil {
 		return err
 	}
 	d, err := evaluate.LoadCiteULike(data)
@@ -45,27 +52,48 @@ func evalCmd(ctx context.Context, args []string, stdout, stderr io.Writer, log *
 	return nil
 }
 
-// evalSimilar loads the protocol's papers through the real ingest path into
-// a throwaway SQLite store, then asks the engine for each query paper.
-func evalSimilar(ctx context.Context, p evaluate.Protocol, k int, log *slog.Logger) (evaluate.Split, error) {
+// evalEngine loads papers and votes through the real ingest path into a
+// throwaway SQLite store and returns an engine over them.
+func evalEngine(ctx context.Context, papers []schema.Paper, votes []schema.Vote, log *slog.Logger) (*recommend.Engine, func(), error) {
 	dir, err := os.MkdirTemp("", "paperhound-eval-")
 	if err != nil {
-		return evaluate.Split{}, err
+		return nil, nil, err
 	}
-	defer os.RemoveAll(dir)
 	store, err := schema.Open(ctx, filepath.Join(dir, "eval.db"))
 	if err != nil {
-		return evaluate.Split{}, err
+		os.RemoveAll(dir)
+		return nil, nil, err
 	}
-	defer store.Close()
+	cleanup := func() { store.Close(); os.RemoveAll(dir) }
 	engine := recommend.New(store, recommend.NewMemory(), recommend.LexicalChannels(), log)
 	start := time.Now()
-	for i := 0; i < len(p.Papers); i += ingestBatch {
-		if _, err := engine.Ingest(ctx, p.Papers[i:min(i+ingestBatch, len(p.Papers))]); err != nil {
-			return evaluate.Split{}, err
+	for i := 0; i < len(papers); i += ingestBatch {
+		if _, err := engine.Ingest(ctx, papers[i:min(i+ingestBatch, len(papers))]); err != nil {
+			cleanup()
+			return nil, nil, err
 		}
 	}
-	log.Info("eval papers ingested", "set", p.Name, "papers", len(p.Papers), "took", time.Since(start).Round(time.Millisecond))
+	for i := 0; i < len(votes); i += 5000 {
+		if err := store.SaveVotes(ctx, votes[i:min(i+5000, len(votes))]); err != nil {
+			cleanup()
+			return nil, nil, err
+		}
+	}
+	if _, err := engine.Load(ctx); err != nil {
+		cleanup()
+		return nil, nil, err
+	}
+	log.Info("eval data loaded", "papers", len(papers), "votes", len(votes), "took", time.Since(start).Round(time.Millisecond))
+	return engine, cleanup, nil
+}
+
+// evalSimilar asks the engine for each query paper of the protocol.
+func evalSimilar(ctx context.Context, p evaluate.Protocol, k int, log *slog.Logger) (evaluate.Halves, error) {
+	engine, cleanup, err := evalEngine(ctx, p.Papers, nil, log)
+	if err != nil {
+		return evaluate.Halves{}, err
+	}
+	defer cleanup()
 	rank := func(ctx context.Context, id string, k int) ([]string, error) {
 		results, err := engine.Similar(ctx, id, recommend.Options{Limit: k})
 		ids := make([]string, len(results))
@@ -75,4 +103,73 @@ func evalSimilar(ctx context.Context, p evaluate.Protocol, k int, log *slog.Logg
 		return ids, err
 	}
 	return evaluate.RunSimilar(ctx, p, rank, k, runtime.GOMAXPROCS(0))
+}
+
+func evalRecommendCmd(ctx context.Context, args []string, stdout, stderr io.Writer, log *slog.Logger) error {
+	var data, split string
+	var validation int
+	fs := flags("eval recommend", stderr)
+	fs.StringVar(&data, "data", "../shared/data/citeulike-a", "the citeulike-a data set folder")
+	fs.StringVar(&split, "split", "10", "the standard split: 10 (ten train items per user) or 1")
+	fs.IntVar(&validation, "validation", 0, "tune instead: score on a carve of split 10's train votes, each user keeping this many oldest items (never the test set)")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if split != "1" && split != "10" {
+		return fmt.Errorf("--split must be 1 or 10, got %q", split)
+	}
+	d, err := evaluate.LoadCiteULike(data)
+	if err != nil {
+		return err
+	}
+	s, err := evaluate.LoadSplit(data, split, len(d.Titles))
+	if err != nil {
+		return err
+	}
+	if validation > 0 {
+		if s, err = evaluate.LoadSplit(data, "10", len(d.Titles)); err != nil {
+			return err
+		}
+		s = s.Validation(validation)
+	}
+	papers := make([]schema.Paper, len(d.Titles))
+	for i := range papers {
+		papers[i] = d.Paper(i, true)
+	}
+	engine, cleanup, err := evalEngine(ctx, papers, s.Votes(), log)
+	if err != nil {
+		return err
+	}
+	defer cleanup()
+	feed := func(w recommend.FeedWeights) evaluate.FeedRanker {
+		return func(ctx context.Context, u int, k int) ([]string, error) {
+			recs, err := engine.FeedWith(ctx, evaluate.UserName(u), recommend.FeedOptions{Limit: k}, w)
+			ids := make([]string, len(recs))
+			for i, r := range recs {
+				ids[i] = r.Paper.ID
+			}
+			return ids, err
+		}
+	}
+	centroid := recommend.DefaultFeedWeights
+	centroid.Content, centroid.Collaborative, centroid.HalfLife = 1, 0, 0
+	methods := []struct {
+		name string
+		rank evaluate.FeedRanker
+	}{
+		{"popularity", s.Popularity()},
+		{"centroid of upvotes", feed(centroid)},
+		{"paperhound", feed(recommend.DefaultFeedWeights)},
+	}
+	fmt.Fprintf(stdout, "personal feeds, %s: held-out votes as relevant, every paper not in the user's train votes ranked\n", s.Name)
+	fmt.Fprintf(stdout, "%-22s %6s %7s %7s %7s %8s\n", "method", "users", "R@50", "R@100", "R@300", "nDCG@10")
+	for _, m := range methods {
+		start := time.Now()
+		sc, err := evaluate.RunFeeds(ctx, s, m.rank, runtime.GOMAXPROCS(0))
+		if err != nil {
+			return fmt.Errorf("eval %s: %w", m.name, err)
+		}
+		fmt.Fprintf(stdout, "%-22s %6d %7.3f %7.3f %7.3f %8.3f   (%s)\n", m.name, sc.Users, sc.R50, sc.R100, sc.R300, sc.NDCG10, time.Since(start).Round(time.Second))
+	}
+	return nil
 }

@@ -1,0 +1,159 @@
+package evaluate
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/paperhound/paperhound/schema"
+)
+
+// Split is one standard train/test split of the users' libraries: for each
+// user, the items they "upvoted" that the engine may see, and the held-out
+// items it should find.
+type Split struct {
+	Name        string
+	Train, Test [][]int // by user id
+}
+
+// LoadSplit reads splits/cf-{train,test}-P-users.dat for P = "1" or "10".
+func LoadSplit(dir, p string, items int) (Split, error) {
+	s := Split{Name: "split " + p}
+	var err error
+	if s.Train, err = readLists(filepath.Join(dir, "splits", "cf-train-"+p+"-users.dat"), items); err != nil {
+		return s, err
+	}
+	if s.Test, err = readLists(filepath.Join(dir, "splits", "cf-test-"+p+"-users.dat"), items); err != nil {
+		return s, err
+	}
+	if len(s.Train) != len(s.Test) {
+		return s, fmt.Errorf("split %s: %d train users but %d test users", p, len(s.Train), len(s.Test))
+	}
+	return s, nil
+}
+
+// Validation carves a tuning split out of the train split alone, the way the
+// standard split was made: each user keeps their keep lowest item ids (their
+// oldest) and the rest of their train items are held out. Tuning on it
+// never looks at the test set.
+func (s Split) Validation(keep int) Split {
+	v := Split{Name: s.Name + " validation", Train: make([][]int, len(s.Train)), Test: make([][]int, len(s.Train))}
+	for u, items := range s.Train {
+		sorted := slices.Sorted(slices.Values(items))
+		k := min(keep, len(sorted))
+		v.Train[u], v.Test[u] = sorted[:k], sorted[k:]
+	}
+	return v
+}
+
+// FeedScores are the feed metrics of one method on one split.
+type FeedScores struct {
+	Users                   int
+	R50, R100, R300, NDCG10 float64
+}
+
+// FeedRanker returns up to k item ids for user u, best first, never one of
+// the user's train items.
+type FeedRanker func(ctx context.Context, u int, k int) ([]string, error)
+
+// RunFeeds ranks for every user with held-out items, with workers in parallel.
+func RunFeeds(ctx context.Context, s Split, rank FeedRanker, workers int) (FeedScores, error) {
+	r50, r100, r300, n10 := Scores{K: 50}, Scores{K: 100}, Scores{K: 300}, Scores{K: 10}
+	users := make(chan int)
+	var mu sync.Mutex
+	var firstErr error
+	var wg sync.WaitGroup
+	for range max(workers, 1) {
+		wg.Go(func() {
+			for u := range users {
+				ranked, err := rank(ctx, u, 300)
+				relevant := make(map[string]bool, len(s.Test[u]))
+				for _, i := range s.Test[u] {
+					relevant[strconv.Itoa(i)] = true
+				}
+				mu.Lock()
+				if err != nil && firstErr == nil {
+					firstErr = err
+				}
+				r50.Add(ranked, relevant)
+				r100.Add(ranked, relevant)
+				r300.Add(ranked, relevant)
+				n10.Add(ranked, relevant)
+				mu.Unlock()
+			}
+		})
+	}
+	for u := range s.Train {
+		if ctx.Err() != nil || firstErr != nil {
+			break
+		}
+		if len(s.Test[u]) > 0 {
+			users <- u
+		}
+	}
+	close(users)
+	wg.Wait()
+	out := FeedScores{Users: r50.Queries, R50: r50.Recall(), R100: r100.Recall(), R300: r300.Recall(), NDCG10: n10.NDCG()}
+	if firstErr != nil {
+		return out, firstErr
+	}
+	return out, ctx.Err()
+}
+
+// Votes are the split's train items as upvotes, user u named "u<u>". Item
+// ids are roughly chronological, so each vote is stamped with its item id
+// to let "recent upvotes weigh more" mean something.
+func (s Split) Votes() []schema.Vote {
+	base := time.Date(2010, 1, 1, 0, 0, 0, 0, time.UTC)
+	var votes []schema.Vote
+	for u, items := range s.Train {
+		for _, i := range items {
+			votes = append(votes, schema.Vote{User: UserName(u), Paper: strconv.Itoa(i), Value: 1, At: base.Add(time.Duration(i) * time.Minute)})
+		}
+	}
+	return votes
+}
+
+// UserName is the name user u gets in the store.
+func UserName(u int) string { return "u" + strconv.Itoa(u) }
+
+// Popularity ranks papers by their number of train upvotes, the
+// popularity baseline.
+func (s Split) Popularity() FeedRanker {
+	counts := map[int]int{}
+	for _, items := range s.Train {
+		for _, i := range items {
+			counts[i]++
+		}
+	}
+	order := make([]int, 0, len(counts))
+	for i := range counts {
+		order = append(order, i)
+	}
+	slices.SortFunc(order, func(a, b int) int {
+		if counts[a] != counts[b] {
+			return counts[b] - counts[a]
+		}
+		return a - b
+	})
+	return func(_ context.Context, u int, k int) ([]string, error) {
+		seen := map[int]bool{}
+		for _, i := range s.Train[u] {
+			seen[i] = true
+		}
+		var out []string
+		for _, i := range order {
+			if len(out) == k {
+				break
+			}
+			if !seen[i] {
+				out = append(out, strconv.Itoa(i))
+			}
+		}
+		return out, nil
+	}
+}
