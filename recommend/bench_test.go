@@ -1,0 +1,285 @@
+package recommend_test
+
+import (
+	"context"
+	"fmt"
+	"runtime"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/paperhound/paperhound/embed"
+	"github.com/paperhound/paperhound/recommend"
+	"github.com/paperhound/paperhound/schema"
+	"github.com/paperhound/paperhound/schema/schematest"
+)
+
+// Run with: go test -run '^$' -bench . -benchtime 20x ./recommend
+// The 100k corpus takes a minute or two to embed and holds about 3 GB;
+// -short stops at 10k. Run the sizes in separate processes
+// (-bench /papers=10k, then /papers=100k) for clean 10k latencies: the
+// shared 100k index, once built, makes every GC cycle of the process slow.
+
+const benchSeed = 42
+
+// BenchmarkIngest is the whole ingest path: record hashes, both lexical
+// embedders, one SQLite transaction and the index, 500 papers a batch.
+func BenchmarkIngest(b *testing.B) {
+	ctx := context.Background()
+	st := schematest.Open(b, "sqlite")
+	e := recommend.New(st, recommend.NewMemory(), recommend.LexicalChannels(), nil)
+	corpus := newSynthCorpus(benchSeed)
+	const batch = 500
+	n := 0
+	for b.Loop() {
+		b.StopTimer()
+		papers := corpus.papers(n, batch)
+		b.StartTimer()
+		stats, err := e.Ingest(ctx, papers)
+		if err != nil || stats.Added != batch {
+			b.Fatalf("Ingest = %+v, %v", stats, err)
+		}
+		n += batch
+	}
+	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "papers/s")
+}
+
+// benchIndex is a Memory index filled with the first size papers of the
+// corpus, built once per size and shared by the benchmarks.
+type benchIndex struct {
+	size   int
+	corpus *synthCorpus
+	index  *recommend.Memory
+	heap   uint64 // live heap the index added
+}
+
+var benchIndexes = struct {
+	sync.Mutex
+	m map[int]*benchIndex
+}{m: map[int]*benchIndex{}}
+
+func sizes(b *testing.B) []int {
+	if testing.Short() {
+		return []int{10_000}
+	}
+	return []int{10_000, 100_000}
+}
+
+func sizeName(n int) string { return fmt.Sprintf("papers=%dk", n/1000) }
+
+// embedDocs embeds papers as the engine would, on two goroutines.
+func embedDocs(papers []schema.Paper) []recommend.Doc {
+	docs := make([]recommend.Doc, len(papers))
+	var wg sync.WaitGroup
+	const workers = 2
+	for w := range workers {
+		wg.Go(func() {
+			for i := w; i < len(papers); i += workers {
+				p := papers[i]
+				text := p.Text()
+				docs[i] = recommend.Doc{ID: p.ID, Published: p.Published, Categories: p.Categories,
+					Vectors: map[string]embed.Vector{
+						embed.WordsSpace: {Sparse: embed.Words{}.Vector(text)},
+						embed.CharsSpace: {Sparse: embed.Chars{}.Vector(text)},
+					}}
+			}
+		})
+	}
+	wg.Wait()
+	return docs
+}
+
+func heapInUse() uint64 {
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	return ms.HeapAlloc
+}
+
+// indexOf returns the shared index of size papers, building it straight
+// from embedder output: the store plays no part in its memory or its build.
+func indexOf(b *testing.B, size int) *benchIndex {
+	b.Helper()
+	benchIndexes.Lock()
+	defer benchIndexes.Unlock()
+	if bi := benchIndexes.m[size]; bi != nil {
+		return bi
+	}
+	corpus := newSynthCorpus(benchSeed)
+	start := time.Now()
+	before := heapInUse()
+	index := recommend.NewMemory()
+	for from := 0; from < size; from += 1000 {
+		// Each batch's docs are dropped after the upsert, as in Load: the
+		// heap then holds only what the index keeps.
+		docs := embedDocs(corpus.papers(from, min(1000, size-from)))
+		if err := index.Upsert(context.Background(), docs); err != nil {
+			b.Fatal(err)
+		}
+	}
+	after := heapInUse()
+	bi := &benchIndex{size: size, corpus: corpus, index: index, heap: after - before}
+	b.Logf("embedded and indexed %d papers in %v", size, time.Since(start).Round(time.Second))
+	benchIndexes.m[size] = bi
+	return bi
+}
+
+// benchQueries is how many distinct queries the latency benchmarks cycle
+// through.
+const benchQueries = 200
+
+// queryID is the i-th paper asked for its similar papers, spread over the
+// corpus.
+func (bi *benchIndex) queryID(i int) int { return (i % benchQueries) * (bi.size / benchQueries) }
+
+// engine returns an engine on bi's index over a temporary SQLite store
+// holding every paper, and the vectors of the papers queryID names (the
+// only ones Similar reads).
+func (bi *benchIndex) engine(b *testing.B) *recommend.Engine {
+	b.Helper()
+	ctx := context.Background()
+	start := time.Now()
+	st := schematest.Open(b, "sqlite")
+	queried := map[int]bool{}
+	for i := range benchQueries {
+		queried[bi.queryID(i)] = true
+	}
+	for from := 0; from < bi.size; from += 1000 {
+		papers := bi.corpus.papers(from, min(1000, bi.size-from))
+		var vectors []schema.Vector
+		for i, p := range papers {
+			if !queried[from+i] {
+				continue
+			}
+			for _, v := range []struct {
+				space string
+				vec   embed.Sparse
+			}{
+				{embed.WordsSpace, embed.Words{}.Vector(p.Text())},
+				{embed.CharsSpace, embed.Chars{}.Vector(p.Text())},
+			} {
+				data, err := embed.Vector{Sparse: v.vec}.MarshalBinary()
+				if err != nil {
+					b.Fatal(err)
+				}
+				vectors = append(vectors, schema.Vector{Space: v.space, TextHash: p.TextHash(), Data: data})
+			}
+		}
+		if err := st.SavePapers(ctx, papers, vectors); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.Logf("stored %d papers in %v", bi.size, time.Since(start).Round(time.Second))
+	return recommend.New(st, bi.index, recommend.LexicalChannels(), nil)
+}
+
+func checkTen(b *testing.B, res []recommend.Result, err error) {
+	if err != nil {
+		b.Fatal(err)
+	}
+	if len(res) != 10 {
+		b.Fatalf("%d results, want 10", len(res))
+	}
+}
+
+// BenchmarkSimilar is one similar-papers request through the engine: the
+// paper and its two stored vectors read from SQLite, both channels
+// searched on the Memory index, blended, the ten papers read back.
+func BenchmarkSimilar(b *testing.B) {
+	ctx := context.Background()
+	for _, size := range sizes(b) {
+		b.Run(sizeName(size), func(b *testing.B) {
+			bi := indexOf(b, size)
+			e := bi.engine(b)
+			i := 0
+			for b.Loop() {
+				id := fmt.Sprintf("syn.%07d", bi.queryID(i))
+				res, err := e.Similar(ctx, id, recommend.Options{Limit: 10})
+				checkTen(b, res, err)
+				i++
+			}
+		})
+	}
+}
+
+// BenchmarkSearch is one search request through the engine, for a query
+// of two or three words and for a whole abstract (a draft's related work):
+// the text embedded in both spaces, searched, blended, papers read back.
+func BenchmarkSearch(b *testing.B) {
+	ctx := context.Background()
+	for _, size := range sizes(b) {
+		b.Run(sizeName(size), func(b *testing.B) {
+			bi := indexOf(b, size)
+			e := bi.engine(b)
+			queries := map[string]func(i int) string{
+				"short": bi.corpus.shortQuery,
+				// Papers past the end of the corpus: drafts it has not seen.
+				"abstract": func(i int) string { return bi.corpus.paper(bi.size + i%benchQueries).Abstract },
+			}
+			for _, kind := range []string{"short", "abstract"} {
+				b.Run("query="+kind, func(b *testing.B) {
+					texts := make([]string, benchQueries)
+					for i := range texts {
+						texts[i] = queries[kind](i)
+					}
+					i := 0
+					for b.Loop() {
+						res, err := e.Search(ctx, texts[i%len(texts)], recommend.Options{Limit: 10})
+						checkTen(b, res, err)
+						i++
+					}
+				})
+			}
+		})
+	}
+}
+
+// BenchmarkMemorySearch is the index alone: one channel's search for a
+// whole abstract, with the engine's pool of 100 and its cut-off, no store.
+func BenchmarkMemorySearch(b *testing.B) {
+	ctx := context.Background()
+	for _, size := range sizes(b) {
+		b.Run(sizeName(size), func(b *testing.B) {
+			bi := indexOf(b, size)
+			for _, c := range recommend.LexicalChannels() {
+				b.Run("space="+c.Embedder.Space(), func(b *testing.B) {
+					queries := make([]embed.Vector, benchQueries)
+					for i := range queries {
+						v, err := c.Embedder.Embed(ctx, []string{bi.corpus.paper(bi.size + i).Text()})
+						if err != nil {
+							b.Fatal(err)
+						}
+						queries[i] = v[0]
+					}
+					i := 0
+					for b.Loop() {
+						hits, err := bi.index.Search(ctx, recommend.Query{
+							Space: c.Embedder.Space(), Vector: queries[i%len(queries)],
+							Limit: 100, MaxDocFreq: c.MaxDocFreq,
+						})
+						if err != nil || len(hits) != 100 {
+							b.Fatalf("%d hits, %v", len(hits), err)
+						}
+						i++
+					}
+				})
+			}
+		})
+	}
+}
+
+// BenchmarkMemoryPerPaper reports the live heap a filled Memory index
+// holds per paper (both lexical spaces), measured after a GC before and
+// after filling it. Its ns/op is suppressed: there is nothing to time.
+func BenchmarkMemoryPerPaper(b *testing.B) {
+	for _, size := range sizes(b) {
+		b.Run(sizeName(size), func(b *testing.B) {
+			bi := indexOf(b, size)
+			for b.Loop() {
+			}
+			b.ReportMetric(0, "ns/op")
+			b.ReportMetric(float64(bi.heap)/float64(size), "bytes/paper")
+			b.ReportMetric(float64(bi.heap)/(1<<20), "MiB")
+		})
+	}
+}

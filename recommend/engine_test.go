@@ -1,0 +1,593 @@
+package recommend_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"reflect"
+	"slices"
+	"sync"
+	"testing"
+
+	"github.com/paperhound/paperhound/embed"
+	"github.com/paperhound/paperhound/ingest"
+	"github.com/paperhound/paperhound/recommend"
+	"github.com/paperhound/paperhound/schema"
+	"github.com/paperhound/paperhound/schema/schematest"
+)
+
+// countingEmbedder counts what reaches the embedder it wraps, and fails
+// while fail is set.
+type countingEmbedder struct {
+	recommend.Embedder
+	mu    sync.Mutex
+	calls int
+	texts int
+	fail  error
+}
+
+func (c *countingEmbedder) Embed(ctx context.Context, texts []string) ([]embed.Vector, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.fail != nil {
+		return nil, c.fail
+	}
+	c.calls++
+	c.texts += len(texts)
+	return c.Embedder.Embed(ctx, texts)
+}
+
+func (c *countingEmbedder) counted() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.texts
+}
+
+func (c *countingEmbedder) failWith(err error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.fail = err
+}
+
+// testEngine is an engine on the lexical channels with counted embedders.
+type testEngine struct {
+	*recommend.Engine
+	index        *recommend.Memory
+	words, chars *countingEmbedder
+}
+
+func newTestEngine(st *schema.Store) *testEngine {
+	te := &testEngine{
+		index: recommend.NewMemory(),
+		words: &countingEmbedder{Embedder: embed.Words{}},
+		chars: &countingEmbedder{Embedder: embed.Chars{}},
+	}
+	channels := recommend.LexicalChannels() // keep its weights and cut-offs
+	channels[0].Embedder, channels[1].Embedder = te.words, te.chars
+	te.Engine = recommend.New(st, te.index, channels, nil)
+	return te
+}
+
+// embedded is how many texts both embedders have seen.
+func (te *testEngine) embedded() (words, chars int) {
+	return te.words.counted(), te.chars.counted()
+}
+
+func mustIngest(t *testing.T, e *recommend.Engine, papers []schema.Paper, want recommend.IngestStats) {
+	t.Helper()
+	got, err := e.Ingest(context.Background(), papers)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got != want {
+		t.Errorf("Ingest = %+v, want %+v", got, want)
+	}
+}
+
+const samplePath = "../cmd/paperhound/sample-papers.jsonl"
+
+// samplePapers is the 38 real papers shipped with the command.
+func samplePapers(t testing.TB) []schema.Paper {
+	t.Helper()
+	r, err := ingest.Open(samplePath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	var papers []schema.Paper
+	err = ingest.ReadPapers(context.Background(), r, samplePath,
+		func(_ int, p schema.Paper) error { papers = append(papers, p); return nil },
+		func(p ingest.Problem) error { return p })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(papers) != 38 {
+		t.Fatalf("read %d sample papers, want 38", len(papers))
+	}
+	return papers
+}
+
+func withID(papers []schema.Paper, id string) (int, schema.Paper) {
+	for i, p := range papers {
+		if p.ID == id {
+			return i, p
+		}
+	}
+	panic("no sample paper " + id)
+}
+
+func resultIDs(rs []recommend.Result) []string {
+	out := make([]string, len(rs))
+	for i, r := range rs {
+		out[i] = r.Paper.ID
+	}
+	return out
+}
+
+// The KV-cache papers of the sample, besides 2407.18121 itself.
+var kvCache = []string{"2411.10803", "2508.02401", "2510.14973", "2412.08521", "2407.15891", "2307.02628", "2411.02886"}
+
+func TestIngestCounts(t *testing.T) {
+	ctx := context.Background()
+	papers := samplePapers(t)
+	for _, b := range schematest.Backends(t) {
+		t.Run(b.Name, func(t *testing.T) {
+			te := newTestEngine(b.Store)
+			mustIngest(t, te.Engine, papers, recommend.IngestStats{Added: 38})
+			if w, c := te.embedded(); w != 38 || c != 38 {
+				t.Errorf("first ingest embedded %d, %d texts; want 38 in each space", w, c)
+			}
+			if n, err := b.Store.CountPapers(ctx); err != nil || n != 38 {
+				t.Fatalf("CountPapers = %d, %v", n, err)
+			}
+
+			mustIngest(t, te.Engine, papers, recommend.IngestStats{Unchanged: 38})
+			if w, c := te.embedded(); w != 38 || c != 38 {
+				t.Errorf("re-ingesting unchanged papers embedded %d, %d texts", w-38, c-38)
+			}
+
+			// A new abstract is a new text: embedded once per space, stored
+			// under its own hash, and searchable at once.
+			changed := slices.Clone(papers)
+			i, old := withID(changed, "2407.18121")
+			changed[i].Abstract += " We also evaluate on zebrafish imaging."
+			mustIngest(t, te.Engine, changed, recommend.IngestStats{Updated: 1, Unchanged: 37})
+			if w, c := te.embedded(); w != 39 || c != 39 {
+				t.Errorf("a changed abstract embedded %d, %d texts; want 1 in each space", w-38, c-38)
+			}
+			for _, space := range []string{embed.WordsSpace, embed.CharsSpace} {
+				vecs, err := b.Store.Vectors(ctx, space, []string{old.TextHash(), changed[i].TextHash()})
+				if err != nil {
+					t.Fatal(err)
+				}
+				before, after := vecs[old.TextHash()], vecs[changed[i].TextHash()]
+				if after == nil || slices.Equal(before, after) {
+					t.Errorf("%s: the vector of the new text is %d bytes, the same as the old: %v", space, len(after), slices.Equal(before, after))
+				}
+			}
+			res, err := te.Search(ctx, "zebrafish", recommend.Options{Limit: 3})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(res) == 0 || res[0].Paper.ID != "2407.18121" {
+				t.Errorf("search for a word of the new abstract = %v", resultIDs(res))
+			}
+
+			// Upvotes are stored but not embedded: no embedding needed.
+			j, _ := withID(changed, "2407.01955")
+			changed[j].Upvotes = 99
+			w0, c0 := te.embedded() // the search embedded its query
+			mustIngest(t, te.Engine, changed, recommend.IngestStats{Updated: 1, Unchanged: 37})
+			if w, c := te.embedded(); w != w0 || c != c0 {
+				t.Errorf("a change of upvotes embedded %d, %d texts; want none", w-w0, c-c0)
+			}
+			res, err = te.Search(ctx, "sorted speculative decoding nested models", recommend.Options{Limit: 1})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(res) != 1 || res[0].Paper.ID != "2407.01955" || res[0].Paper.Upvotes != 99 {
+				t.Errorf("search = %+v, want 2407.01955 with 99 upvotes", res)
+			}
+		})
+	}
+}
+
+func TestIngestDuplicateIDs(t *testing.T) {
+	ctx := context.Background()
+	v1 := schema.Paper{ID: "dup", Title: "Speculative decoding with draft models"}
+	v2 := schema.Paper{ID: "dup", Title: "Paged attention for KV cache serving"}
+	tests := []struct {
+		name   string
+		stored []schema.Paper // ingested first
+		batch  []schema.Paper
+		want   recommend.IngestStats
+		title  string // stored afterwards
+	}{
+		{"new, twice the same", nil, []schema.Paper{v1, v1}, recommend.IngestStats{Added: 1, Unchanged: 1}, v1.Title},
+		{"new, two versions", nil, []schema.Paper{v1, v2}, recommend.IngestStats{Added: 1, Unchanged: 1}, v2.Title},
+		{"stored, then a new version last", []schema.Paper{v1}, []schema.Paper{v1, v2}, recommend.IngestStats{Updated: 1, Unchanged: 1}, v2.Title},
+		{"stored, the stored version last", []schema.Paper{v1}, []schema.Paper{v2, v1}, recommend.IngestStats{Unchanged: 2}, v1.Title},
+		{"new, three copies", nil, []schema.Paper{v2, v1, v2}, recommend.IngestStats{Added: 1, Unchanged: 2}, v2.Title},
+	}
+	for _, b := range schematest.Backends(t) {
+		t.Run(b.Name, func(t *testing.T) {
+			for k, tt := range tests {
+				t.Run(tt.name, func(t *testing.T) {
+					// One store for every case: each case gets its own id.
+					id := fmt.Sprint("dup", k)
+					rename := func(ps []schema.Paper) []schema.Paper {
+						ps = slices.Clone(ps)
+						for i := range ps {
+							ps[i].ID = id
+						}
+						return ps
+					}
+					te := newTestEngine(b.Store)
+					if tt.stored != nil {
+						mustIngest(t, te.Engine, rename(tt.stored), recommend.IngestStats{Added: len(tt.stored)})
+					}
+					mustIngest(t, te.Engine, rename(tt.batch), tt.want)
+					p, err := b.Store.Paper(ctx, id)
+					if err != nil {
+						t.Fatalf("after ingest: %v", err)
+					}
+					if p.Title != tt.title {
+						t.Errorf("stored title %q, want %q", p.Title, tt.title)
+					}
+					// The index agrees with the store: the stored title finds it.
+					res, err := te.Search(ctx, tt.title, recommend.Options{Limit: 1})
+					if err != nil || len(res) != 1 || res[0].Paper.ID != id {
+						t.Errorf("search for the stored title = %v, %v", res, err)
+					}
+				})
+			}
+		})
+	}
+}
+
+// A paper is stored with its vectors or not at all.
+func TestIngestEmbedFailure(t *testing.T) {
+	ctx := context.Background()
+	papers := samplePapers(t)[:5]
+	down := errors.New("embeddings endpoint down")
+	for _, b := range schematest.Backends(t) {
+		t.Run(b.Name, func(t *testing.T) {
+			te := newTestEngine(b.Store)
+			te.chars.failWith(down) // the second space fails, after the first embedded
+			if _, err := te.Ingest(ctx, papers); !errors.Is(err, down) {
+				t.Fatalf("Ingest = %v, want %v", err, down)
+			}
+			if n, err := b.Store.CountPapers(ctx); err != nil || n != 0 {
+				t.Errorf("%d papers stored after a failed embedding (%v)", n, err)
+			}
+			hashes := make([]string, len(papers))
+			for i, p := range papers {
+				hashes[i] = p.TextHash()
+			}
+			if vecs, err := b.Store.Vectors(ctx, embed.WordsSpace, hashes); err != nil || len(vecs) != 0 {
+				t.Errorf("%d word vectors stored after a failed embedding (%v)", len(vecs), err)
+			}
+			if te.index.Len() != 0 {
+				t.Errorf("%d docs indexed after a failed embedding", te.index.Len())
+			}
+
+			// An update that fails keeps the old version, and is not
+			// mistaken for unchanged once the embedder is back.
+			te.chars.failWith(nil)
+			mustIngest(t, te.Engine, papers, recommend.IngestStats{Added: 5})
+			changed := slices.Clone(papers)
+			changed[0].Abstract = "A different abstract about zebrafish."
+			te.chars.failWith(down)
+			if _, err := te.Ingest(ctx, changed); !errors.Is(err, down) {
+				t.Fatalf("Ingest = %v, want %v", err, down)
+			}
+			if p, err := b.Store.Paper(ctx, papers[0].ID); err != nil || p.Abstract != papers[0].Abstract {
+				t.Errorf("after a failed update the stored abstract is %.40q (%v), want the old one", p.Abstract, err)
+			}
+			te.chars.failWith(nil)
+			mustIngest(t, te.Engine, changed, recommend.IngestStats{Updated: 1, Unchanged: 4})
+		})
+	}
+}
+
+// sampleEngine is an engine with the sample papers ingested.
+func sampleEngine(t *testing.T, st *schema.Store) (*testEngine, []schema.Paper) {
+	t.Helper()
+	papers := samplePapers(t)
+	te := newTestEngine(st)
+	mustIngest(t, te.Engine, papers, recommend.IngestStats{Added: len(papers)})
+	return te, papers
+}
+
+func TestSimilar(t *testing.T) {
+	ctx := context.Background()
+	for _, b := range schematest.Backends(t) {
+		t.Run(b.Name, func(t *testing.T) {
+			te, papers := sampleEngine(t, b.Store)
+
+			res, err := te.Similar(ctx, "2407.18121", recommend.Options{Limit: 5})
+			if err != nil {
+				t.Fatal(err)
+			}
+			top := resultIDs(res)
+			kv := 0
+			for _, id := range top {
+				if slices.Contains(kvCache, id) {
+					kv++
+				}
+			}
+			// Elastic Cache is about merging KV caches: its neighbours are
+			// the other KV-cache papers, not the tokenizer ones.
+			if len(top) != 5 || !slices.Contains(kvCache, top[0]) || kv < 4 {
+				t.Errorf("similar to 2407.18121: %v, %d of them KV-cache papers; want 5, the first and at least 4 about KV caches", top, kv)
+			}
+
+			for _, p := range papers {
+				res, err := te.Similar(ctx, p.ID, recommend.Options{Limit: 50})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if slices.Contains(resultIDs(res), p.ID) {
+					t.Errorf("similar to %s includes itself", p.ID)
+				}
+				checkRanked(t, "similar to "+p.ID, res)
+			}
+
+			if _, err := te.Similar(ctx, "9999.99999", recommend.Options{Limit: 5}); !errors.Is(err, recommend.ErrNotFound) {
+				t.Errorf("Similar of an unknown id = %v, want ErrNotFound", err)
+			}
+			if _, err := te.Similar(ctx, "2407.18121", recommend.Options{}); !errors.Is(err, recommend.ErrInvalid) {
+				t.Errorf("Similar with no limit = %v, want ErrInvalid", err)
+			}
+		})
+	}
+}
+
+// checkRanked checks that scores descend and every paper is listed once.
+func checkRanked(t *testing.T, what string, res []recommend.Result) {
+	t.Helper()
+	seen := map[string]bool{}
+	for i, r := range res {
+		if seen[r.Paper.ID] {
+			t.Errorf("%s: %s listed twice", what, r.Paper.ID)
+		}
+		seen[r.Paper.ID] = true
+		if i > 0 && r.Score > res[i-1].Score {
+			t.Errorf("%s: score %v at %d follows %v", what, r.Score, i, res[i-1].Score)
+		}
+	}
+}
+
+func TestSearch(t *testing.T) {
+	ctx := context.Background()
+	for _, b := range schematest.Backends(t) {
+		t.Run(b.Name, func(t *testing.T) {
+			te, papers := sampleEngine(t, b.Store)
+
+			res, err := te.Search(ctx, "speculative decoding", recommend.Options{Limit: 10})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(res) == 0 || res[0].Paper.ID != "2407.01955" && res[0].Paper.ID != "2512.05033" {
+				t.Errorf("search for speculative decoding: %v, want 2407.01955 or 2512.05033 first", resultIDs(res))
+			}
+			checkRanked(t, "speculative decoding", res)
+
+			// A whole abstract finds its own paper first: Search excludes nothing.
+			_, elastic := withID(papers, "2407.18121")
+			res, err = te.Search(ctx, elastic.Abstract, recommend.Options{Limit: 5})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(res) == 0 || res[0].Paper.ID != "2407.18121" {
+				t.Errorf("search for the abstract of 2407.18121: %v", resultIDs(res))
+			}
+
+			// Results carry the paper as stored, every field.
+			byID := map[string]schema.Paper{}
+			for _, p := range papers {
+				byID[p.ID] = p
+			}
+			_, turkish := withID(papers, "2502.07057")
+			res, err = te.Search(ctx, turkish.Abstract, recommend.Options{Limit: 20})
+			if err != nil || len(res) < 10 {
+				t.Fatalf("search for the abstract of 2502.07057: %d results, %v", len(res), err)
+			}
+			for _, r := range res {
+				stored, err := b.Store.Paper(ctx, r.Paper.ID)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !reflect.DeepEqual(r.Paper, stored) {
+					t.Errorf("result %+v\nstored %+v", r.Paper, stored)
+				}
+				want := byID[r.Paper.ID]
+				want.CreatedAt, want.UpdatedAt = r.Paper.CreatedAt, r.Paper.UpdatedAt
+				if !reflect.DeepEqual(r.Paper, want) || r.Paper.CreatedAt.IsZero() {
+					t.Errorf("result %+v\ningested %+v", r.Paper, want)
+				}
+			}
+
+			for _, q := range []string{"", "   ", "the of and which", "42 3.14 §"} {
+				if _, err := te.Search(ctx, q, recommend.Options{Limit: 5}); !errors.Is(err, recommend.ErrInvalid) {
+					t.Errorf("Search(%q) = %v, want ErrInvalid", q, err)
+				}
+			}
+			if _, err := te.Search(ctx, "cache", recommend.Options{Limit: 0}); !errors.Is(err, recommend.ErrInvalid) {
+				t.Errorf("Search with limit 0 = %v, want ErrInvalid", err)
+			}
+		})
+	}
+}
+
+func TestFiltersPassThrough(t *testing.T) {
+	ctx := context.Background()
+	after, before := day("2025-01-01"), day("2025-06-30")
+	tests := []struct {
+		name   string
+		filter recommend.Filter
+		ok     func(schema.Paper) bool
+	}{
+		{"after", recommend.Filter{After: after}, func(p schema.Paper) bool {
+			return !p.Published.IsZero() && !p.Published.Before(after.Time)
+		}},
+		{"before", recommend.Filter{Before: before}, func(p schema.Paper) bool {
+			return !p.Published.IsZero() && !p.Published.After(before.Time)
+		}},
+		{"exclude", recommend.Filter{Exclude: kvCache}, func(p schema.Paper) bool {
+			return !slices.Contains(kvCache, p.ID)
+		}},
+	}
+	for _, b := range schematest.Backends(t) {
+		t.Run(b.Name, func(t *testing.T) {
+			te, papers := sampleEngine(t, b.Store)
+			_, elastic := withID(papers, "2407.18121")
+			for _, tt := range tests {
+				t.Run(tt.name, func(t *testing.T) {
+					exclude := slices.Clone(tt.filter.Exclude)
+					opts := recommend.Options{Limit: 38, Filter: tt.filter}
+					similar, err := te.Similar(ctx, "2407.18121", opts)
+					if err != nil {
+						t.Fatal(err)
+					}
+					search, err := te.Search(ctx, elastic.Abstract, opts)
+					if err != nil {
+						t.Fatal(err)
+					}
+					for what, res := range map[string][]recommend.Result{"similar": similar, "search": search} {
+						if len(res) < 3 {
+							t.Errorf("%s: only %d results", what, len(res))
+						}
+						for _, r := range res {
+							if !tt.ok(r.Paper) {
+								t.Errorf("%s: %s (%s) does not pass the filter", what, r.Paper.ID, r.Paper.Published)
+							}
+						}
+					}
+					// Similar adds the paper itself to the exclusions on its
+					// own copy, not on the caller's.
+					if !slices.Equal(tt.filter.Exclude, exclude) {
+						t.Errorf("the caller's Exclude became %v", tt.filter.Exclude)
+					}
+				})
+			}
+		})
+	}
+}
+
+func day(s string) schema.Date {
+	d, err := schema.ParseDate(s)
+	if err != nil {
+		panic(err)
+	}
+	return d
+}
+
+// rankings is every ranking the tests compare: similar for each paper and
+// a few searches.
+func rankings(t *testing.T, e *recommend.Engine, papers []schema.Paper) map[string][]recommend.Result {
+	t.Helper()
+	ctx := context.Background()
+	out := map[string][]recommend.Result{}
+	for _, p := range papers {
+		res, err := e.Similar(ctx, p.ID, recommend.Options{Limit: 10})
+		if err != nil {
+			t.Fatal(err)
+		}
+		out["similar "+p.ID] = res
+	}
+	for _, q := range []string{"speculative decoding", "KV cache compression", "tokenization of code", papers[0].Abstract} {
+		res, err := e.Search(ctx, q, recommend.Options{Limit: 10})
+		if err != nil {
+			t.Fatal(err)
+		}
+		out["search "+q[:min(len(q), 30)]] = res
+	}
+	return out
+}
+
+func sameRankings(t *testing.T, got, want map[string][]recommend.Result) {
+	t.Helper()
+	for k, w := range want {
+		g := got[k]
+		if len(g) != len(w) {
+			t.Errorf("%s: %d results, want %d", k, len(g), len(w))
+			continue
+		}
+		for i := range w {
+			if g[i].Paper.ID != w[i].Paper.ID || g[i].Score != w[i].Score {
+				t.Errorf("%s: %v\nwant %v", k, resultIDs(g), resultIDs(w))
+				break
+			}
+		}
+	}
+}
+
+// After a restart, Load from the store gives the rankings the live index
+// gave, without embedding anything.
+func TestLoadRebuildsRankings(t *testing.T) {
+	ctx := context.Background()
+	for _, b := range schematest.Backends(t) {
+		t.Run(b.Name, func(t *testing.T) {
+			live, papers := sampleEngine(t, b.Store)
+			want := rankings(t, live.Engine, papers)
+
+			restarted := newTestEngine(b.Store)
+			n, err := restarted.Load(ctx)
+			if err != nil || n != len(papers) {
+				t.Fatalf("Load = %d, %v; want %d", n, err, len(papers))
+			}
+			if w, c := restarted.embedded(); w != 0 || c != 0 {
+				t.Errorf("Load embedded %d, %d texts; want none", w, c)
+			}
+			if restarted.index.Len() != len(papers) {
+				t.Errorf("index holds %d docs, want %d", restarted.index.Len(), len(papers))
+			}
+			sameRankings(t, rankings(t, restarted.Engine, papers), want)
+		})
+	}
+}
+
+// A new channel's space has no stored vectors: Load embeds every paper in
+// it, once, and stores the vectors for the next start.
+func TestLoadEmbedsMissingSpace(t *testing.T) {
+	ctx := context.Background()
+	for _, b := range schematest.Backends(t) {
+		t.Run(b.Name, func(t *testing.T) {
+			papers := samplePapers(t)
+			wordsOnly := recommend.New(b.Store, recommend.NewMemory(),
+				[]recommend.Channel{{Embedder: embed.Words{}, Weight: 1, MaxDocFreq: 0.3}}, nil)
+			mustIngest(t, wordsOnly, papers, recommend.IngestStats{Added: len(papers)})
+
+			upgraded := newTestEngine(b.Store)
+			n, err := upgraded.Load(ctx)
+			if err != nil || n != len(papers) {
+				t.Fatalf("Load = %d, %v; want %d", n, err, len(papers))
+			}
+			if w, c := upgraded.embedded(); w != 0 || c != len(papers) {
+				t.Errorf("Load embedded %d word and %d char texts; want 0 and %d", w, c, len(papers))
+			}
+			hashes := make([]string, len(papers))
+			for i, p := range papers {
+				hashes[i] = p.TextHash()
+			}
+			if vecs, err := b.Store.Vectors(ctx, embed.CharsSpace, hashes); err != nil || len(vecs) != len(papers) {
+				t.Errorf("%d char vectors stored (%v), want %d", len(vecs), err, len(papers))
+			}
+
+			// The next start finds everything stored, and ranks alike.
+			next := newTestEngine(b.Store)
+			if n, err := next.Load(ctx); err != nil || n != len(papers) {
+				t.Fatalf("second Load = %d, %v", n, err)
+			}
+			if w, c := next.embedded(); w != 0 || c != 0 {
+				t.Errorf("second Load embedded %d, %d texts; want none", w, c)
+			}
+			sameRankings(t, rankings(t, next.Engine, papers), rankings(t, upgraded.Engine, papers))
+
+			// And a paper ingested by the upgraded engine is unchanged for
+			// it: Load saved nothing that looks like an edit.
+			mustIngest(t, upgraded.Engine, papers, recommend.IngestStats{Unchanged: len(papers)})
+		})
+	}
+}
