@@ -17,19 +17,37 @@ const maxBody = 1 << 20
 
 // Server holds what the handlers need.
 type Server struct {
-	engine *recommend.Engine
-	log    *slog.Logger
+	engine     *recommend.Engine
+	log        *slog.Logger
+	adminToken string // acts for every user; "" turns admin requests off (auth.go)
 }
 
 // New returns the HTTP handler of the whole API.
-func New(engine *recommend.Engine, log *slog.Logger) http.Handler {
+func New(engine *recommend.Engine, log *slog.Logger, opts ...Option) http.Handler {
 	s := &Server{engine: engine, log: log}
+	for _, o := range opts {
+		o(s)
+	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", s.health)
+	mux.HandleFunc("GET /readyz", s.ready)
 	mux.HandleFunc("GET /v1/papers/{id}", s.paper)
 	mux.HandleFunc("GET /v1/papers/{id}/similar", s.similar)
 	mux.HandleFunc("GET /v1/search", s.searchGet)
 	mux.HandleFunc("POST /v1/search", s.searchPost)
+	mux.HandleFunc("POST /v1/papers", s.addPapers)
+	mux.HandleFunc("GET /v1/trending", s.trending)
+	mux.HandleFunc("GET /v1/users/{user}/recommendations", s.recommendations)
+	mux.HandleFunc("GET /v1/users/{user}/upvotes", s.listVotes(1))
+	mux.HandleFunc("GET /v1/users/{user}/hidden", s.listVotes(-1))
+	mux.HandleFunc("PUT /v1/users/{user}/upvotes/{paper}", s.vote(1))
+	mux.HandleFunc("PUT /v1/users/{user}/hidden/{paper}", s.vote(-1))
+	mux.HandleFunc("DELETE /v1/users/{user}/upvotes/{paper}", s.unvote(1))
+	mux.HandleFunc("DELETE /v1/users/{user}/hidden/{paper}", s.unvote(-1))
+	mux.HandleFunc("GET /v1/users/{user}/votes.jsonl", s.exportVotes)
+	mux.HandleFunc("POST /v1/users/{user}/feed-key", s.feedKey)
+	mux.HandleFunc("GET /v1/users/{user}/feed.atom", s.atomFeed)
+	s.webRoutes(mux) // the HTML pages (web.go)
 	mux.HandleFunc("/", s.notFound)
 	return s.recoverer(s.logRequests(mux))
 }

@@ -466,7 +466,7 @@ func testNotFound(t *testing.T, h http.Handler) {
 		{"GET", "/v1/papers/9999.99999/similar", "9999.99999"},
 		{"GET", "/v1/papers/9999.99999/similar?limit=5&after=2024-01-01", "9999.99999"},
 		{"GET", "/v1/nothing", "/v1/nothing"},
-		{"GET", "/", "/"},
+		{"GET", "/nowhere", "/nowhere"},
 		{"GET", "/v1/papers/", "/v1/papers/"},
 		{"GET", "/v1/papers/2407.18121/cited-by", "/v1/papers/2407.18121/cited-by"},
 		{"POST", "/v1/nothing", "/v1/nothing"},

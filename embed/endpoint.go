@@ -188,6 +188,10 @@ func (e *Endpoint) Space() string {
 // Dims is the length of the vectors, 0 until the endpoint first answered.
 func (e *Endpoint) Dims() int { return int(e.dims.Load()) }
 
+// BatchSize is the most texts one request carries, so callers can save
+// each request's vectors as it returns.
+func (e *Endpoint) BatchSize() int { return e.cfg.BatchSize }
+
 // Probe embeds one short text, with a single attempt so start-up fails fast
 // and says why when the endpoint is down or misconfigured. It also learns
 // Dims.

@@ -21,6 +21,7 @@ type CiteULike struct {
 	Titles    []string       // by item id
 	Abstracts map[int]string // the items that have one
 	Citations [][]int        // by item id, self-loops dropped
+	Libraries [][]int        // by user id: the items each user saved
 }
 
 // LoadCiteULike reads the data set from dir (see its README for formats).
@@ -60,6 +61,9 @@ func LoadCiteULike(dir string) (*CiteULike, error) {
 	}
 	d.Citations, err = readLists(filepath.Join(dir, "citations.dat"), len(d.Titles))
 	if err != nil {
+		return nil, err
+	}
+	if d.Libraries, err = readLists(filepath.Join(dir, "users.dat"), len(d.Titles)); err != nil {
 		return nil, err
 	}
 	for i, links := range d.Citations {

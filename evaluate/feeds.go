@@ -108,14 +108,18 @@ func RunFeeds(ctx context.Context, s Split, rank FeedRanker, workers int) (FeedS
 // ids are roughly chronological, so each vote is stamped with its item id
 // to let "recent upvotes weigh more" mean something.
 func (s Split) Votes() []schema.Vote {
-	base := time.Date(2010, 1, 1, 0, 0, 0, 0, time.UTC)
 	var votes []schema.Vote
 	for u, items := range s.Train {
 		for _, i := range items {
-			votes = append(votes, schema.Vote{User: UserName(u), Paper: strconv.Itoa(i), Value: 1, At: base.Add(time.Duration(i) * time.Minute)})
+			votes = append(votes, schema.Vote{User: UserName(u), Paper: strconv.Itoa(i), Value: 1, At: voteTime(i)})
 		}
 	}
 	return votes
+}
+
+// voteTime stamps a vote on item i: item ids are roughly chronological.
+func voteTime(i int) time.Time {
+	return time.Date(2010, 1, 1, 0, 0, 0, 0, time.UTC).Add(time.Duration(i) * time.Minute)
 }
 
 // UserName is the name user u gets in the store.

@@ -14,6 +14,9 @@ type Protocol struct {
 	Name     string
 	Papers   []schema.Paper
 	Relevant map[string]map[string]bool
+	// Votes are the users' libraries as upvotes, on the protocol's papers:
+	// the co-upvote channel's evidence.
+	Votes []schema.Vote
 }
 
 // SimilarProtocols are the two tests of the reference table: the papers
@@ -28,6 +31,15 @@ func (d *CiteULike) SimilarProtocols() []Protocol {
 		if _, ok := d.Abstracts[i]; ok {
 			abs.Papers = append(abs.Papers, d.Paper(i, true))
 			addLinks(abs.Relevant, i, d.Citations[i], func(j int) bool { _, ok := d.Abstracts[j]; return ok })
+		}
+	}
+	for u, items := range d.Libraries {
+		for _, i := range items {
+			v := schema.Vote{User: UserName(u), Paper: strconv.Itoa(i), Value: 1, At: voteTime(i)}
+			titles.Votes = append(titles.Votes, v)
+			if _, ok := d.Abstracts[i]; ok {
+				abs.Votes = append(abs.Votes, v)
+			}
 		}
 	}
 	return []Protocol{abs, titles}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"time"
 
@@ -32,6 +33,11 @@ type Channel struct {
 	Embedder   Embedder
 	Weight     float64
 	MaxDocFreq float64
+	// Remote marks an embedder that calls a service which may be down (an
+	// embeddings endpoint): ingest then stores papers without its vector,
+	// pending until CompletePending; loading an index never calls it; and
+	// queries are answered by the other channels while it is down.
+	Remote bool
 }
 
 // LexicalChannels is the offline default: words and bigrams, plus
@@ -53,7 +59,9 @@ type Engine struct {
 	channels []Channel
 	log      *slog.Logger
 
-	votes *voteGraph
+	votes  *voteGraph
+	voteMu sync.Mutex // one vote write at a time, so the store and votes agree (vote.go)
+	remote *remoteState
 
 	mu   sync.Mutex
 	seen time.Time // newest updated_at loaded from the store
@@ -66,7 +74,7 @@ func New(store *schema.Store, index Index, channels []Channel, log *slog.Logger)
 		log = slog.New(slog.DiscardHandler)
 	}
 	return &Engine{store: store, index: index, channels: channels, log: log,
-		votes: newVoteGraph()}
+		votes: newVoteGraph(), remote: newRemoteState(channels)}
 }
 
 // Store is the engine's store, for callers that read papers directly.
@@ -115,20 +123,19 @@ func (e *Engine) Similar(ctx context.Context, id string, opts Options) ([]Result
 		}
 		data, ok := stored[p.TextHash()]
 		if !ok {
-			// Not embedded yet in this space: embed it now rather than fail.
-			v, err := c.Embedder.Embed(ctx, []string{p.Text()})
-			if err != nil {
+			// Not embedded yet in this space (pending): embed it now rather
+			// than fail, or rank on the other channels.
+			if vecs[i], err = e.embedQuery(ctx, c, p.Text()); err != nil {
 				return nil, fmt.Errorf("similar to %q: %w", id, err)
 			}
-			vecs[i] = v[0]
 			continue
 		}
 		if err := vecs[i].UnmarshalBinary(data); err != nil {
 			return nil, fmt.Errorf("similar to %q: stored %s vector: %w", id, c.Embedder.Space(), err)
 		}
 	}
-	opts.Filter.Exclude = append(opts.Filter.Exclude, id)
-	return e.rank(ctx, vecs, opts)
+	opts.Filter.Exclude = append(slices.Clip(opts.Filter.Exclude), id)
+	return e.rank(ctx, vecs, opts, e.votes.coUpvoted(map[string]float64{id: 1}, ""))
 }
 
 // Search ranks the papers that best match free text: a query or a whole
@@ -139,25 +146,33 @@ func (e *Engine) Search(ctx context.Context, text string, opts Options) ([]Resul
 	}
 	vecs := make([]embed.Vector, len(e.channels))
 	for i, c := range e.channels {
-		v, err := c.Embedder.Embed(ctx, []string{text})
-		if err != nil {
+		var err error
+		if vecs[i], err = e.embedQuery(ctx, c, text); err != nil {
 			return nil, fmt.Errorf("search: %w", err)
 		}
-		vecs[i] = v[0]
 	}
-	return e.rank(ctx, vecs, opts)
+	return e.rank(ctx, vecs, opts, nil)
 }
+
+// CoUpvoteWeight is the weight of the co-upvote channel in similar papers,
+// beside a weight of 1 for each content channel; chosen on the even half of
+// citeulike-a's query papers with the users' libraries as upvotes (README).
+const CoUpvoteWeight = 1.5
 
 // rank asks every channel for candidates and blends their scores, each
 // divided by the channel's best score for this query: a score blend beat
-// reciprocal rank fusion in every pairing we measured.
-func (e *Engine) rank(ctx context.Context, vecs []embed.Vector, opts Options) ([]Result, error) {
+// reciprocal rank fusion in every pairing we measured. coUpvoted, when
+// there are votes, is one more channel: papers upvoted by the same people.
+func (e *Engine) rank(ctx context.Context, vecs []embed.Vector, opts Options, coUpvoted map[string]float64) ([]Result, error) {
 	if opts.Limit <= 0 {
 		return nil, fmt.Errorf("%w: limit must be positive", ErrInvalid)
 	}
 	pool := max(3*opts.Limit, 100)
 	blend := map[string]float64{}
 	for i, c := range e.channels {
+		if vecs[i].Dense == nil && vecs[i].Sparse.Len() == 0 {
+			continue // a remote channel that is down
+		}
 		hits, err := e.index.Search(ctx, Query{
 			Space: c.Embedder.Space(), Vector: vecs[i], Limit: pool,
 			Filter: opts.Filter, MaxDocFreq: c.MaxDocFreq,
@@ -173,15 +188,51 @@ func (e *Engine) rank(ctx context.Context, vecs []embed.Vector, opts Options) ([
 			blend[h.ID] += c.Weight * h.Score / top
 		}
 	}
+	co, err := e.filtered(ctx, coUpvoted, pool, opts.Filter)
+	if err != nil {
+		return nil, err
+	}
+	addNormalised(blend, co, CoUpvoteWeight)
 	hits := make([]Hit, 0, len(blend))
 	for id, s := range blend {
 		hits = append(hits, Hit{ID: id, Score: s})
 	}
 	sortHits(hits)
-	if len(hits) > opts.Limit {
-		hits = hits[:opts.Limit]
+	return e.results(ctx, hits[:min(opts.Limit, len(hits))])
+}
+
+// filtered keeps the best pool of scores that pass filter, as an index
+// would: for candidates that come from votes, not from the index.
+func (e *Engine) filtered(ctx context.Context, scores map[string]float64, pool int, f Filter) (map[string]float64, error) {
+	excluded := make(map[string]bool, len(f.Exclude))
+	for _, id := range f.Exclude {
+		excluded[id] = true
 	}
-	return e.results(ctx, hits)
+	hits := make([]Hit, 0, len(scores))
+	for id, s := range scores {
+		if !excluded[id] {
+			hits = append(hits, Hit{ID: id, Score: s})
+		}
+	}
+	sortHits(hits)
+	hits = hits[:min(pool, len(hits))]
+	out := make(map[string]float64, len(hits))
+	if f.After.IsZero() && f.Before.IsZero() {
+		for _, h := range hits {
+			out[h.ID] = h.Score
+		}
+		return out, nil
+	}
+	results, err := e.results(ctx, hits)
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range results {
+		if inDates(r.Paper.Published, f) {
+			out[r.Paper.ID] = r.Score
+		}
+	}
+	return out, nil
 }
 
 // results attaches the stored papers to hits, in order.

@@ -18,9 +18,18 @@ const MaxFeedDepth = 500
 type FeedOptions struct {
 	Limit, Offset int
 	Filter        Filter
-	// Popularity blends in how many upvotes a paper has, from 0 (none) to 1.
-	Popularity float64
+	// Popularity blends in how many upvotes a paper has, from 0 (none) to
+	// 1. Nil leaves it to the engine: ColdStartPopularity divided by the
+	// user's number of upvotes, so the less the engine knows of a user the
+	// more it leans on what others liked.
+	Popularity *float64
 }
+
+// ColdStartPopularity is the popularity weight for a user with a single
+// upvote; chosen on a validation carve of citeulike-a's train votes, where
+// it lifted single-upvote users' recall@300 from .174 to .187 and hurt
+// users with seven upvotes when not divided down (README).
+const ColdStartPopularity = 0.3
 
 // Recommendation is one paper of a feed with the upvoted papers it is
 // closest to.
@@ -49,7 +58,7 @@ type FeedWeights struct {
 }
 
 // DefaultFeedWeights is what the engine uses unless told otherwise.
-var DefaultFeedWeights = FeedWeights{Content: 0.3, Collaborative: 0.7, Hidden: 0.5, HalfLife: 0, Pool: 1000}
+var DefaultFeedWeights = FeedWeights{Content: 0.3, Collaborative: 0.7, Hidden: 0.5, HalfLife: 3, Pool: 1000}
 
 // Feed ranks papers for user from their upvotes and hidden papers. It never
 // returns a paper the user voted on. A user without upvotes gets trending
@@ -111,9 +120,9 @@ func (e *Engine) FeedWith(ctx context.Context, user string, opts FeedOptions, w 
 		addNormalised(blend, content, w.Content)
 	}
 	if w.Collaborative > 0 {
-		co := e.votes.coUpvoted(seeds, user)
-		for _, id := range voted {
-			delete(co, id)
+		co, err := e.filtered(ctx, e.votes.coUpvoted(seeds, user), w.Pool, filter)
+		if err != nil {
+			return nil, err
 		}
 		addNormalised(blend, co, w.Collaborative)
 	}
@@ -129,12 +138,12 @@ func (e *Engine) FeedWith(ctx context.Context, user string, opts FeedOptions, w 
 	if err != nil {
 		return nil, err
 	}
-	results = e.withPopularity(results, opts.Popularity)
-	results = withoutDuplicates(results)
-	if !filter.After.IsZero() || !filter.Before.IsZero() {
-		// Collaborative candidates don't pass through the index's filter.
-		results = slices.DeleteFunc(results, func(r Result) bool { return !inDates(r.Paper.Published, filter) })
+	popularity := ColdStartPopularity / float64(len(ups))
+	if opts.Popularity != nil {
+		popularity = *opts.Popularity
 	}
+	results = e.withPopularity(results, popularity)
+	results = withoutDuplicates(results)
 	page := results[min(opts.Offset, len(results)):min(opts.Offset+opts.Limit, len(results))]
 	return e.explain(ctx, page, ups)
 }
@@ -379,7 +388,17 @@ func cosine(a, b embed.Vector) float64 {
 	return dot
 }
 
-// trendingFeed is the feed of a user with no upvotes yet.
+// trendingFeed is the feed of a user with no upvotes yet: trending papers
+// (trending.go) less the ones they hid, marked Trending, with no reasons.
 func (e *Engine) trendingFeed(ctx context.Context, voted []string, opts FeedOptions) ([]Recommendation, error) {
-	return nil, fmt.Errorf("trending: not yet")
+	results, err := e.trendingFeedResults(ctx, voted, opts.Filter, opts.Offset+opts.Limit)
+	if err != nil {
+		return nil, err
+	}
+	page := results[min(opts.Offset, len(results)):min(opts.Offset+opts.Limit, len(results))]
+	out := make([]Recommendation, len(page))
+	for i, r := range page {
+		out[i] = Recommendation{Result: r, Trending: true}
+	}
+	return out, nil
 }

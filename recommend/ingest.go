@@ -3,27 +3,34 @@ package recommend
 import (
 	"context"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/paperhound/paperhound/embed"
 	"github.com/paperhound/paperhound/schema"
 )
 
-// IngestStats counts what one Ingest call did.
+// IngestStats counts what one Ingest call did. Pending counts the added
+// or updated papers stored without their vector in a remote space (the
+// endpoint was down): CompletePending computes it later.
 type IngestStats struct {
 	Added, Updated, Unchanged int
+	Pending                   int
 }
 
 func (s *IngestStats) Add(o IngestStats) {
 	s.Added += o.Added
 	s.Updated += o.Updated
 	s.Unchanged += o.Unchanged
+	s.Pending += o.Pending
 }
 
 // Ingest stores papers with their vectors and indexes them. An unchanged
 // paper is skipped; a vector already stored for the same text is reused, so
 // re-ingesting costs no embedding. Each paper is written with its vectors in
-// one transaction, or not at all.
+// one transaction, or not at all; a remote channel's vectors are saved as
+// each request returns, and when its endpoint is unavailable the papers are
+// stored and indexed without them (pending, see CompletePending).
 func (e *Engine) Ingest(ctx context.Context, papers []schema.Paper) (IngestStats, error) {
 	var stats IngestStats
 	// The last copy of an id in a batch wins, as it would across batches.
@@ -56,10 +63,11 @@ func (e *Engine) Ingest(ctx context.Context, papers []schema.Paper) (IngestStats
 	if len(changed) == 0 {
 		return stats, nil
 	}
-	docs, fresh, err := e.embed(ctx, changed)
+	docs, fresh, pending, err := e.embed(ctx, changed, unlessCooling)
 	if err != nil {
 		return stats, fmt.Errorf("ingest: %w", err)
 	}
+	stats.Pending = pending
 	if err := e.store.SavePapers(ctx, changed, fresh); err != nil {
 		return stats, fmt.Errorf("ingest: %w", err)
 	}
@@ -71,65 +79,139 @@ func (e *Engine) Ingest(ctx context.Context, papers []schema.Paper) (IngestStats
 
 // embed returns index docs for papers, reusing stored vectors and embedding
 // only texts never seen in a space; fresh holds the new vectors to store.
-func (e *Engine) embed(ctx context.Context, papers []schema.Paper) (docs []Doc, fresh []schema.Vector, err error) {
-	docs = make([]Doc, len(papers))
+// A remote channel is called as mode says, while the offline channels
+// compute theirs (one waits on the network, the others use the CPU); its
+// new vectors are stored as they come (not in fresh), and pending counts
+// the papers left without a vector in some remote space because it was
+// unavailable or not called.
+func (e *Engine) embed(ctx context.Context, papers []schema.Paper, mode callMode) (docs []Doc, fresh []schema.Vector, pending int, err error) {
 	hashes := make([]string, len(papers))
 	for i, p := range papers {
-		docs[i] = Doc{ID: p.ID, Published: p.Published, Categories: p.Categories, Vectors: map[string]embed.Vector{}}
 		hashes[i] = p.TextHash()
 	}
-	for _, c := range e.channels {
-		space := c.Embedder.Space()
-		known, err := e.store.Vectors(ctx, space, hashes)
-		if err != nil {
-			return nil, nil, err
-		}
-		var todo []int
-		var texts []string
-		for i, p := range papers {
-			data, ok := known[hashes[i]]
-			if !ok {
-				todo = append(todo, i)
-				texts = append(texts, p.Text())
-				continue
-			}
-			var v embed.Vector
-			if err := v.UnmarshalBinary(data); err != nil {
-				return nil, nil, fmt.Errorf("stored %s vector of %q: %w", space, p.ID, err)
-			}
-			docs[i].Vectors[space] = v
-		}
-		if len(todo) == 0 {
-			continue
-		}
-		vecs, err := c.Embedder.Embed(ctx, texts)
-		if err != nil {
-			return nil, nil, fmt.Errorf("embed %s: %w", space, err)
-		}
-		for j, i := range todo {
-			data, err := vecs[j].MarshalBinary()
-			if err != nil {
-				return nil, nil, fmt.Errorf("encode %s vector of %q: %w", space, papers[i].ID, err)
-			}
-			docs[i].Vectors[space] = vecs[j]
-			fresh = append(fresh, schema.Vector{Space: space, TextHash: hashes[i], Data: data})
+	results := make([]channelVectors, len(e.channels))
+	var wg sync.WaitGroup
+	for k, c := range e.channels {
+		if c.Remote {
+			wg.Go(func() { results[k] = e.channelVectors(ctx, c, papers, hashes, mode) })
 		}
 	}
-	return docs, fresh, nil
+	for k, c := range e.channels {
+		if !c.Remote {
+			results[k] = e.channelVectors(ctx, c, papers, hashes, mode)
+		}
+	}
+	wg.Wait()
+
+	docs = make([]Doc, len(papers))
+	for i, p := range papers {
+		docs[i] = Doc{ID: p.ID, Published: p.Published, Categories: p.Categories, Vectors: map[string]embed.Vector{}}
+	}
+	lacking := map[int]bool{}
+	for k, c := range e.channels {
+		r := results[k]
+		if r.err != nil {
+			return nil, nil, 0, r.err
+		}
+		fresh = append(fresh, r.fresh...)
+		for i, v := range r.vecs {
+			if !r.have[i] {
+				lacking[i] = true
+				continue
+			}
+			docs[i].Vectors[c.Embedder.Space()] = v
+		}
+	}
+	return docs, fresh, len(lacking), nil
+}
+
+// channelVectors is one channel's vectors for a batch of papers.
+type channelVectors struct {
+	vecs  []embed.Vector // by paper
+	have  []bool         // by paper: false when a remote vector is pending
+	fresh []schema.Vector
+	err   error
+}
+
+// channelVectors returns channel c's vector of each paper: stored, or
+// embedded now (see embed).
+func (e *Engine) channelVectors(ctx context.Context, c Channel, papers []schema.Paper, hashes []string, mode callMode) channelVectors {
+	space := c.Embedder.Space()
+	out := channelVectors{vecs: make([]embed.Vector, len(papers)), have: make([]bool, len(papers))}
+	known, err := e.store.Vectors(ctx, space, hashes)
+	if err != nil {
+		out.err = err
+		return out
+	}
+	var todo []int
+	var texts []string
+	for i, p := range papers {
+		data, ok := known[hashes[i]]
+		if !ok {
+			todo = append(todo, i)
+			texts = append(texts, p.Text())
+			continue
+		}
+		if err := out.vecs[i].UnmarshalBinary(data); err != nil {
+			out.err = fmt.Errorf("stored %s vector of %q: %w", space, p.ID, err)
+			return out
+		}
+		out.have[i] = true
+	}
+	switch {
+	case len(todo) == 0:
+		return out
+	case c.Remote:
+		out.err = e.embedPending(ctx, c, papers, hashes, todo, &out, mode)
+		return out
+	}
+	vecs, err := c.Embedder.Embed(ctx, texts)
+	if err != nil {
+		out.err = fmt.Errorf("embed %s: %w", space, err)
+		return out
+	}
+	for j, i := range todo {
+		data, err := vecs[j].MarshalBinary()
+		if err != nil {
+			out.err = fmt.Errorf("encode %s vector of %q: %w", space, papers[i].ID, err)
+			return out
+		}
+		out.vecs[i], out.have[i] = vecs[j], true
+		out.fresh = append(out.fresh, schema.Vector{Space: space, TextHash: hashes[i], Data: data})
+	}
+	return out
 }
 
 // loadBatch bounds memory while the index is rebuilt.
 const loadBatch = 2000
 
-// Load fills the index from the store without embedding anything already
-// stored. Papers lacking a vector in some space (a new embedder, a changed
-// recipe) are embedded and saved first.
+// Load loads the votes and fills the index from the store: LoadVotes, then
+// LoadIndex.
 func (e *Engine) Load(ctx context.Context) (int, error) {
+	if err := e.LoadVotes(ctx); err != nil {
+		return 0, err
+	}
+	return e.LoadIndex(ctx)
+}
+
+// LoadVotes reads every vote from the store, for the collaborative signal.
+// Every engine needs it at start-up, whatever its index.
+func (e *Engine) LoadVotes(ctx context.Context) error {
 	votes := newVoteGraph()
 	if err := e.store.AllVotes(ctx, func(v schema.Vote) error { votes.set(v); return nil }); err != nil {
-		return 0, fmt.Errorf("load votes: %w", err)
+		return fmt.Errorf("load votes: %w", err)
 	}
 	e.votes = votes
+	return nil
+}
+
+// LoadIndex fills the index from the store without embedding anything
+// already stored: at start-up for the embedded index, and to rebuild a
+// Qdrant collection (reindex). Papers lacking a vector of an offline
+// embedder (a new embedder, a changed recipe) are embedded and saved
+// first; a remote embedder is never called, and papers lacking its vector
+// (pending) are indexed without it.
+func (e *Engine) LoadIndex(ctx context.Context) (int, error) {
 	return e.load(ctx, time.Time{})
 }
 
@@ -165,7 +247,7 @@ func (e *Engine) load(ctx context.Context, since time.Time) (int, error) {
 		if r.UpdatedAt.After(newest) {
 			newest = r.UpdatedAt
 		}
-		if len(r.Vectors) < len(spaces) {
+		if e.lacksLocal(r.Vectors) {
 			missing = append(missing, r.ID)
 			return nil
 		}
@@ -200,7 +282,7 @@ func (e *Engine) load(ctx context.Context, since time.Time) (int, error) {
 		for _, p := range byID {
 			papers = append(papers, p)
 		}
-		docs, fresh, err := e.embed(ctx, papers)
+		docs, fresh, _, err := e.embed(ctx, papers, storedOnly)
 		if err != nil {
 			return n, fmt.Errorf("load index: %w", err)
 		}

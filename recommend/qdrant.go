@@ -325,8 +325,9 @@ func (q *Qdrant) ensure(ctx context.Context, docs []Doc) (*qdrantSchema, error) 
 	return s, nil
 }
 
-// Upsert writes docs in batches of qdrantBatch points, each waited for, so
-// a search after Upsert returns sees them. Every doc is checked before the
+// Upsert writes docs in batches of qdrantBatch points and at most
+// qdrantBatchBytes (estimated), each waited for, so a search after Upsert
+// returns sees them. Every doc is checked before the
 // first batch is sent; a failed batch leaves the batches before it written.
 func (q *Qdrant) Upsert(ctx context.Context, docs []Doc) error {
 	if len(docs) == 0 {
@@ -342,12 +343,14 @@ func (q *Qdrant) Upsert(ctx context.Context, docs []Doc) error {
 		return err
 	}
 	points := make([]*qdrant.PointStruct, len(docs))
+	sizes := make([]int, len(docs))
 	for i, d := range docs {
 		if points[i], err = q.point(s, d); err != nil {
 			return err
 		}
+		sizes[i] = pointBytes(d)
 	}
-	for batch := range slices.Chunk(points, qdrantBatch) {
+	for batch := range bySize(points, sizes) {
 		_, err := q.client.Upsert(ctx, &qdrant.UpsertPoints{
 			CollectionName: q.collection, Points: batch, Wait: qdrant.PtrOf(true),
 		})

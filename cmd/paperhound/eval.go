@@ -8,6 +8,8 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
+	"strconv"
 	"time"
 
 	"github.com/paperhound/paperhound/evaluate"
@@ -40,14 +42,20 @@ func evalSimilarCmd(ctx context.Context, args []string, stdout, stderr io.Writer
 		return err
 	}
 	fmt.Fprintf(stdout, "similar papers: citation neighbours as relevant, every other paper ranked (k=%d)\n", k)
-	fmt.Fprintf(stdout, "%-16s %7s %9s %9s   %-17s %-17s\n", "set", "queries", "recall", "nDCG", "even half R / N", "odd half R / N")
+	fmt.Fprintf(stdout, "%-24s %7s %9s %9s   %-17s %-17s\n", "set", "queries", "recall", "nDCG", "even half R / N", "odd half R / N")
 	for _, p := range d.SimilarProtocols() {
-		s, err := evalSimilar(ctx, p, k, log)
-		if err != nil {
-			return fmt.Errorf("eval %s: %w", p.Name, err)
+		for _, withVotes := range []bool{false, true} {
+			name, votes := p.Name, []schema.Vote(nil)
+			if withVotes {
+				name, votes = p.Name+" + votes", p.Votes
+			}
+			s, err := evalSimilar(ctx, p, votes, k, log)
+			if err != nil {
+				return fmt.Errorf("eval %s: %w", name, err)
+			}
+			fmt.Fprintf(stdout, "%-24s %7d %9.3f %9.3f   %.3f / %.3f     %.3f / %.3f\n", name, s.All.Queries,
+				s.All.Recall(), s.All.NDCG(), s.Even.Recall(), s.Even.NDCG(), s.Odd.Recall(), s.Odd.NDCG())
 		}
-		fmt.Fprintf(stdout, "%-16s %7d %9.3f %9.3f   %.3f / %.3f     %.3f / %.3f\n", p.Name, s.All.Queries,
-			s.All.Recall(), s.All.NDCG(), s.Even.Recall(), s.Even.NDCG(), s.Odd.Recall(), s.Odd.NDCG())
 	}
 	return nil
 }
@@ -87,9 +95,10 @@ func evalEngine(ctx context.Context, papers []schema.Paper, votes []schema.Vote,
 	return engine, cleanup, nil
 }
 
-// evalSimilar asks the engine for each query paper of the protocol.
-func evalSimilar(ctx context.Context, p evaluate.Protocol, k int, log *slog.Logger) (evaluate.Halves, error) {
-	engine, cleanup, err := evalEngine(ctx, p.Papers, nil, log)
+// evalSimilar asks the engine for each query paper of the protocol, with
+// votes (the users' libraries) loaded or not.
+func evalSimilar(ctx context.Context, p evaluate.Protocol, votes []schema.Vote, k int, log *slog.Logger) (evaluate.Halves, error) {
+	engine, cleanup, err := evalEngine(ctx, p.Papers, votes, log)
 	if err != nil {
 		return evaluate.Halves{}, err
 	}
@@ -141,9 +150,9 @@ func evalRecommendCmd(ctx context.Context, args []string, stdout, stderr io.Writ
 		return err
 	}
 	defer cleanup()
-	feed := func(w recommend.FeedWeights) evaluate.FeedRanker {
+	feed := func(w recommend.FeedWeights, popularity *float64) evaluate.FeedRanker {
 		return func(ctx context.Context, u int, k int) ([]string, error) {
-			recs, err := engine.FeedWith(ctx, evaluate.UserName(u), recommend.FeedOptions{Limit: k}, w)
+			recs, err := engine.FeedWith(ctx, evaluate.UserName(u), recommend.FeedOptions{Limit: k, Popularity: popularity}, w)
 			ids := make([]string, len(recs))
 			for i, r := range recs {
 				ids[i] = r.Paper.ID
@@ -158,8 +167,8 @@ func evalRecommendCmd(ctx context.Context, args []string, stdout, stderr io.Writ
 		rank evaluate.FeedRanker
 	}{
 		{"popularity", s.Popularity()},
-		{"centroid of upvotes", feed(centroid)},
-		{"paperhound", feed(recommend.DefaultFeedWeights)},
+		{"centroid of upvotes", feed(centroid, new(0.0))},
+		{"paperhound", feed(recommend.DefaultFeedWeights, nil)},
 	}
 	fmt.Fprintf(stdout, "personal feeds, %s: held-out votes as relevant, every paper not in the user's train votes ranked\n", s.Name)
 	fmt.Fprintf(stdout, "%-22s %6s %7s %7s %7s %8s\n", "method", "users", "R@50", "R@100", "R@300", "nDCG@10")
@@ -171,5 +180,38 @@ func evalRecommendCmd(ctx context.Context, args []string, stdout, stderr io.Writ
 		}
 		fmt.Fprintf(stdout, "%-22s %6d %7.3f %7.3f %7.3f %8.3f   (%s)\n", m.name, sc.Users, sc.R50, sc.R100, sc.R300, sc.NDCG10, time.Since(start).Round(time.Second))
 	}
+	return feedLatency(ctx, engine, d, stdout)
+}
+
+// feedLatency times one feed page (50 papers) for a user with 100 upvotes,
+// taken from the largest library of the data set.
+func feedLatency(ctx context.Context, engine *recommend.Engine, d *evaluate.CiteULike, stdout io.Writer) error {
+	const upvotes, requests = 100, 200
+	lib := slices.MaxFunc(d.Libraries, func(a, b []int) int { return len(a) - len(b) })
+	var votes []schema.Vote
+	for _, item := range lib[:min(upvotes, len(lib))] {
+		votes = append(votes, schema.Vote{User: "latency-probe", Paper: strconv.Itoa(item), Value: 1})
+	}
+	// The store creates the user; Vote then brings each vote into the
+	// engine's vote graph.
+	if err := engine.Store().SaveVotes(ctx, votes); err != nil {
+		return fmt.Errorf("latency probe: %w", err)
+	}
+	for _, v := range votes {
+		if err := engine.Vote(ctx, v.User, v.Paper, 1); err != nil {
+			return fmt.Errorf("latency probe: %w", err)
+		}
+	}
+	took := make([]time.Duration, requests)
+	for i := range took {
+		start := time.Now()
+		if _, err := engine.Feed(ctx, "latency-probe", recommend.FeedOptions{Limit: 50}); err != nil {
+			return fmt.Errorf("latency probe: %w", err)
+		}
+		took[i] = time.Since(start)
+	}
+	slices.Sort(took)
+	fmt.Fprintf(stdout, "one feed page of 50 for a user with %d upvotes, %d papers: p50 %s, p99 %s (%d requests)\n",
+		min(upvotes, len(lib)), len(d.Titles), took[requests/2].Round(time.Microsecond), took[requests*99/100].Round(time.Microsecond), requests)
 	return nil
 }

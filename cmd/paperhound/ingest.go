@@ -14,6 +14,7 @@ import (
 	"github.com/schollz/progressbar/v3"
 	"golang.org/x/term"
 
+	"github.com/paperhound/paperhound/embed"
 	"github.com/paperhound/paperhound/ingest"
 	"github.com/paperhound/paperhound/recommend"
 	"github.com/paperhound/paperhound/schema"
@@ -46,6 +47,7 @@ func ingestCmd(ctx context.Context, args []string, stdout, stderr io.Writer, log
 	var votes bool
 	fs := flags("ingest", stderr)
 	cfg.storeFlags(fs)
+	cfg.backendFlags(fs)
 	fs.BoolVar(&votes, "upvotes", false, "the files hold votes, not papers")
 	if err := parse(fs, args); err != nil {
 		return err
@@ -54,13 +56,12 @@ func ingestCmd(ctx context.Context, args []string, stdout, stderr io.Writer, log
 		fmt.Fprintln(stderr, "paperhound ingest: name at least one file to read")
 		return errUsage
 	}
-	// Nothing reads the index in this process: the server builds its own
-	// from the store.
-	engine, closeStore, err := openEngine(ctx, cfg, discard{}, false, log)
+	b, err := openBackend(ctx, cfg, roleIngest, log)
 	if err != nil {
 		return err
 	}
-	defer closeStore()
+	defer b.Close()
+	engine := b.engine
 
 	var sum summary
 	for _, path := range fs.Args() {
@@ -75,9 +76,23 @@ func ingestCmd(ctx context.Context, args []string, stdout, stderr io.Writer, log
 	if sum.shown < sum.Rejected {
 		fmt.Fprintf(stderr, "... and %d more rejected lines\n", sum.Rejected-sum.shown)
 	}
-	fmt.Fprintf(stdout, "added %d, updated %d, unchanged %d, rejected %d\n", sum.Added, sum.Updated, sum.Unchanged, sum.Rejected)
+	line := fmt.Sprintf("added %d, updated %d, unchanged %d, rejected %d", sum.Added, sum.Updated, sum.Unchanged, sum.Rejected)
+	var pendingErr error
+	if b.endpoint != nil && !votes && ctx.Err() == nil {
+		pending, err := finishIngest(ctx, b, stdout, log)
+		if err != nil && !errors.Is(err, embed.ErrUnavailable) {
+			return err
+		}
+		line += fmt.Sprintf(", pending %d", pending)
+		pendingErr = err
+	}
+	fmt.Fprintln(stdout, line)
+	var rejectedErr error
 	if sum.Rejected > 0 {
-		return fmt.Errorf("%d lines rejected (listed above); the others were stored", sum.Rejected)
+		rejectedErr = fmt.Errorf("%d lines rejected (listed above); the others were stored", sum.Rejected)
+	}
+	if err := errors.Join(rejectedErr, pendingErr); err != nil {
+		return err
 	}
 	return ctx.Err()
 }

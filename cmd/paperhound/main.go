@@ -13,9 +13,6 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
-
-	"github.com/paperhound/paperhound/recommend"
-	"github.com/paperhound/paperhound/schema"
 )
 
 const usage = `paperhound: recommendations for research papers
@@ -26,9 +23,14 @@ Usage:
   paperhound ingest  [--db DB] --upvotes FILE...  votes: {"user","paper","at","vote"} lines
   paperhound similar [--db DB] [--limit N] PAPER_ID
   paperhound search  [--db DB] [--limit N] TEXT
+  paperhound reindex [--db DB] --qdrant-url URL [--recreate]  rebuild the Qdrant collection from the store
+  paperhound users add [--db DB] NAME             create a user or give it a new API token; prints the token
+  paperhound users feed-key [--db DB] NAME        a new key for the user's Atom feed; prints the key
   paperhound eval similar --data DIR              quality on a data set with ground truth
 
 DB is a SQLite file (default ./paperhound.db) or a postgres:// URL; env PAPERHOUND_DB.
+serve, ingest, similar, search and reindex also take --embed-url and --embed-model (a dense
+channel from an OpenAI-compatible endpoint) and --qdrant-url (the index in Qdrant).
 Run "paperhound COMMAND -h" for a command's flags.
 `
 
@@ -63,6 +65,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, log *slog
 		return ingestCmd(ctx, args, stdout, stderr, log)
 	case "similar", "search":
 		return queryCmd(ctx, cmd, args, stdout, stderr, log)
+	case "reindex":
+		return reindexCmd(ctx, args, stdout, stderr, log)
+	case "users":
+		return usersCmd(ctx, args, stdout, stderr, log)
 	case "eval":
 		return evalCmd(ctx, args, stdout, stderr, log)
 	case "help", "-h", "--help":
@@ -88,23 +94,4 @@ func parse(fs *flag.FlagSet, args []string) error {
 		return errUsage
 	}
 	return nil
-}
-
-// openEngine opens the store and an engine over index. With load, the
-// index is filled from the store first.
-func openEngine(ctx context.Context, cfg Config, index recommend.Index, load bool, log *slog.Logger) (*recommend.Engine, func(), error) {
-	store, err := schema.Open(ctx, cfg.DB)
-	if err != nil {
-		return nil, nil, err
-	}
-	engine := recommend.New(store, index, recommend.LexicalChannels(), log)
-	if load {
-		n, err := engine.Load(ctx)
-		if err != nil {
-			store.Close()
-			return nil, nil, err
-		}
-		log.Info("index loaded", "papers", n)
-	}
-	return engine, func() { store.Close() }, nil
 }

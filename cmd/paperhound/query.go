@@ -20,6 +20,7 @@ func queryCmd(ctx context.Context, cmd string, args []string, stdout, stderr io.
 	var after, before string
 	fs := flags(cmd, stderr)
 	cfg.storeFlags(fs)
+	cfg.backendFlags(fs)
 	fs.IntVar(&limit, "limit", 10, "how many papers, 1 to 100")
 	fs.StringVar(&after, "after", "", "only papers published on or after this day, YYYY-MM-DD")
 	fs.StringVar(&before, "before", "", "only papers published on or before this day, YYYY-MM-DD")
@@ -41,11 +42,12 @@ func queryCmd(ctx context.Context, cmd string, args []string, stdout, stderr io.
 	if opts.Filter.Before, err = schema.ParseDate(before); err != nil {
 		return fmt.Errorf("--before: %w", err)
 	}
-	engine, closeStore, err := openEngine(ctx, cfg, recommend.NewMemory(), true, log)
+	b, err := openBackend(ctx, cfg, roleQuery, log)
 	if err != nil {
 		return err
 	}
-	defer closeStore()
+	defer b.Close()
+	engine := b.engine
 	var results []recommend.Result
 	if cmd == "similar" {
 		results, err = engine.Similar(ctx, fs.Arg(0), opts)

@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	neturl "net/url"
+	"sync"
 	"time"
 
 	"github.com/paperhound/paperhound/api"
@@ -28,15 +29,20 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, log *sl
 	var demo bool
 	fs := flags("serve", stderr)
 	cfg.serveFlags(fs)
+	cfg.backendFlags(fs)
 	fs.BoolVar(&demo, "demo", false, "load the built-in sample papers before serving")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	engine, closeStore, err := openEngine(ctx, cfg, recommend.NewMemory(), true, log)
+	if err := cfg.checkAdminToken(); err != nil {
+		return err
+	}
+	b, err := openBackend(ctx, cfg, roleServe, log)
 	if err != nil {
 		return err
 	}
-	defer closeStore()
+	defer b.Close()
+	engine := b.engine
 	if demo {
 		var sum summary
 		if err := ingestPapers(ctx, engine, "sample-papers.jsonl", bytes.NewReader(samplePapers), &sum, io.Discard); err != nil {
@@ -49,7 +55,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, log *sl
 		return fmt.Errorf("listen on %s: %w (is another server running there? choose another with --addr)", cfg.Addr, err)
 	}
 	srv := &http.Server{
-		Handler:           api.New(engine, log),
+		Handler:           api.New(engine, log, api.WithAdminToken(cfg.AdminToken)),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,
@@ -67,8 +73,18 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, log *sl
 	}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
-	if cfg.Refresh > 0 {
-		go refresh(ctx, engine, cfg.Refresh, log)
+	// Background work ends before the store closes.
+	var background sync.WaitGroup
+	defer background.Wait()
+	bgCtx, stopBackground := context.WithCancel(ctx)
+	defer stopBackground()
+	// With Qdrant, ingest runs in other processes write the shared
+	// collection themselves.
+	if cfg.Refresh > 0 && b.qdrant == nil {
+		background.Go(func() { refresh(bgCtx, engine, cfg.Refresh, log) })
+	}
+	if b.endpoint != nil {
+		background.Go(func() { engine.KeepCompleting(bgCtx, pendingEvery, pendingIdle) })
 	}
 	select {
 	case err := <-served:

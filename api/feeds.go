@@ -1,0 +1,341 @@
+package api
+
+import (
+	"encoding/base64"
+	"encoding/xml"
+	"fmt"
+	"math"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/paperhound/paperhound/recommend"
+)
+
+// A user's recommendations (JSON, paged with a cursor), the same feed as
+// Atom for feed readers, and the public trending list.
+
+// defaultFeedLimit is a feed page when limit is not given.
+const defaultFeedLimit = 50
+
+type reasonJSON struct {
+	ID         string  `json:"id"`
+	Title      string  `json:"title"`
+	Similarity float64 `json:"similarity"`
+}
+
+type recommendationJSON struct {
+	paperJSON
+	Because  []reasonJSON `json:"because"`
+	Trending bool         `json:"trending"`
+}
+
+type feedJSON struct {
+	Papers     []recommendationJSON `json:"papers"`
+	NextCursor string               `json:"next_cursor,omitempty"`
+}
+
+// recommendations answers GET /v1/users/{user}/recommendations.
+func (s *Server) recommendations(w http.ResponseWriter, r *http.Request) {
+	user := r.PathValue("user")
+	if !s.actFor(w, r, user) {
+		return
+	}
+	opts, err := feedOptions(r)
+	if err != nil {
+		s.problem(w, r, http.StatusBadRequest, err.Error())
+		return
+	}
+	// One more than the page tells whether there is a next page, so the
+	// last page never comes with a cursor to an empty one.
+	limit := opts.Limit
+	opts.Limit = min(limit+1, recommend.MaxFeedDepth-opts.Offset)
+	recs, err := s.engine.Feed(r.Context(), user, opts)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	var out feedJSON
+	if len(recs) > limit {
+		recs = recs[:limit]
+		out.NextCursor = encodeCursor(opts.Offset + limit)
+	}
+	results := make([]recommend.Result, len(recs))
+	for i, rec := range recs {
+		results[i] = rec.Result
+	}
+	papers := ranked(results).Papers
+	out.Papers = make([]recommendationJSON, len(recs))
+	for i, rec := range recs {
+		because := make([]reasonJSON, len(rec.Because))
+		for j, b := range rec.Because {
+			because[j] = reasonJSON{ID: b.ID, Title: b.Title, Similarity: b.Similarity}
+		}
+		out.Papers[i] = recommendationJSON{paperJSON: papers[i], Because: because, Trending: rec.Trending}
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// feedOptions validates limit, cursor, after, before and popularity.
+func feedOptions(r *http.Request) (recommend.FeedOptions, error) {
+	q := r.URL.Query()
+	dates, err := options("", q.Get("after"), q.Get("before"))
+	if err != nil {
+		return recommend.FeedOptions{}, err
+	}
+	opts := recommend.FeedOptions{Limit: defaultFeedLimit, Filter: dates.Filter}
+	if v := q.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 100 {
+			return opts, fmt.Errorf("limit must be a whole number from 1 to 100, got %q", v)
+		}
+		opts.Limit = n
+	}
+	if c := q.Get("cursor"); c != "" {
+		if opts.Offset, err = decodeCursor(c); err != nil {
+			return opts, err
+		}
+	}
+	if v := q.Get("popularity"); v != "" {
+		p, err := strconv.ParseFloat(v, 64)
+		if err != nil || math.IsNaN(p) || p < 0 || p > 1 {
+			return opts, fmt.Errorf("popularity must be a number from 0 to 1, got %q", v)
+		}
+		opts.Popularity = &p
+	}
+	return opts, nil
+}
+
+// A cursor is the offset of the next page, opaque to clients so that it
+// can change; the prefix versions it.
+const cursorPrefix = "v1:"
+
+func encodeCursor(offset int) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(cursorPrefix + strconv.Itoa(offset)))
+}
+
+func decodeCursor(c string) (int, error) {
+	bad := fmt.Errorf("cursor %q is not one this server gave: pass the next_cursor of the previous page unchanged, or leave cursor out for the first page", c)
+	raw, err := base64.RawURLEncoding.DecodeString(c)
+	if err != nil {
+		return 0, bad
+	}
+	digits, ok := strings.CutPrefix(string(raw), cursorPrefix)
+	if !ok {
+		return 0, bad
+	}
+	n, err := strconv.Atoi(digits)
+	if err != nil || n < 1 || n >= recommend.MaxFeedDepth || strconv.Itoa(n) != digits {
+		return 0, bad
+	}
+	return n, nil
+}
+
+// defaultTrendingDays is the window of GET /v1/trending when days is not given.
+const defaultTrendingDays = 7
+
+// trending answers GET /v1/trending?days=7&limit=10: no token needed.
+func (s *Server) trending(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	opts, err := options(q.Get("limit"), "", "")
+	if err != nil {
+		s.problem(w, r, http.StatusBadRequest, err.Error())
+		return
+	}
+	days := defaultTrendingDays
+	if v := q.Get("days"); v != "" {
+		days, err = strconv.Atoi(v)
+		if err != nil || days < 1 || days > recommend.MaxTrendingDays {
+			s.problem(w, r, http.StatusBadRequest, fmt.Sprintf("days must be a whole number from 1 to %d, got %q", recommend.MaxTrendingDays, v))
+			return
+		}
+	}
+	results, err := s.engine.Trending(r.Context(), recommend.TrendingOptions{Days: days, Limit: opts.Limit})
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, ranked(results))
+}
+
+// Atom 1.0 (RFC 4287), as much of it as a feed reader needs.
+type atomFeed struct {
+	XMLName   xml.Name    `xml:"http://www.w3.org/2005/Atom feed"`
+	ID        string      `xml:"id"`
+	Title     string      `xml:"title"`
+	Subtitle  string      `xml:"subtitle,omitempty"`
+	Updated   string      `xml:"updated"`
+	Author    atomPerson  `xml:"author"`
+	Links     []atomLink  `xml:"link"`
+	Generator string      `xml:"generator"`
+	Entries   []atomEntry `xml:"entry"`
+}
+
+type atomPerson struct {
+	Name string `xml:"name"`
+}
+
+type atomLink struct {
+	Href string `xml:"href,attr"`
+	Rel  string `xml:"rel,attr,omitempty"`
+	Type string `xml:"type,attr,omitempty"`
+}
+
+type atomText struct {
+	Type string `xml:"type,attr"`
+	Body string `xml:",chardata"`
+}
+
+type atomEntry struct {
+	ID        string       `xml:"id"`
+	Title     string       `xml:"title"`
+	Links     []atomLink   `xml:"link"`
+	Updated   string       `xml:"updated"`
+	Published string       `xml:"published,omitempty"`
+	Authors   []atomPerson `xml:"author"`
+	Summary   atomText     `xml:"summary"`
+}
+
+// atomFeed answers GET /v1/users/{user}/feed.atom?key=FEED_KEY: the first
+// page of the user's recommendations for a feed reader. Feed readers can't
+// send headers, so the feed key rides in the URL; it reads this feed and
+// nothing else, and is not the API token. A bearer token works too.
+func (s *Server) atomFeed(w http.ResponseWriter, r *http.Request) {
+	user := r.PathValue("user")
+	q := r.URL.Query()
+	switch key := q.Get("key"); {
+	case key != "":
+		ok, err := s.engine.CheckFeedKey(r.Context(), user, key)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		if !ok {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="paperhound"`)
+			s.problem(w, r, http.StatusUnauthorized, fmt.Sprintf("the feed key is not valid for this feed: it may have been replaced; POST /v1/users/%s/feed-key issues a new one", url.PathEscape(user)))
+			return
+		}
+	case bearer(r) != "":
+		if !s.actFor(w, r, user) {
+			return
+		}
+	default:
+		w.Header().Set("WWW-Authenticate", `Bearer realm="paperhound"`)
+		s.problem(w, r, http.StatusUnauthorized, fmt.Sprintf("this feed needs its key: add ?key=FEED_KEY (POST /v1/users/%s/feed-key issues one)", url.PathEscape(user)))
+		return
+	}
+	limit := defaultFeedLimit
+	if v := q.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 100 {
+			s.problem(w, r, http.StatusBadRequest, fmt.Sprintf("limit must be a whole number from 1 to 100, got %q", v))
+			return
+		}
+		limit = n
+	}
+	u, err := s.engine.User(r.Context(), user)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	votes, err := s.engine.Votes(r.Context(), user)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	recs, err := s.engine.Feed(r.Context(), user, recommend.FeedOptions{Limit: limit})
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+
+	base := baseURL(r)
+	// The feed changes when the user votes or a paper in it changes.
+	updated := u.CreatedAt
+	for _, v := range votes {
+		updated = later(updated, v.At)
+	}
+	feed := atomFeed{
+		ID:        "urn:paperhound:feed:" + url.PathEscape(user),
+		Title:     "paperhound: papers for " + user,
+		Subtitle:  "Research papers recommended from your upvotes",
+		Author:    atomPerson{Name: "paperhound"},
+		Links:     []atomLink{{Href: base + r.URL.RequestURI(), Rel: "self", Type: "application/atom+xml"}},
+		Generator: "paperhound",
+		Entries:   make([]atomEntry, len(recs)),
+	}
+	for i, rec := range recs {
+		p := rec.Paper
+		updated = later(updated, p.UpdatedAt)
+		link := p.URL
+		if link == "" {
+			link = base + "/v1/papers/" + url.PathEscape(p.ID)
+		}
+		e := atomEntry{
+			ID:      "urn:paperhound:paper:" + url.PathEscape(p.ID),
+			Title:   p.Title,
+			Links:   []atomLink{{Href: link, Rel: "alternate"}},
+			Updated: p.UpdatedAt.UTC().Format(time.RFC3339),
+			Summary: atomText{Type: "text", Body: summary(rec)},
+		}
+		if !p.Published.IsZero() {
+			e.Published = p.Published.UTC().Format(time.RFC3339)
+		}
+		for _, a := range p.Authors {
+			e.Authors = append(e.Authors, atomPerson{Name: a})
+		}
+		feed.Entries[i] = e
+	}
+	feed.Updated = updated.UTC().Format(time.RFC3339)
+
+	w.Header().Set("Content-Type", "application/atom+xml; charset=utf-8")
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write([]byte(xml.Header))
+	enc := xml.NewEncoder(w)
+	enc.Indent("", "  ")
+	_ = enc.Encode(feed) // the client may be gone; nothing left to tell it
+}
+
+// summary is an entry's text: the abstract, then why it is there.
+func summary(rec recommend.Recommendation) string {
+	var why string
+	switch {
+	case rec.Trending:
+		why = "Trending on paperhound. Upvote papers to get recommendations of your own."
+	case len(rec.Because) > 0:
+		titles := make([]string, len(rec.Because))
+		for i, b := range rec.Because {
+			titles[i] = "“" + b.Title + "”"
+		}
+		why = "Because you upvoted " + strings.Join(titles, ", ") + "."
+	}
+	if rec.Paper.Abstract == "" {
+		return why
+	}
+	if why == "" {
+		return rec.Paper.Abstract
+	}
+	return rec.Paper.Abstract + "\n\n" + why
+}
+
+func later(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
+}
+
+// baseURL is the scheme and host the client reached: feed readers need
+// absolute links. X-Forwarded-Proto is believed only as http or https.
+func baseURL(r *http.Request) string {
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	if p := r.Header.Get("X-Forwarded-Proto"); p == "https" || p == "http" {
+		scheme = p
+	}
+	return scheme + "://" + r.Host
+}

@@ -1,0 +1,97 @@
+package api
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+
+	"github.com/paperhound/paperhound/ingest"
+	"github.com/paperhound/paperhound/recommend"
+	"github.com/paperhound/paperhound/schema"
+)
+
+// maxPapersBody bounds POST /v1/papers: thousands of papers with abstracts.
+const maxPapersBody = 16 << 20
+
+// papersBatch papers go to the engine at once, each batch in one
+// transaction, as "paperhound ingest" does.
+const papersBatch = 500
+
+type rejectedJSON struct {
+	Line   int    `json:"line"`
+	Reason string `json:"reason"`
+}
+
+type addedJSON struct {
+	Added     int            `json:"added"`
+	Updated   int            `json:"updated"`
+	Unchanged int            `json:"unchanged"`
+	Rejected  []rejectedJSON `json:"rejected"`
+}
+
+// addPapers answers POST /v1/papers (admin only): one paper object, a JSON
+// array of them, or JSON Lines, in any format "paperhound ingest" reads and
+// checked the same way. A bad record is listed with its line and the others
+// are stored: 200 either way, with the counts.
+func (s *Server) addPapers(w http.ResponseWriter, r *http.Request) {
+	if !s.adminOnly(w, r) {
+		return
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxPapersBody))
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			s.problem(w, r, http.StatusRequestEntityTooLarge, fmt.Sprintf("the body is over %d bytes: send the papers in several requests", maxPapersBody))
+			return
+		}
+		s.problem(w, r, http.StatusBadRequest, "read the body: "+err.Error())
+		return
+	}
+	body = bytes.TrimSpace(body)
+	if len(body) == 0 {
+		s.problem(w, r, http.StatusBadRequest, "empty body: send a paper object like {\"id\": \"2407.18121\", \"title\": \"...\"}, a JSON array of them, or JSON Lines")
+		return
+	}
+	// The reader takes objects one a line; one object may come indented.
+	if body[0] == '{' && json.Valid(body) {
+		var one bytes.Buffer
+		if json.Compact(&one, body) == nil {
+			body = one.Bytes()
+		}
+	}
+
+	out := addedJSON{Rejected: []rejectedJSON{}}
+	var papers []schema.Paper
+	var whole *ingest.Problem
+	err = ingest.ReadPapers(r.Context(), bytes.NewReader(body), "body",
+		func(_ int, p schema.Paper) error { papers = append(papers, p); return nil },
+		func(p ingest.Problem) error {
+			if p.Line == 0 {
+				whole = &p
+			}
+			out.Rejected = append(out.Rejected, rejectedJSON{Line: p.Line, Reason: p.Reason})
+			return nil
+		})
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if whole != nil && len(papers) == 0 {
+		s.problem(w, r, http.StatusBadRequest, "the body is not papers in JSON: "+whole.Reason)
+		return
+	}
+	var stats recommend.IngestStats
+	for i := 0; i < len(papers); i += papersBatch {
+		st, err := s.engine.Ingest(r.Context(), papers[i:min(i+papersBatch, len(papers))])
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		stats.Add(st)
+	}
+	out.Added, out.Updated, out.Unchanged = stats.Added, stats.Updated, stats.Unchanged
+	writeJSON(w, http.StatusOK, out)
+}

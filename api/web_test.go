@@ -1,0 +1,357 @@
+package api_test
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/paperhound/paperhound/api"
+	"github.com/paperhound/paperhound/ingest"
+	"github.com/paperhound/paperhound/recommend"
+	"github.com/paperhound/paperhound/schema"
+	"github.com/paperhound/paperhound/schema/schematest"
+)
+
+// webSite is the API over the sample papers with users alice and bob,
+// and what its log wrote.
+type webSite struct {
+	h      http.Handler
+	engine *recommend.Engine
+	token  map[string]string
+	log    *lockedBuffer
+}
+
+// lockedBuffer is a log a running server writes from many goroutines.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// newWebSite is newUsers (users_test.go) for benchmarks too, without the
+// imported votes: alice and bob start with none.
+func newWebSite(t testing.TB) *webSite {
+	t.Helper()
+	ctx := context.Background()
+	store := schematest.Open(t, "sqlite")
+	f, err := ingest.Open(samplePath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	papers := []schema.Paper{oldStyle}
+	err = ingest.ReadPapers(ctx, f, samplePath,
+		func(_ int, p schema.Paper) error { papers = append(papers, p); return nil },
+		func(p ingest.Problem) error { return p })
+	if err != nil {
+		t.Fatal(err)
+	}
+	engine := recommend.New(store, recommend.NewMemory(), recommend.LexicalChannels(), nil)
+	if _, err := engine.Ingest(ctx, papers); err != nil {
+		t.Fatal(err)
+	}
+	s := &webSite{engine: engine, token: map[string]string{}, log: &lockedBuffer{}}
+	for _, name := range []string{"alice", "bob"} {
+		if s.token[name], _, err = store.IssueToken(ctx, name); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s.h = api.New(engine, slog.New(slog.NewTextHandler(s.log, nil)), api.WithAdminToken(adminToken))
+	return s
+}
+
+// page sends a request as a browser on the same site would, with the
+// session cookie when given, and returns the response and its body.
+func (s *webSite) page(t testing.TB, method, target, cookie string, form url.Values, header ...string) (*http.Response, string) {
+	t.Helper()
+	var body io.Reader
+	if form != nil {
+		body = strings.NewReader(form.Encode())
+	}
+	req := httptest.NewRequest(method, target, body)
+	if form != nil {
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	req.Header.Set("Sec-Fetch-Site", "same-origin")
+	if cookie != "" {
+		req.AddCookie(&http.Cookie{Name: "paperhound_session", Value: cookie})
+	}
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
+	rec := httptest.NewRecorder()
+	s.h.ServeHTTP(rec, req)
+	res := rec.Result()
+	b, _ := io.ReadAll(res.Body)
+	return res, string(b)
+}
+
+var csrfField = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
+
+func csrfOf(t *testing.T, html string) string {
+	t.Helper()
+	m := csrfField.FindStringSubmatch(html)
+	if m == nil {
+		t.Fatal("no CSRF field in the page")
+	}
+	return m[1]
+}
+
+func wantIn(t *testing.T, what, body string, parts ...string) {
+	t.Helper()
+	for _, p := range parts {
+		if !strings.Contains(body, p) {
+			t.Errorf("%s: %q missing", what, p)
+		}
+	}
+}
+
+func TestWebPublicPages(t *testing.T) {
+	s := newWebSite(t)
+	res, body := s.page(t, "GET", "/", "", nil)
+	if res.StatusCode != 200 || !strings.HasPrefix(res.Header.Get("Content-Type"), "text/html") {
+		t.Fatalf("GET / = %d %s", res.StatusCode, res.Header.Get("Content-Type"))
+	}
+	if strings.Contains(body, `class="meta"> · `) {
+		t.Error("home: a byline starts with a separator")
+	}
+	wantIn(t, "home", body, "Trending papers", `href="/?days=1"`, `href="/?days=30"`, `<article class="card">`, `href="/signin"`)
+	if res.Header.Get("Content-Security-Policy") == "" {
+		t.Error("no Content-Security-Policy")
+	}
+	if res, body = s.page(t, "GET", "/?days=30", "", nil); res.StatusCode != 200 || !strings.Contains(body, `href="/?days=30" aria-current="page"`) {
+		t.Errorf("GET /?days=30 = %d, tab not current", res.StatusCode)
+	}
+	if res, _ = s.page(t, "GET", "/?days=0", "", nil); res.StatusCode != 400 {
+		t.Errorf("GET /?days=0 = %d, want 400", res.StatusCode)
+	}
+
+	res, body = s.page(t, "GET", "/papers/"+s2d, "", nil)
+	if res.StatusCode != 200 {
+		t.Fatalf("paper page = %d", res.StatusCode)
+	}
+	p, err := s.engine.Paper(context.Background(), s2d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantIn(t, "paper", body, "Similar papers", "Abstract", "Sign in to upvote or hide", `href="`+p.URL+`"`)
+	if !strings.Contains(body, "<h1>") || strings.Count(body, `<article class="card">`) == 0 {
+		t.Error("paper page: no title or no similar papers")
+	}
+	if res, _ = s.page(t, "GET", "/papers/hep-th%2F9901001", "", nil); res.StatusCode != 200 {
+		t.Errorf("old-style id page = %d", res.StatusCode)
+	}
+	if res, body = s.page(t, "GET", "/papers/nope", "", nil); res.StatusCode != 404 || !strings.Contains(body, "<html") {
+		t.Errorf("unknown paper = %d, want an HTML 404", res.StatusCode)
+	}
+
+	res, body = s.page(t, "GET", "/search?q=speculative+decoding", "", nil)
+	if res.StatusCode != 200 {
+		t.Fatalf("search = %d", res.StatusCode)
+	}
+	if !regexp.MustCompile(`(?i)<mark>[^<]*speculative[^<]*</mark>`).MatchString(body) {
+		t.Error("search: query words not highlighted")
+	}
+	res, body = s.page(t, "POST", "/search", "", url.Values{"text": {"We compress the KV cache of long-context transformers."}})
+	if res.StatusCode != 200 || !strings.Contains(body, "<mark>") || !strings.Contains(body, "long-context transformers.</textarea>") {
+		t.Errorf("draft search = %d, want results and the draft kept", res.StatusCode)
+	}
+
+	if res, _ = s.page(t, "GET", "/me", "", nil); res.StatusCode != http.StatusSeeOther || !strings.HasPrefix(res.Header.Get("Location"), "/signin") {
+		t.Errorf("/me signed out = %d %s, want 303 to /signin", res.StatusCode, res.Header.Get("Location"))
+	}
+	if res, _ = s.page(t, "GET", "/static/style.css", "", nil); res.StatusCode != 200 {
+		t.Errorf("style.css = %d", res.StatusCode)
+	}
+	// The JSON API's 404 is unchanged.
+	if res, _ = s.page(t, "GET", "/nowhere", "", nil); res.StatusCode != 404 || res.Header.Get("Content-Type") != "application/problem+json" {
+		t.Errorf("GET /nowhere = %d %s", res.StatusCode, res.Header.Get("Content-Type"))
+	}
+}
+
+func TestWebSignInOut(t *testing.T) {
+	s := newWebSite(t)
+	token := s.token["alice"]
+
+	res, body := s.page(t, "POST", "/signin", "", url.Values{"token": {"wrong"}})
+	if res.StatusCode != 401 || !strings.Contains(body, "not valid") || len(res.Cookies()) != 0 {
+		t.Errorf("wrong token = %d, cookies %v", res.StatusCode, res.Cookies())
+	}
+	// A sign-in form posted from another site is refused.
+	if res, _ = s.page(t, "POST", "/signin", "", url.Values{"token": {token}}, "Sec-Fetch-Site", "cross-site"); res.StatusCode != 403 {
+		t.Errorf("cross-site sign-in = %d, want 403", res.StatusCode)
+	}
+
+	res, _ = s.page(t, "POST", "/signin", "", url.Values{"token": {token}, "next": {"/me"}})
+	if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/me" {
+		t.Fatalf("sign in = %d %s", res.StatusCode, res.Header.Get("Location"))
+	}
+	c := res.Cookies()[0]
+	if c.Name != "paperhound_session" || !c.HttpOnly || c.SameSite != http.SameSiteLaxMode || c.Secure || c.Path != "/" {
+		t.Errorf("cookie %+v: want HttpOnly, SameSite=Lax, not Secure over plain HTTP", c)
+	}
+	res, _ = s.page(t, "POST", "/signin", "", url.Values{"token": {token}, "next": {"//evil.example/"}}, "X-Forwarded-Proto", "https")
+	if c := res.Cookies()[0]; !c.Secure {
+		t.Error("cookie not Secure behind TLS")
+	}
+	if loc := res.Header.Get("Location"); loc != "/" {
+		t.Errorf("next=//evil.example/ redirected to %q, want /", loc)
+	}
+
+	for _, target := range []string{"/", "/me", "/papers/" + s2d, "/search?q=kv+cache", "/signin"} {
+		res, body := s.page(t, "GET", target, token, nil)
+		if res.StatusCode != 200 {
+			t.Errorf("GET %s signed in = %d", target, res.StatusCode)
+		}
+		if strings.Contains(body, token) {
+			t.Errorf("GET %s: the API token is in the page", target)
+		}
+		wantIn(t, target, body, "Sign out", "alice")
+	}
+	_, body = s.page(t, "GET", "/", token, nil)
+	wantIn(t, "feed", body, "Papers for you")
+
+	csrf := csrfOf(t, body)
+	if res, _ = s.page(t, "POST", "/signout", token, url.Values{}); res.StatusCode != 403 {
+		t.Errorf("sign out without CSRF token = %d, want 403", res.StatusCode)
+	}
+	res, _ = s.page(t, "POST", "/signout", token, url.Values{"csrf": {csrf}})
+	if res.StatusCode != http.StatusSeeOther || len(res.Cookies()) != 1 || res.Cookies()[0].MaxAge >= 0 {
+		t.Errorf("sign out = %d, cookies %v: want the cookie removed", res.StatusCode, res.Cookies())
+	}
+	if strings.Contains(s.log.String(), token) {
+		t.Error("the API token is in the log")
+	}
+}
+
+func TestWebVotesAndCSRF(t *testing.T) {
+	s := newWebSite(t)
+	token := s.token["alice"]
+	ctx := context.Background()
+	_, body := s.page(t, "GET", "/papers/"+s2d, token, nil)
+	csrf := csrfOf(t, body)
+	target := "/papers/" + s2d + "/vote"
+
+	for _, tc := range []struct {
+		name   string
+		form   url.Values
+		header []string
+	}{
+		{"no CSRF token", url.Values{"action": {"up"}}, nil},
+		{"wrong CSRF token", url.Values{"action": {"up"}, "csrf": {"x" + csrf}}, nil},
+		{"another user's CSRF token", url.Values{"action": {"up"}, "csrf": {csrfOf(t, pageBody(t, s, s.token["bob"]))}}, nil},
+		{"cross-site", url.Values{"action": {"up"}, "csrf": {csrf}}, []string{"Sec-Fetch-Site", "cross-site"}},
+		{"other origin", url.Values{"action": {"up"}, "csrf": {csrf}}, []string{"Sec-Fetch-Site", "", "Origin", "https://evil.example"}},
+	} {
+		res, _ := s.page(t, "POST", target, token, tc.form, tc.header...)
+		if res.StatusCode != 403 {
+			t.Errorf("%s: %d, want 403", tc.name, res.StatusCode)
+		}
+	}
+	if votes, _ := s.engine.Votes(ctx, "alice"); len(votes) != 0 {
+		t.Fatalf("refused posts voted: %v", votes)
+	}
+	if res, _ := s.page(t, "POST", target, "", url.Values{"action": {"up"}}); res.StatusCode != http.StatusSeeOther || !strings.HasPrefix(res.Header.Get("Location"), "/signin") {
+		t.Errorf("signed out vote = %d %s, want 303 to /signin", res.StatusCode, res.Header.Get("Location"))
+	}
+
+	res, _ := s.page(t, "POST", target, token, url.Values{"action": {"up"}, "csrf": {csrf}, "next": {"/papers/" + s2d}})
+	if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/papers/"+s2d {
+		t.Fatalf("upvote = %d %s", res.StatusCode, res.Header.Get("Location"))
+	}
+	if v, _ := s.engine.Votes(ctx, "alice"); len(v) != 1 || v[0].Value != 1 {
+		t.Fatalf("votes after upvote: %v", v)
+	}
+	_, body = s.page(t, "GET", "/papers/"+s2d, token, nil)
+	wantIn(t, "upvoted paper", body, `value="unup" aria-pressed="true"`)
+
+	// The feed now explains itself, and hiding its first paper removes it.
+	_, body = s.page(t, "GET", "/", token, nil)
+	wantIn(t, "feed", body, "Because you upvoted")
+	first := regexp.MustCompile(`<h3><a href="/papers/([^"]+)"`).FindStringSubmatch(body)[1]
+	res, _ = s.page(t, "POST", "/papers/"+first+"/vote", token, url.Values{"action": {"hide"}, "csrf": {csrf}, "next": {"/"}})
+	if res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("hide = %d", res.StatusCode)
+	}
+	if _, body = s.page(t, "GET", "/", token, nil); strings.Contains(body, `<h3><a href="/papers/`+first+`"`) {
+		t.Error("a hidden paper is still in the feed")
+	}
+
+	_, body = s.page(t, "GET", "/me", token, nil)
+	wantIn(t, "/me", body, `value="unup"`, `value="unhide"`, `href="/me/votes.jsonl"`, "/v1/users/alice/votes.jsonl")
+	res, body = s.page(t, "POST", "/me/feed-key", token, url.Values{"csrf": {csrf}})
+	if res.StatusCode != 200 || !strings.Contains(body, "/v1/users/alice/feed.atom?key=") {
+		t.Errorf("feed key = %d, no feed URL", res.StatusCode)
+	}
+	res, body = s.page(t, "GET", "/me/votes.jsonl", token, nil)
+	if res.StatusCode != 200 || strings.Count(body, "\n") != 2 || !strings.Contains(body, `"user":"alice"`) {
+		t.Errorf("export = %d %q", res.StatusCode, body)
+	}
+	res, _ = s.page(t, "POST", "/papers/"+first+"/vote", token, url.Values{"action": {"unhide"}, "csrf": {csrf}, "next": {"/me"}})
+	if res.Header.Get("Location") != "/me" {
+		t.Errorf("unhide went to %q", res.Header.Get("Location"))
+	}
+	if v, _ := s.engine.Votes(ctx, "alice"); len(v) != 1 {
+		t.Errorf("votes after unhide: %v", v)
+	}
+}
+
+func pageBody(t *testing.T, s *webSite, token string) string {
+	t.Helper()
+	_, body := s.page(t, "GET", "/", token, nil)
+	return body
+}
+
+// TestWebRenderTime logs how long the pages take server side; the
+// benchmarks below measure them properly.
+func TestWebRenderTime(t *testing.T) {
+	s := newWebSite(t)
+	for _, target := range []string{"/", "/papers/" + s2d, "/search?q=speculative+decoding"} {
+		s.page(t, "GET", target, s.token["alice"], nil) // warm up
+		const n = 20
+		start := time.Now()
+		for range n {
+			s.page(t, "GET", target, s.token["alice"], nil)
+		}
+		t.Logf("GET %s: %v a page", target, time.Since(start)/n)
+	}
+}
+
+func benchPage(b *testing.B, target string, signedIn bool) {
+	s := newWebSite(b)
+	token := ""
+	if signedIn {
+		token = s.token["alice"]
+		s.engine.Vote(context.Background(), "alice", s2d, 1)
+	}
+	b.ResetTimer()
+	for b.Loop() {
+		if res, _ := s.page(b, "GET", target, token, nil); res.StatusCode != 200 {
+			b.Fatalf("GET %s = %d", target, res.StatusCode)
+		}
+	}
+}
+
+func BenchmarkWebHomeTrending(b *testing.B) { benchPage(b, "/", false) }
+func BenchmarkWebHomeFeed(b *testing.B)     { benchPage(b, "/", true) }
+func BenchmarkWebPaper(b *testing.B)        { benchPage(b, "/papers/"+s2d, true) }

@@ -1,0 +1,222 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/paperhound/paperhound/embed"
+	"github.com/paperhound/paperhound/recommend"
+	"github.com/paperhound/paperhound/schema"
+)
+
+// serve completes pending vectors at start-up, then every pendingEvery
+// while some remain (backing off to 5 minutes while the endpoint is down),
+// and looks again every pendingIdle once none remain, since an ingest run
+// elsewhere may leave some.
+const (
+	pendingEvery = 30 * time.Second
+	pendingIdle  = 5 * time.Minute
+)
+
+// role says what a command needs of its backend.
+type role int
+
+const (
+	// roleServe: the endpoint must answer at start-up; votes are loaded,
+	// and the embedded index is filled from the store (Qdrant persists).
+	roleServe role = iota
+	// roleQuery: as serve, without the votes.
+	roleQuery
+	// roleIngest: the endpoint may be down (vectors are left pending); the
+	// embedded index is not filled, since nothing reads it in this process.
+	roleIngest
+	// roleReindex: never calls the endpoint; requires Qdrant.
+	roleReindex
+)
+
+// backend is what a command runs on, as Config chooses it: the store
+// (SQLite or PostgreSQL); the lexical channels, plus a dense one with
+// --embed-url; the embedded index, or Qdrant with --qdrant-url.
+type backend struct {
+	engine   *recommend.Engine
+	store    *schema.Store
+	channels []recommend.Channel
+	endpoint *embed.Endpoint   // nil without --embed-url
+	qdrant   *recommend.Qdrant // nil with the embedded index
+	qconfig  recommend.QdrantConfig
+	dims     int // the dense vectors' length; 0 unknown or no endpoint
+	// deferred is set when ingest cannot size a Qdrant collection that does
+	// not exist yet (the endpoint is down and no dense vector is stored):
+	// papers then go to the store only, and the collection is built at the
+	// end of the run once the size is known (see finishIngest).
+	deferred bool
+	closers  []func() error
+}
+
+// Close releases the index and the store.
+func (b *backend) Close() {
+	for i := len(b.closers) - 1; i >= 0; i-- {
+		_ = b.closers[i]()
+	}
+}
+
+func (b *backend) denseSpace() string {
+	if b.endpoint == nil {
+		return ""
+	}
+	return b.endpoint.Space()
+}
+
+// openBackend opens the store, the embedder and the index for a command in
+// role r, and loads what the role needs.
+func openBackend(ctx context.Context, cfg Config, r role, log *slog.Logger) (_ *backend, err error) {
+	if err := cfg.backendErr(); err != nil {
+		return nil, err
+	}
+	store, err := schema.Open(ctx, cfg.DB)
+	if err != nil {
+		return nil, err
+	}
+	b := &backend{store: store, closers: []func() error{store.Close}}
+	defer func() {
+		if err != nil {
+			b.Close()
+		}
+	}()
+
+	channels := recommend.LexicalChannels()
+	var sparse []string
+	for _, c := range channels {
+		sparse = append(sparse, c.Embedder.Space())
+	}
+	if cfg.EmbedURL != "" {
+		if err := b.openEndpoint(ctx, cfg, r, log); err != nil {
+			return nil, err
+		}
+		// Weight 1, as each lexical channel: the two lexical channels
+		// were tuned on citeulike-a, and no model can be measured offline,
+		// so the dense one gets an equal share and not more (README).
+		channels = append(channels, recommend.Channel{Embedder: b.endpoint, Weight: cfg.EmbedWeight, Remote: true})
+	}
+
+	var index recommend.Index
+	switch {
+	case cfg.QdrantURL != "":
+		qc := recommend.QdrantConfig{URL: cfg.QdrantURL, APIKey: cfg.QdrantAPIKey, Collection: cfg.QdrantCollection, Sparse: sparse}
+		if space := b.denseSpace(); space != "" {
+			qc.Dense = map[string]int{space: b.dims}
+		}
+		q, err := recommend.NewQdrant(ctx, qc)
+		if err != nil {
+			return nil, err
+		}
+		b.qdrant, b.qconfig, index = q, qc, q
+		b.closers = append(b.closers, q.Close)
+		if r == roleIngest && b.endpoint != nil && b.dims == 0 {
+			_, exists, err := q.Points(ctx)
+			if err != nil {
+				return nil, err
+			}
+			if !exists {
+				b.deferred, index = true, discard{}
+				log.Warn("the Qdrant collection does not exist yet and the size of the dense vectors is unknown while the endpoint is down: papers go to the store, and to Qdrant once the endpoint answers",
+					"collection", q.Collection())
+			}
+		}
+	case r == roleReindex:
+		return nil, errors.New("reindex rebuilds a Qdrant collection: set --qdrant-url (the embedded index is rebuilt from the store at every start)")
+	case r == roleIngest:
+		// Nothing reads the index in this process: a server builds its own
+		// from the store.
+		index = discard{}
+	default:
+		index = recommend.NewMemory()
+	}
+
+	b.channels = channels
+	b.engine = recommend.New(store, index, channels, log)
+	switch {
+	case r == roleServe && b.qdrant != nil:
+		if err := b.engine.LoadVotes(ctx); err != nil {
+			return nil, err
+		}
+		b.checkQdrant(ctx, log)
+	case r == roleServe, r == roleQuery && b.qdrant == nil:
+		n, err := b.engine.Load(ctx)
+		if err != nil {
+			return nil, err
+		}
+		log.Info("index loaded", "papers", n)
+	}
+	return b, nil
+}
+
+// openEndpoint makes the endpoint embedder and learns the length of its
+// vectors: from a probe (which serve and the queries require to pass), or
+// else from the vectors stored in its space.
+func (b *backend) openEndpoint(ctx context.Context, cfg Config, r role, log *slog.Logger) error {
+	ep, err := embed.NewEndpoint(embed.EndpointConfig{
+		BaseURL: cfg.EmbedURL, Model: cfg.EmbedModel, APIKey: cfg.EmbedAPIKey, Dimensions: cfg.EmbedDims,
+		BatchSize: cfg.EmbedBatch, Concurrency: cfg.EmbedConcurrency,
+		RequestsPerSecond: cfg.EmbedRPS, TokensPerMinute: cfg.EmbedTPM,
+	})
+	if err != nil {
+		return err
+	}
+	b.endpoint = ep
+	switch r {
+	case roleServe, roleQuery:
+		if err := ep.Probe(ctx); err != nil {
+			return fmt.Errorf("the embeddings endpoint failed its start-up check: %w; start it or fix --embed-url, --embed-model and the API key, or leave --embed-url unset to run on the lexical channels alone", err)
+		}
+	case roleIngest:
+		if err := ep.Probe(ctx); err != nil {
+			if !errors.Is(err, embed.ErrUnavailable) {
+				return err // a wrong key, model or URL: no later attempt would pass
+			}
+			log.Warn("the embeddings endpoint does not answer: papers are stored with their dense vectors pending", "err", err)
+		}
+	}
+	stored, err := recommend.StoredDims(ctx, b.store, ep.Space())
+	if err != nil {
+		return err
+	}
+	b.dims = ep.Dims()
+	switch {
+	case b.dims != 0 && stored != 0 && b.dims != stored:
+		return recommend.DimsError{Space: ep.Space(), Stored: stored, Got: b.dims}
+	case b.dims == 0:
+		b.dims = stored
+	}
+	return nil
+}
+
+// checkQdrant warns when the collection holds fewer papers than the store
+// (those whose dense vector is pending aside):
+// Qdrant persists on its own, so a new or emptied collection is filled by
+// reindex, not by a server start.
+func (b *backend) checkQdrant(ctx context.Context, log *slog.Logger) {
+	points, _, err := b.qdrant.Points(ctx)
+	if err != nil {
+		log.Warn("count the points of the Qdrant collection", "err", err)
+		return
+	}
+	papers, err := b.store.CountPapers(ctx)
+	if err != nil {
+		log.Warn("count the papers of the store", "err", err)
+		return
+	}
+	// Pending papers go in as their vectors are computed.
+	pending, err := b.engine.Pending(ctx)
+	if err != nil {
+		log.Warn("count the pending papers", "err", err)
+		return
+	}
+	if points < papers-pending {
+		log.Warn("the Qdrant collection holds fewer papers than the store: run \"paperhound reindex\" to fill it from the store",
+			"collection", b.qdrant.Collection(), "points", points, "papers", papers)
+	}
+}

@@ -1,0 +1,487 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/paperhound/paperhound/embed/embedtest"
+	"github.com/paperhound/paperhound/recommend/qdranttest"
+	"github.com/paperhound/paperhound/schema"
+)
+
+// probeText is what the endpoint embedder sends to check it answers.
+const probeText = "paperhound start-up probe"
+
+// The production path end to end: serve on a database, with the index in
+// (a fake) Qdrant and a dense channel from (a fake) OpenAI-compatible
+// endpoint; then reindex, which calls no embedder.
+func TestQdrantProduction(t *testing.T) {
+	const key = "sk-test-never-shown-0123456789"
+	t.Setenv("PAPERHOUND_EMBED_API_KEY", key)
+	for _, db := range databases(t) {
+		t.Run(db.name, func(t *testing.T) {
+			srv := embedtest.Start(t, embedtest.Options{APIKey: key})
+			qd := qdranttest.Start(t)
+			backend := []string{"--db", db.dsn, "--qdrant-url", qd.URL, "--embed-url", srv.URL, "--embed-model", "fake-embed", "--embed-batch", "8"}
+			s := startServe(t, append([]string{"--demo"}, backend...)...)
+
+			similar := ranked(t, "GET", s.url+"/v1/papers/2407.18121/similar?limit=5", "")
+			kv := 0
+			for _, p := range similar {
+				if slices.Contains(kvCache, p.ID) {
+					kv++
+				}
+			}
+			if len(similar) != 5 || kv < 3 || slices.Contains(idsOf(similar), "2407.18121") {
+				t.Errorf("similar: %v, want 5 papers, 3 or more about KV caches, not 2407.18121", idsOf(similar))
+			}
+			search := ranked(t, "GET", s.url+"/v1/search?q=speculative+decoding&limit=5", "")
+			if len(search) != 5 || !slices.Contains([]string{"2407.01955", "2512.05033"}, search[0].ID) {
+				t.Errorf("search: %v, want 5 with a speculative decoding paper first", idsOf(search))
+			}
+			post := ranked(t, "POST", s.url+"/v1/search", `{"text": "compressing the KV cache of long-context LLMs", "limit": 5}`)
+			if len(post) != 5 || !slices.Contains(kvCache, post[0].ID) {
+				t.Errorf("POST search: %v, want 5 with a KV-cache paper first", idsOf(post))
+			}
+			var rz struct {
+				Status string
+				Checks map[string]struct {
+					OK     bool
+					Detail string
+				}
+			}
+			fetch(t, "GET", s.url+"/readyz", "", http.StatusOK, "application/json", &rz)
+			if rz.Status != "ready" || rz.Checks["index"].Detail != "qdrant" || !rz.Checks["embedder"].OK || !rz.Checks["store"].OK {
+				t.Errorf("readyz: %+v", rz)
+			}
+			if err := s.stop(); err != nil {
+				t.Fatal(err)
+			}
+			if n := qd.Points("papers"); n != 38 {
+				t.Errorf("Qdrant holds %d points, want 38", n)
+			}
+			if r := srv.Repeated(probeText); len(r) > 0 {
+				t.Errorf("%d texts embedded twice", len(r))
+			}
+			for _, out := range []string{s.stdout.String(), s.logs.String()} {
+				if strings.Contains(out, key) {
+					t.Errorf("the API key is shown:\n%s", out)
+				}
+			}
+
+			// reindex rebuilds the collection from the store alone.
+			requests := srv.Requests()
+			for _, args := range [][]string{nil, {"--recreate"}} {
+				var stdout, stderr bytes.Buffer
+				if err := run(context.Background(), append(append([]string{"reindex"}, backend...), args...), &stdout, &stderr, discardLog()); err != nil {
+					t.Fatalf("reindex %v: %v; stderr %s", args, err, stderr.String())
+				}
+				if !strings.Contains(stdout.String(), `indexed 38 papers into Qdrant collection "papers"`) || strings.Contains(stdout.String(), "pending") {
+					t.Errorf("reindex %v printed %q", args, stdout.String())
+				}
+				if n := qd.Points("papers"); n != 38 {
+					t.Errorf("after reindex %v Qdrant holds %d points, want 38", args, n)
+				}
+			}
+			if srv.Requests() != requests {
+				t.Errorf("reindex made %d requests to the endpoint, want none", srv.Requests()-requests)
+			}
+
+			// A new server on the same store and collection embeds nothing
+			// again, and answers alike.
+			s = startServe(t, backend...)
+			if got := ranked(t, "GET", s.url+"/v1/papers/2407.18121/similar?limit=5", ""); !slices.Equal(idsOf(got), idsOf(similar)) {
+				t.Errorf("second server: similar %v, first %v", idsOf(got), idsOf(similar))
+			}
+			if err := s.stop(); err != nil {
+				t.Fatal(err)
+			}
+			if strings.Contains(s.logs.String(), "fewer papers than the store") {
+				t.Errorf("a full collection is reported short:\n%s", s.logs)
+			}
+			if r := srv.Repeated(probeText); len(r) > 0 {
+				t.Errorf("%d texts embedded twice after a restart", len(r))
+			}
+
+			// The command line on the same backend.
+			ids := table(t, append([]string{"search"}, append(backend, "speculative decoding")...)...)
+			if len(ids) != 10 || !slices.Contains([]string{"2407.01955", "2512.05033"}, ids[0]) {
+				t.Errorf("search on the command line: %v, want a speculative decoding paper first", ids)
+			}
+		})
+	}
+}
+
+// An endpoint outage during ingest: the papers are stored at once with
+// their vectors pending, the run says so and fails; the next run, with the
+// endpoint back, computes them, each text once.
+func TestIngestEndpointOutage(t *testing.T) {
+	sample := writeFile(t, t.TempDir(), "sample.jsonl", samplePapers)
+	for _, db := range databases(t) {
+		t.Run(db.name, func(t *testing.T) {
+			srv := embedtest.Start(t, embedtest.Options{})
+			srv.SetDown(true)
+			args := []string{"--db", db.dsn, "--embed-url", srv.URL, "--embed-model", "fake-embed", sample}
+			r := ingestFiles(t, args...)
+			if r.err == nil || !strings.Contains(r.err.Error(), "38 papers are stored, but their dense vectors are pending") {
+				t.Errorf("ingest while down: %v, want an error saying 38 are pending", r.err)
+			}
+			if !strings.Contains(r.stdout, "added 38, updated 0, unchanged 0, rejected 0, pending 38") {
+				t.Errorf("ingest while down printed %q", r.stdout)
+			}
+			if _, n := allPapers(t, db.dsn); n != 38 {
+				t.Errorf("%d papers stored, want 38", n)
+			}
+
+			srv.SetDown(false)
+			r = ingestFiles(t, args...)
+			if r.err != nil {
+				t.Fatalf("ingest after the outage: %v; stderr %s", r.err, r.stderr)
+			}
+			for _, want := range []string{"embedded 38 papers whose dense vectors were pending", "added 0, updated 0, unchanged 38, rejected 0, pending 0"} {
+				if !strings.Contains(r.stdout, want) {
+					t.Errorf("ingest after the outage printed %q, want %q", r.stdout, want)
+				}
+			}
+			if r := srv.Repeated(probeText); len(r) > 0 {
+				t.Errorf("%d texts embedded twice", len(r))
+			}
+			if n := srv.Texts(); n != 38+1 {
+				t.Errorf("%d texts embedded, want 38 and the probe", n)
+			}
+		})
+	}
+}
+
+// Ingest with Qdrant while the endpoint is down, before the collection
+// exists: its dense vectors' size is unknown, so the papers go to the store
+// only, and into Qdrant on the next run that can embed.
+func TestQdrantIngestOutageBeforeCollection(t *testing.T) {
+	sample := writeFile(t, t.TempDir(), "sample.jsonl", samplePapers)
+	db := filepath.Join(t.TempDir(), "x.db")
+	srv := embedtest.Start(t, embedtest.Options{})
+	qd := qdranttest.Start(t)
+	args := []string{"--db", db, "--qdrant-url", qd.URL, "--embed-url", srv.URL, "--embed-model", "fake-embed", sample}
+	srv.SetDown(true)
+	if r := ingestFiles(t, args...); r.err == nil || !strings.Contains(r.stdout, "pending 38") {
+		t.Fatalf("ingest while down: %v, %q", r.err, r.stdout)
+	}
+	if n := qd.Points("papers"); n != -1 {
+		t.Errorf("the collection holds %d points, want none made", n)
+	}
+	srv.SetDown(false)
+	r := ingestFiles(t, args...)
+	if r.err != nil || !strings.Contains(r.stdout, "pending 0") {
+		t.Fatalf("ingest after the outage: %v, %q, %s", r.err, r.stdout, r.stderr)
+	}
+	if n := qd.Points("papers"); n != 38 {
+		t.Errorf("the collection holds %d points, want 38", n)
+	}
+}
+
+// synthPapers writes n distinct sample-like papers (a title and a
+// 100-word abstract from a 3,000-word vocabulary) as JSON Lines.
+func synthPapers(n int) []byte {
+	r := rand.New(rand.NewPCG(7, 7))
+	vocab := make([]string, 3000)
+	for i := range vocab {
+		vocab[i] = fmt.Sprintf("%s%s%s", syllables[r.IntN(len(syllables))], syllables[r.IntN(len(syllables))], syllables[r.IntN(len(syllables))])
+	}
+	words := func(k int) string {
+		w := make([]string, k)
+		for i := range w {
+			w[i] = vocab[int(float64(len(vocab))*r.Float64()*r.Float64())] // skewed toward the first words
+		}
+		return strings.Join(w, " ")
+	}
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	for i := range n {
+		_ = enc.Encode(map[string]any{
+			"id": fmt.Sprintf("2501.%05d", i), "title": words(8), "abstract": words(100),
+			"published": "2025-01-15", "authors": []string{"A. Author"},
+		})
+	}
+	return b.Bytes()
+}
+
+var syllables = strings.Fields("ka to mi re su no ha ti lo be ra de fu gi po ze vu ny")
+
+// A run stopped in the middle of ingesting (the context cancelled while a
+// request is in flight, as a Ctrl-C would) keeps the batches it committed;
+// run again, it adds the rest, stores every paper once with its vector, and
+// embeds no text twice: vectors are saved as each request returns.
+func TestIngestStoppedAndResumed(t *testing.T) {
+	const n = 1200 // three batches of 500
+	file := writeFile(t, t.TempDir(), "synth.jsonl", synthPapers(n))
+	for _, db := range databases(t) {
+		t.Run(db.name, func(t *testing.T) {
+			srv := embedtest.Start(t, embedtest.Options{})
+			args := []string{"ingest", "--db", db.dsn, "--embed-url", srv.URL, "--embed-model", "fake-embed",
+				"--embed-batch", "16", "--embed-concurrency", "1", file}
+			ctx, stop := context.WithCancel(context.Background())
+			defer stop()
+			// Request 1 is the probe, 2 to 33 the first batch's 500 texts;
+			// the run stops in the second batch, while request 50 is in
+			// flight. Requests sent while the cancellation spreads are
+			// refused, as a stopped process gets no more answers.
+			srv.OnRequest(func(n int) bool {
+				if n == 50 {
+					stop()
+				}
+				return n < 50
+			})
+			var stdout, stderr bytes.Buffer
+			if err := run(ctx, args, &stdout, &stderr, discardLog()); !errors.Is(err, context.Canceled) {
+				t.Fatalf("stopped run: %v, want context.Canceled", err)
+			}
+			if _, stored := allPapers(t, db.dsn); stored != 500 {
+				t.Errorf("%d papers stored by the stopped run, want the first batch, 500", stored)
+			}
+			answered, stoppedRequests := srv.Texts(), srv.Requests()
+
+			srv.OnRequest(nil)
+			stdout.Reset()
+			if err := run(context.Background(), args, &stdout, &stderr, discardLog()); err != nil {
+				t.Fatalf("resumed run: %v; stderr %s", err, stderr.String())
+			}
+			if !strings.Contains(stdout.String(), "added 700, updated 0, unchanged 500, rejected 0, pending 0") {
+				t.Errorf("resumed run printed %q", stdout.String())
+			}
+			if r := srv.Repeated(probeText); len(r) > 0 {
+				t.Errorf("%d texts embedded twice, e.g. %.40q by requests %v (%d before the stop)", len(r), r[0], srv.Answers(r[0]), stoppedRequests)
+			}
+			if got, want := srv.Texts(), n+2; got != want {
+				t.Errorf("%d texts embedded in all (%d by the stopped run), want %d: each paper once and two probes", got, answered, want)
+			}
+			st, err := schema.Open(context.Background(), db.dsn)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer st.Close()
+			if missing, err := st.CountMissingVector(context.Background(), "endpoint/fake-embed"); err != nil || missing != 0 {
+				t.Errorf("%d papers without their dense vector (%v)", missing, err)
+			}
+			if stored, err := st.CountPapers(context.Background()); err != nil || stored != n {
+				t.Errorf("%d papers stored (%v), want %d", stored, err, n)
+			}
+		})
+	}
+}
+
+// Settings that cannot work are refused at start-up, saying what to fix;
+// the API key is never shown.
+func TestProductionConfigErrors(t *testing.T) {
+	const key = "sk-wrong-key-never-shown-42"
+	t.Setenv("PAPERHOUND_EMBED_API_KEY", key)
+	db := filepath.Join(t.TempDir(), "x.db")
+	up := embedtest.Start(t, embedtest.Options{APIKey: key})
+	down := embedtest.Start(t, embedtest.Options{APIKey: key})
+	down.SetDown(true)
+	strict := embedtest.Start(t, embedtest.Options{APIKey: "another-key"})
+	qd := qdranttest.Start(t)
+	sample := writeFile(t, t.TempDir(), "sample.jsonl", samplePapers)
+	if err := run(context.Background(), []string{"ingest", "--db", db, "--embed-url", up.URL, "--embed-model", "m", sample}, &bytes.Buffer{}, &bytes.Buffer{}, discardLog()); err != nil {
+		t.Fatal(err)
+	}
+	up.SetDims(32) // the model behind the name changed
+
+	tests := []struct {
+		name    string
+		env     [2]string
+		args    []string
+		mention string
+	}{
+		{"model without url", [2]string{}, []string{"search", "--db", db, "--embed-model", "m", "kv"}, "--embed-url"},
+		{"url without model", [2]string{}, []string{"similar", "--db", db, "--embed-url", up.URL, "x"}, "--embed-model"},
+		{"bad env number", [2]string{"PAPERHOUND_EMBED_DIMS", "many"}, []string{"search", "--db", db, "kv"}, "PAPERHOUND_EMBED_DIMS"},
+		{"zero batch", [2]string{}, []string{"search", "--db", db, "--embed-batch", "0", "kv"}, "--embed-batch"},
+		{"endpoint down", [2]string{}, []string{"serve", "--addr", "127.0.0.1:0", "--db", db, "--embed-url", down.URL, "--embed-model", "m"}, "503"},
+		{"key refused", [2]string{}, []string{"serve", "--addr", "127.0.0.1:0", "--db", db, "--embed-url", strict.URL, "--embed-model", "m"}, "401"},
+		{"key refused at ingest", [2]string{}, []string{"ingest", "--db", db, "--embed-url", strict.URL, "--embed-model", "m", sample}, "401"},
+		{"dims changed", [2]string{}, []string{"search", "--db", db, "--embed-url", up.URL, "--embed-model", "m", "kv"}, "holds 64-dimensional vectors, but the embedder now returns 32"},
+		{"reindex without qdrant", [2]string{}, []string{"reindex", "--db", db}, "--qdrant-url"},
+		{"qdrant unreachable", [2]string{}, []string{"search", "--db", db, "--qdrant-url", "http://127.0.0.1:1", "kv"}, "cannot reach Qdrant"},
+		{"reindex before any vector", [2]string{}, []string{"reindex", "--db", filepath.Join(t.TempDir(), "y.db"), "--qdrant-url", qd.URL, "--embed-url", up.URL, "--embed-model", "m"}, "every paper is pending"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if tt.env[0] != "" {
+				t.Setenv(tt.env[0], tt.env[1])
+			}
+			var stdout, stderr bytes.Buffer
+			err := run(context.Background(), tt.args, &stdout, &stderr, discardLog())
+			if err == nil || !strings.Contains(err.Error(), tt.mention) {
+				t.Errorf("run %q: %v, want an error mentioning %q", tt.args, err, tt.mention)
+			}
+			if err != nil && strings.Contains(err.Error()+stdout.String()+stderr.String(), key) {
+				t.Errorf("the API key is shown: %v", err)
+			}
+		})
+	}
+}
+
+// childArgsEnv carries the arguments of a paperhound run in a child
+// process: the test binary itself, running TestChildProcess.
+const childArgsEnv = "PAPERHOUND_TEST_CHILD_ARGS"
+
+// TestChildProcess is paperhound's main in a child process, for tests that
+// kill it; it skips unless started so.
+func TestChildProcess(t *testing.T) {
+	raw := os.Getenv(childArgsEnv)
+	if raw == "" {
+		t.Skip("runs only as the child of TestIngestKilledAndResumed")
+	}
+	var args []string
+	if err := json.Unmarshal([]byte(raw), &args); err != nil {
+		t.Fatal(err)
+	}
+	if err := run(context.Background(), args, os.Stdout, os.Stderr, discardLog()); err != nil {
+		fmt.Fprintln(os.Stderr, "paperhound:", err)
+		os.Exit(1)
+	}
+	os.Exit(0)
+}
+
+// A real process killed with SIGKILL in the middle of ingesting: the
+// batches it committed stay, the run again adds the rest, every paper is
+// stored once with its vector, and no text is embedded twice.
+func TestIngestKilledAndResumed(t *testing.T) {
+	const n = 1200
+	file := writeFile(t, t.TempDir(), "synth.jsonl", synthPapers(n))
+	for _, db := range databases(t) {
+		t.Run(db.name, func(t *testing.T) {
+			srv := embedtest.Start(t, embedtest.Options{})
+			args := []string{"ingest", "--db", db.dsn, "--embed-url", srv.URL, "--embed-model", "fake-embed",
+				"--embed-batch", "16", "--embed-concurrency", "1", file}
+			raw, _ := json.Marshal(args)
+			child := exec.Command(os.Args[0], "-test.run=^TestChildProcess$")
+			child.Env = append(os.Environ(), childArgsEnv+"="+string(raw))
+			var out bytes.Buffer
+			child.Stdout, child.Stderr = &out, &out
+			// Request 1 is the probe, 2 to 33 the first batch; request 50,
+			// in the second batch, is held while the process is killed, so
+			// every answer before it has been received and saved.
+			started := make(chan *os.Process, 1)
+			srv.OnRequest(func(n int) bool {
+				if n == 50 {
+					time.Sleep(time.Second)
+					(<-started).Kill()
+				}
+				return n < 50
+			})
+			if err := child.Start(); err != nil {
+				t.Fatal(err)
+			}
+			started <- child.Process
+			err := child.Wait()
+			if ee := (*exec.ExitError)(nil); !errors.As(err, &ee) || ee.Sys().(syscall.WaitStatus).Signal() != syscall.SIGKILL {
+				t.Fatalf("child: %v, want killed; output:\n%s", err, out.String())
+			}
+			if _, stored := allPapers(t, db.dsn); stored != 500 {
+				t.Errorf("%d papers stored by the killed run, want the first batch, 500", stored)
+			}
+
+			srv.OnRequest(nil)
+			var stdout, stderr bytes.Buffer
+			if err := run(context.Background(), args, &stdout, &stderr, discardLog()); err != nil {
+				t.Fatalf("run after the kill: %v; stderr %s", err, stderr.String())
+			}
+			if !strings.Contains(stdout.String(), "added 700, updated 0, unchanged 500, rejected 0, pending 0") {
+				t.Errorf("run after the kill printed %q", stdout.String())
+			}
+			if r := srv.Repeated(probeText); len(r) > 0 {
+				t.Errorf("%d texts embedded twice", len(r))
+			}
+			if got, want := srv.Texts(), n+2; got != want {
+				t.Errorf("%d texts embedded in all, want %d: each paper once and two probes", got, want)
+			}
+		})
+	}
+}
+
+// serve computes in the background the vectors an ingest left pending.
+func TestServeCompletesPending(t *testing.T) {
+	sample := writeFile(t, t.TempDir(), "sample.jsonl", samplePapers)
+	db := filepath.Join(t.TempDir(), "x.db")
+	srv := embedtest.Start(t, embedtest.Options{})
+	qd := qdranttest.Start(t)
+	backend := []string{"--db", db, "--qdrant-url", qd.URL, "--embed-url", srv.URL, "--embed-model", "fake-embed"}
+	srv.SetDown(true)
+	if r := ingestFiles(t, append(backend, sample)...); r.err == nil {
+		t.Fatal("ingest while down succeeded")
+	}
+	srv.SetDown(false)
+	s := startServe(t, backend...)
+	st, err := schema.Open(context.Background(), db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	deadline := time.Now().Add(20 * time.Second)
+	for !strings.Contains(s.logs.String(), "pending vectors completed") {
+		if time.Now().After(deadline) {
+			t.Fatalf("no pending vectors completed 20 s after serve started; log:\n%s", s.logs)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if n, err := st.CountMissingVector(context.Background(), "endpoint/fake-embed"); err != nil || n != 0 {
+		t.Errorf("%d papers still pending (%v)", n, err)
+	}
+	if n := qd.Points("papers"); n != 38 {
+		t.Errorf("Qdrant holds %d points, want 38", n)
+	}
+	if got := ranked(t, "GET", s.url+"/v1/search?q=speculative+decoding&limit=5", ""); len(got) != 5 {
+		t.Errorf("search: %v", idsOf(got))
+	}
+	if err := s.stop(); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(s.logs.String(), "fewer papers than the store") {
+		t.Errorf("the collection is reported short while its papers are pending:\n%s", s.logs)
+	}
+	if r := srv.Repeated(probeText); len(r) > 0 {
+		t.Errorf("%d texts embedded twice", len(r))
+	}
+}
+
+// Moving a store to Qdrant: serve says the collection is short, reindex
+// fills it (lexical channels only here, no endpoint).
+func TestQdrantReindexExistingStore(t *testing.T) {
+	db := sampleDB(t)
+	qd := qdranttest.Start(t)
+	s := startServe(t, "--db", db, "--qdrant-url", qd.URL)
+	if got := ranked(t, "GET", s.url+"/v1/search?q=speculative+decoding", ""); len(got) != 0 {
+		t.Errorf("an empty collection found %v", idsOf(got))
+	}
+	if err := s.stop(); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(s.logs.String(), `run \"paperhound reindex\"`) {
+		t.Errorf("serve does not say to reindex:\n%s", s.logs)
+	}
+	var stdout, stderr bytes.Buffer
+	if err := run(context.Background(), []string{"reindex", "--db", db, "--qdrant-url", qd.URL}, &stdout, &stderr, discardLog()); err != nil {
+		t.Fatal(err, stderr.String())
+	}
+	if n := qd.Points("papers"); n != 38 {
+		t.Errorf("Qdrant holds %d points after reindex, want 38", n)
+	}
+	want := table(t, "search", "--db", db, "speculative decoding")
+	if got := table(t, "search", "--db", db, "--qdrant-url", qd.URL, "speculative decoding"); !slices.Equal(got, want) {
+		t.Errorf("search on Qdrant %v, in process %v", got, want)
+	}
+}

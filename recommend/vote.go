@@ -1,0 +1,134 @@
+package recommend
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/paperhound/paperhound/schema"
+)
+
+// Vote records user's vote on paper: 1 upvotes it, -1 hides it (either
+// replaces the other), 0 removes whichever vote there is. Voting what is
+// already recorded changes nothing, its time included. An unknown user or
+// paper is ErrNotFound, and nothing is recorded.
+func (e *Engine) Vote(ctx context.Context, user, paper string, value int) error {
+	if value < -1 || value > 1 {
+		return fmt.Errorf("%w: a vote is 1 (upvote), -1 (hide) or 0 (none), got %d", ErrInvalid, value)
+	}
+	if err := e.checkVoter(ctx, user, paper); err != nil {
+		return err
+	}
+	e.voteMu.Lock()
+	defer e.voteMu.Unlock()
+	if value == 0 {
+		return e.unvote(ctx, user, paper, 0)
+	}
+	cur, err := e.store.VoteOf(ctx, user, paper)
+	found := err == nil
+	if err != nil && !errors.Is(err, schema.ErrNotFound) {
+		return fmt.Errorf("vote: %w", err)
+	}
+	if found && cur.Value == value {
+		e.votes.set(cur) // in case another process cast it
+		return nil
+	}
+	v := schema.Vote{User: user, Paper: paper, Value: value, At: e.store.Now().UTC().Truncate(time.Microsecond)}
+	if found && !cur.At.Before(v.At) {
+		// The store keeps the newer of two votes; this one is the newer,
+		// whatever a skewed clock says.
+		v.At = cur.At.Add(time.Microsecond)
+	}
+	if err := e.store.SaveVotes(ctx, []schema.Vote{v}); err != nil {
+		return fmt.Errorf("vote: %w", err)
+	}
+	e.votes.set(v)
+	return nil
+}
+
+// Unvote removes user's vote on paper if it is of kind value (1 an upvote,
+// -1 a hide, 0 either): removing an upvote leaves a hide alone. Removing
+// what isn't there is no error; an unknown user or paper is ErrNotFound.
+func (e *Engine) Unvote(ctx context.Context, user, paper string, value int) error {
+	if value < -1 || value > 1 {
+		return fmt.Errorf("%w: a vote kind is 1 (upvote), -1 (hide) or 0 (either), got %d", ErrInvalid, value)
+	}
+	if err := e.checkVoter(ctx, user, paper); err != nil {
+		return err
+	}
+	e.voteMu.Lock()
+	defer e.voteMu.Unlock()
+	return e.unvote(ctx, user, paper, value)
+}
+
+// unvote runs with voteMu held, and leaves the vote graph as the store is.
+func (e *Engine) unvote(ctx context.Context, user, paper string, value int) error {
+	if _, err := e.store.DeleteVote(ctx, user, paper, value); err != nil {
+		return fmt.Errorf("remove vote: %w", err)
+	}
+	cur, err := e.store.VoteOf(ctx, user, paper)
+	switch {
+	case errors.Is(err, schema.ErrNotFound):
+		e.votes.set(schema.Vote{User: user, Paper: paper, Value: 0})
+	case err != nil:
+		return fmt.Errorf("remove vote: %w", err)
+	default:
+		e.votes.set(cur)
+	}
+	return nil
+}
+
+// checkVoter makes sure both ends of a vote exist.
+func (e *Engine) checkVoter(ctx context.Context, user, paper string) error {
+	if _, err := e.User(ctx, user); err != nil {
+		return err
+	}
+	_, err := e.Paper(ctx, paper)
+	return err
+}
+
+// Votes returns user's votes from the store, oldest first. An unknown user
+// is ErrNotFound.
+func (e *Engine) Votes(ctx context.Context, user string) ([]schema.Vote, error) {
+	if _, err := e.User(ctx, user); err != nil {
+		return nil, err
+	}
+	votes, err := e.store.Votes(ctx, user)
+	if err != nil {
+		return nil, err
+	}
+	return votes, nil
+}
+
+// VotedPaper is a paper and a user's vote on it.
+type VotedPaper struct {
+	Paper schema.Paper
+	Vote  schema.Vote
+}
+
+// VotedPapers returns the papers user upvoted (value 1) or hid (-1), the
+// newest vote first. An unknown user is ErrNotFound.
+func (e *Engine) VotedPapers(ctx context.Context, user string, value int) ([]VotedPaper, error) {
+	votes, err := e.Votes(ctx, user)
+	if err != nil {
+		return nil, err
+	}
+	var ids []string
+	for _, v := range votes {
+		if v.Value == value {
+			ids = append(ids, v.Paper)
+		}
+	}
+	papers, err := e.store.Papers(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]VotedPaper, 0, len(ids))
+	for i := len(votes) - 1; i >= 0; i-- {
+		if p, ok := papers[votes[i].Paper]; ok && votes[i].Value == value {
+			out = append(out, VotedPaper{Paper: p, Vote: votes[i]})
+		}
+	}
+	return out, nil
+}

@@ -1,0 +1,218 @@
+package recommend_test
+
+import (
+	"context"
+	"errors"
+	"math"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/paperhound/paperhound/recommend"
+	"github.com/paperhound/paperhound/schema"
+	"github.com/paperhound/paperhound/schema/schematest"
+)
+
+func TestVote(t *testing.T) {
+	for _, b := range schematest.Backends(t) {
+		t.Run(b.Name, func(t *testing.T) {
+			ctx := context.Background()
+			e := trendingEngine(t, b.Store)
+			clock := trendingToday
+			b.Store.Now = func() time.Time { return clock }
+			if _, _, err := b.Store.IssueToken(ctx, "ann"); err != nil {
+				t.Fatal(err)
+			}
+			votes := func() []schema.Vote {
+				t.Helper()
+				vs, err := e.Votes(ctx, "ann")
+				if err != nil {
+					t.Fatal(err)
+				}
+				return vs
+			}
+			// The vote graph agrees with the store: a voted paper never
+			// comes back in the feed, and our upvotes move trending.
+			inFeed := func(id string) bool {
+				t.Helper()
+				recs, err := e.Feed(ctx, "ann", recommend.FeedOptions{Limit: 100})
+				if err != nil {
+					t.Fatal(err)
+				}
+				return slices.ContainsFunc(recs, func(r recommend.Recommendation) bool { return r.Paper.ID == id })
+			}
+
+			if err := e.Vote(ctx, "ann", "nope", 1); !errors.Is(err, recommend.ErrNotFound) {
+				t.Errorf("unknown paper: %v, want ErrNotFound", err)
+			}
+			if err := e.Vote(ctx, "nobody", "n1", 1); !errors.Is(err, recommend.ErrNotFound) {
+				t.Errorf("unknown user: %v, want ErrNotFound", err)
+			}
+			if _, err := e.User(ctx, "nobody"); !errors.Is(err, recommend.ErrNotFound) {
+				t.Errorf("a vote by an unknown user created it: %v", err)
+			}
+			if _, err := e.Votes(ctx, "nobody"); !errors.Is(err, recommend.ErrNotFound) {
+				t.Errorf("votes of nobody: %v, want ErrNotFound", err)
+			}
+			if err := e.Vote(ctx, "ann", "n1", 2); !errors.Is(err, recommend.ErrInvalid) {
+				t.Errorf("value 2: %v, want ErrInvalid", err)
+			}
+			if vs := votes(); len(vs) != 0 {
+				t.Fatalf("refused votes were recorded: %+v", vs)
+			}
+
+			if !inFeed("n3") {
+				t.Fatal("n3 is not in ann's feed before any vote")
+			}
+			if err := e.Vote(ctx, "ann", "n3", -1); err != nil {
+				t.Fatal(err)
+			}
+			if inFeed("n3") {
+				t.Error("n3 is in the feed after ann hid it")
+			}
+
+			// Upvoting replaces the hide; again changes nothing, its time
+			// included.
+			clock = clock.Add(time.Minute)
+			if err := e.Vote(ctx, "ann", "n3", 1); err != nil {
+				t.Fatal(err)
+			}
+			want := []schema.Vote{{User: "ann", Paper: "n3", Value: 1, At: clock}}
+			clock = clock.Add(time.Minute)
+			if err := e.Vote(ctx, "ann", "n3", 1); err != nil {
+				t.Fatal(err)
+			}
+			if got := votes(); !slices.Equal(got, want) {
+				t.Errorf("after upvoting twice: %+v, want %+v", got, want)
+			}
+			if inFeed("n3") {
+				t.Error("n3 is in the feed after ann upvoted it")
+			}
+
+			// Removing a hide leaves the upvote; removing the upvote leaves
+			// nothing, and is no error when repeated.
+			if err := e.Unvote(ctx, "ann", "n3", -1); err != nil {
+				t.Fatal(err)
+			}
+			if got := votes(); !slices.Equal(got, want) {
+				t.Errorf("after removing a hide: %+v, want the upvote %+v", got, want)
+			}
+			for range 2 {
+				if err := e.Unvote(ctx, "ann", "n3", 1); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if got := votes(); len(got) != 0 {
+				t.Errorf("after removing the upvote: %+v", got)
+			}
+			if !inFeed("n3") {
+				t.Error("n3 is not back in the feed once the vote is gone")
+			}
+			if err := e.Unvote(ctx, "ann", "nope", 1); !errors.Is(err, recommend.ErrNotFound) {
+				t.Errorf("unvote an unknown paper: %v, want ErrNotFound", err)
+			}
+
+			// Value 0 removes any vote.
+			if err := e.Vote(ctx, "ann", "n2", -1); err != nil {
+				t.Fatal(err)
+			}
+			if err := e.Vote(ctx, "ann", "n2", 0); err != nil {
+				t.Fatal(err)
+			}
+			if got := votes(); len(got) != 0 {
+				t.Errorf("after vote 0: %+v", got)
+			}
+
+			// A vote stored with a time ahead of the clock is still replaced.
+			if err := b.Store.SaveVotes(ctx, []schema.Vote{{User: "ann", Paper: "n1", Value: -1, At: clock.Add(time.Hour)}}); err != nil {
+				t.Fatal(err)
+			}
+			if err := e.Vote(ctx, "ann", "n1", 1); err != nil {
+				t.Fatal(err)
+			}
+			if got := votes(); len(got) != 1 || got[0].Value != 1 {
+				t.Errorf("replacing a vote from the future: %+v, want an upvote", got)
+			}
+
+			// VotedPapers lists one kind, newest first.
+			if err := e.Vote(ctx, "ann", "n2", 1); err != nil {
+				t.Fatal(err)
+			}
+			clock = clock.Add(2 * time.Hour)
+			if err := e.Vote(ctx, "ann", "n4", 1); err != nil {
+				t.Fatal(err)
+			}
+			if err := e.Vote(ctx, "ann", "old", -1); err != nil {
+				t.Fatal(err)
+			}
+			up, err := e.VotedPapers(ctx, "ann", 1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var ids []string
+			for _, v := range up {
+				ids = append(ids, v.Paper.ID)
+			}
+			if want := []string{"n4", "n1", "n2"}; !slices.Equal(ids, want) {
+				t.Errorf("upvoted papers %v, want %v", ids, want)
+			}
+		})
+	}
+}
+
+// Votes cast at once leave the vote graph as the store is: n1's trending
+// score counts exactly the upvotes stored.
+func TestVoteConcurrent(t *testing.T) {
+	for _, b := range schematest.Backends(t) {
+		t.Run(b.Name, func(t *testing.T) {
+			ctx := context.Background()
+			e := trendingEngine(t, b.Store)
+			users := []string{"u0", "u1", "u2", "u3"}
+			for _, u := range users {
+				if _, _, err := b.Store.IssueToken(ctx, u); err != nil {
+					t.Fatal(err)
+				}
+			}
+			var wg sync.WaitGroup
+			for w := range 8 {
+				wg.Go(func() {
+					for i := range 15 {
+						user := users[(w+i)%len(users)]
+						var err error
+						switch (w*7 + i) % 4 {
+						case 0, 1:
+							err = e.Vote(ctx, user, "n1", 1)
+						case 2:
+							err = e.Vote(ctx, user, "n1", -1)
+						default:
+							err = e.Unvote(ctx, user, "n1", 1)
+						}
+						if err != nil {
+							t.Error(err)
+							return
+						}
+					}
+				})
+			}
+			wg.Wait()
+			stored := 0
+			for _, u := range users {
+				vs, err := e.Votes(ctx, u)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(vs) == 1 && vs[0].Value == 1 {
+					stored++
+				}
+			}
+			rs, err := e.Trending(ctx, recommend.TrendingOptions{Days: 1, Limit: 1})
+			if err != nil || len(rs) != 1 {
+				t.Fatal(rs, err)
+			}
+			if want := float64(1+stored) / math.Pow(2, 1.5); math.Abs(rs[0].Score-want) > 1e-9 {
+				t.Errorf("n1 scores %v, as if %v upvotes; %d are stored", rs[0].Score, rs[0].Score*math.Pow(2, 1.5)-1, stored)
+			}
+		})
+	}
+}

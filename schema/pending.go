@@ -1,0 +1,133 @@
+package schema
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"slices"
+
+	"github.com/jmoiron/sqlx"
+)
+
+// A paper is pending in a space while it has no row in embeddings for
+// (space, its text hash): its vector there has not been computed yet (the
+// embeddings endpoint was down). No flag marks it; the missing row is the
+// mark, so storing the vector is all it takes to clear it.
+
+// PapersMissingVector returns up to limit papers, in id order and with ids
+// after the given one ("" for the start), that have no vector in space.
+// Paging by id lets a caller walk every pending paper once even when some
+// stay pending.
+func (s *Store) PapersMissingVector(ctx context.Context, space, after string, limit int) ([]Paper, error) {
+	if limit <= 0 {
+		return nil, nil
+	}
+	var out []Paper
+	err := s.each(ctx, s.db.Rebind(`
+		SELECT `+paperColumns+` FROM papers p
+		WHERE p.id > ? AND NOT EXISTS (
+			SELECT 1 FROM embeddings e WHERE e.space = ? AND e.text_hash = p.text_hash)
+		ORDER BY p.id
+		LIMIT ?`), []any{after, space, limit}, func(rows *sqlx.Rows) error {
+		var p Paper
+		if err := rows.StructScan(&p); err != nil {
+			return err
+		}
+		paperUTC(&p)
+		out = append(out, p)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("papers missing a vector in %q: %w", space, err)
+	}
+	return out, nil
+}
+
+// CountMissingVector returns how many papers have no vector in space.
+func (s *Store) CountMissingVector(ctx context.Context, space string) (int, error) {
+	var n int
+	err := s.db.GetContext(ctx, &n, s.db.Rebind(`
+		SELECT COUNT(*) FROM papers p
+		WHERE NOT EXISTS (
+			SELECT 1 FROM embeddings e WHERE e.space = ? AND e.text_hash = p.text_hash)`), space)
+	if err != nil {
+		return 0, fmt.Errorf("count papers missing a vector in %q: %w", space, err)
+	}
+	return n, nil
+}
+
+// SaveVectors stores vectors without their papers, in one transaction; a
+// vector already stored for its (space, text hash) is kept. Vectors are
+// keyed by text, so they can be saved as soon as an embedder returns them,
+// before the papers they belong to: a run stopped before the papers are
+// written pays for none of them again.
+func (s *Store) SaveVectors(ctx context.Context, vectors []Vector) error {
+	if len(vectors) == 0 {
+		return nil
+	}
+	for _, v := range vectors {
+		if v.Space == "" || v.TextHash == "" {
+			return fmt.Errorf("save vectors: vector needs a space and a text hash, got %q and %q: %w", v.Space, v.TextHash, ErrInvalid)
+		}
+	}
+	now := s.now()
+	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+		insert, err := tx.PreparexContext(ctx, tx.Rebind(`
+			INSERT INTO embeddings (space, text_hash, data, created_at) VALUES (?, ?, ?, ?)
+			ON CONFLICT (space, text_hash) DO NOTHING`))
+		if err != nil {
+			return err
+		}
+		defer insert.Close()
+		for _, v := range vectors {
+			if _, err := insert.ExecContext(ctx, v.Space, v.TextHash, v.Data, now); err != nil {
+				return fmt.Errorf("vector %s/%s: %w", v.Space, v.TextHash, err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("save %d vectors: %w", len(vectors), err)
+	}
+	return nil
+}
+
+// TouchPapers sets updated_at to now for the papers among ids, so that
+// servers refreshing their index from the store (ScanIndexSince) load them
+// again: a pending vector was stored. Their record hash is unchanged, so
+// ingest still sees them as unchanged.
+func (s *Store) TouchPapers(ctx context.Context, ids []string) error {
+	now := s.now()
+	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+		for chunk := range slices.Chunk(ids, maxIDsPerQuery) {
+			q, args, err := sqlx.In(`UPDATE papers SET updated_at = ? WHERE id IN (?)`, now, chunk)
+			if err != nil {
+				return err
+			}
+			if _, err := tx.ExecContext(ctx, tx.Rebind(q), args...); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("touch %d papers: %w", len(ids), err)
+	}
+	return nil
+}
+
+// SampleVector returns one stored vector of space, so callers can learn the
+// length of the space's vectors; an error wrapping ErrNotFound when the
+// space holds none.
+func (s *Store) SampleVector(ctx context.Context, space string) ([]byte, error) {
+	var data []byte
+	err := s.db.GetContext(ctx, &data, s.db.Rebind(`SELECT data FROM embeddings WHERE space = ? LIMIT 1`), space)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("vectors in %q: %w", space, ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("vectors in %q: %w", space, err)
+	}
+	return data, nil
+}

@@ -1,0 +1,60 @@
+package schema
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/jmoiron/sqlx"
+)
+
+// PaperDay is what ranking recent papers needs of one: its day and the
+// upvotes its source counted.
+type PaperDay struct {
+	ID        string `db:"id"`
+	Published Date   `db:"published"`
+	Upvotes   int    `db:"upvotes"`
+}
+
+// NewestPublished returns the latest publication day on or before until
+// (no bound when until is zero), or the zero Date when no paper has one.
+// It reads one end of the published index.
+func (s *Store) NewestPublished(ctx context.Context, until Date) (Date, error) {
+	query, args := `SELECT MAX(published) FROM papers WHERE published IS NOT NULL`, []any(nil)
+	if !until.IsZero() {
+		query, args = `SELECT MAX(published) FROM papers WHERE published <= ?`, []any{until}
+	}
+	var d Date
+	if err := s.db.GetContext(ctx, &d, s.db.Rebind(query), args...); err != nil {
+		return Date{}, fmt.Errorf("newest publication day: %w", err)
+	}
+	return d, nil
+}
+
+// PublishedBetween calls fn for each paper published from after to before,
+// both inclusive and required, newest first. It reads a range of the
+// published index, never the whole table, and streams the rows.
+func (s *Store) PublishedBetween(ctx context.Context, after, before Date, fn func(PaperDay) error) error {
+	if after.IsZero() || before.IsZero() {
+		return fmt.Errorf("papers published between %q and %q: both days are required: %w", after, before, ErrInvalid)
+	}
+	var fnErr error
+	err := s.each(ctx, s.db.Rebind(`
+		SELECT id, published, upvotes FROM papers
+		WHERE published >= ? AND published <= ?
+		ORDER BY published DESC, id`), []any{after, before},
+		func(rows *sqlx.Rows) error {
+			var p PaperDay
+			if err := rows.StructScan(&p); err != nil {
+				return err
+			}
+			fnErr = fn(p)
+			return fnErr
+		})
+	if fnErr != nil {
+		return fnErr
+	}
+	if err != nil {
+		return fmt.Errorf("papers published between %s and %s: %w", after, before, err)
+	}
+	return nil
+}

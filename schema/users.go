@@ -1,0 +1,196 @@
+package schema
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"database/sql"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"regexp"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+)
+
+// User is someone who votes. Users created by a votes import have no token
+// until one is issued.
+type User struct {
+	Name      string    `db:"name"`
+	CreatedAt time.Time `db:"created_at"`
+	HasToken  bool      `db:"has_token"`
+}
+
+// validName is what a new user may be called: names go in URL paths, so
+// they are URL-safe and never "." or "..".
+var validName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$`)
+
+// CheckUserName says why name can't be a new user's, or returns nil.
+func CheckUserName(name string) error {
+	if !validName.MatchString(name) {
+		return fmt.Errorf("user name %q: want 1 to 64 letters, digits, '_', '.' or '-', starting with a letter or digit: %w", name, ErrInvalid)
+	}
+	return nil
+}
+
+// tokenPrefix marks API tokens, so that a leaked one is recognisable (by
+// secret scanners, in logs); feed keys have none: they are not API tokens.
+const tokenPrefix = "ph_"
+
+// secret returns 32 random bytes, base64url: 43 URL-safe characters.
+func secret() (string, error) {
+	var b [32]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "", fmt.Errorf("random secret: %w", err)
+	}
+	return base64.RawURLEncoding.EncodeToString(b[:]), nil
+}
+
+// hashSecret is how tokens and feed keys are stored: they are random and
+// long, so a plain SHA-256 is enough (no salt, no stretching), and lets a
+// token be looked up by its hash.
+func hashSecret(s string) string {
+	sum := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(sum[:])
+}
+
+const userColumns = `name, created_at, token_hash IS NOT NULL AS has_token`
+
+// User returns one user, or an error wrapping ErrNotFound.
+func (s *Store) User(ctx context.Context, name string) (User, error) {
+	var u User
+	err := s.db.GetContext(ctx, &u, s.db.Rebind(`SELECT `+userColumns+` FROM users WHERE name = ?`), name)
+	if errors.Is(err, sql.ErrNoRows) {
+		return User{}, fmt.Errorf("user %q: %w", name, ErrNotFound)
+	}
+	if err != nil {
+		return User{}, fmt.Errorf("user %q: %w", name, err)
+	}
+	u.CreatedAt = u.CreatedAt.UTC()
+	return u, nil
+}
+
+// UserByToken returns the user an API token belongs to, or an error wrapping
+// ErrNotFound.
+func (s *Store) UserByToken(ctx context.Context, token string) (User, error) {
+	if token == "" {
+		return User{}, fmt.Errorf("empty token: %w", ErrNotFound)
+	}
+	var u User
+	err := s.db.GetContext(ctx, &u, s.db.Rebind(`SELECT `+userColumns+` FROM users WHERE token_hash = ?`), hashSecret(token))
+	if errors.Is(err, sql.ErrNoRows) {
+		return User{}, fmt.Errorf("no user has this token: %w", ErrNotFound)
+	}
+	if err != nil {
+		return User{}, fmt.Errorf("user by token: %w", err)
+	}
+	u.CreatedAt = u.CreatedAt.UTC()
+	return u, nil
+}
+
+// IssueToken gives user name a new API token, which replaces any earlier
+// one, creating the user when there is none (name must then pass
+// CheckUserName; users a votes import created keep their names). Only the
+// token's hash is stored: the token is shown once, here.
+func (s *Store) IssueToken(ctx context.Context, name string) (token string, created bool, err error) {
+	secret, err := secret()
+	if err != nil {
+		return "", false, err
+	}
+	token = tokenPrefix + secret
+	err = s.inTx(ctx, func(tx *sqlx.Tx) error {
+		res, err := tx.ExecContext(ctx, tx.Rebind(`UPDATE users SET token_hash = ? WHERE name = ?`), hashSecret(token), name)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil || n > 0 {
+			return err
+		}
+		if err := CheckUserName(name); err != nil {
+			return err
+		}
+		created = true
+		_, err = tx.ExecContext(ctx, tx.Rebind(`INSERT INTO users (name, token_hash, created_at) VALUES (?, ?, ?)`),
+			name, hashSecret(token), s.now())
+		return err
+	})
+	if err != nil {
+		return "", false, fmt.Errorf("issue a token for %q: %w", name, err)
+	}
+	return token, created, nil
+}
+
+// IssueFeedKey gives an existing user a new feed key, which replaces any
+// earlier one. A feed key only reads that user's feed; like a token, only
+// its hash is stored.
+func (s *Store) IssueFeedKey(ctx context.Context, name string) (string, error) {
+	key, err := secret()
+	if err != nil {
+		return "", err
+	}
+	res, err := s.db.ExecContext(ctx, s.db.Rebind(`UPDATE users SET feed_key_hash = ? WHERE name = ?`), hashSecret(key), name)
+	if err != nil {
+		return "", fmt.Errorf("issue a feed key for %q: %w", name, err)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return "", fmt.Errorf("issue a feed key for %q: %w", name, err)
+	} else if n == 0 {
+		return "", fmt.Errorf("user %q: %w", name, ErrNotFound)
+	}
+	return key, nil
+}
+
+// CheckFeedKey reports whether key is user name's feed key. An unknown user,
+// or one without a feed key, has no valid key.
+func (s *Store) CheckFeedKey(ctx context.Context, name, key string) (bool, error) {
+	var stored sql.NullString
+	err := s.db.GetContext(ctx, &stored, s.db.Rebind(`SELECT feed_key_hash FROM users WHERE name = ?`), name)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("feed key of %q: %w", name, err)
+	}
+	if !stored.Valid || key == "" {
+		return false, nil
+	}
+	return subtle.ConstantTimeCompare([]byte(stored.String), []byte(hashSecret(key))) == 1, nil
+}
+
+// VoteOf returns user's vote on paper, or an error wrapping ErrNotFound.
+func (s *Store) VoteOf(ctx context.Context, user, paper string) (Vote, error) {
+	var v Vote
+	err := s.db.GetContext(ctx, &v, s.db.Rebind(`
+		SELECT user_name, paper_id, value, at FROM votes WHERE user_name = ? AND paper_id = ?`), user, paper)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Vote{}, fmt.Errorf("vote by %q on %q: %w", user, paper, ErrNotFound)
+	}
+	if err != nil {
+		return Vote{}, fmt.Errorf("vote by %q on %q: %w", user, paper, err)
+	}
+	v.At = v.At.UTC()
+	return v, nil
+}
+
+// DeleteVote removes user's vote on paper when its value is value (1 or -1),
+// or whatever it is when value is 0, and reports whether there was one.
+func (s *Store) DeleteVote(ctx context.Context, user, paper string, value int) (bool, error) {
+	query := `DELETE FROM votes WHERE user_name = ? AND paper_id = ?`
+	args := []any{user, paper}
+	if value != 0 {
+		query += ` AND value = ?`
+		args = append(args, value)
+	}
+	res, err := s.db.ExecContext(ctx, s.db.Rebind(query), args...)
+	if err != nil {
+		return false, fmt.Errorf("delete vote by %q on %q: %w", user, paper, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, fmt.Errorf("delete vote by %q on %q: %w", user, paper, err)
+	}
+	return n > 0, nil
+}

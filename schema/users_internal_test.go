@@ -1,0 +1,38 @@
+package schema
+
+import (
+	"context"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// Tokens and feed keys are stored as their SHA-256, never as given.
+func TestSecretsStoredHashed(t *testing.T) {
+	ctx := context.Background()
+	st, err := Open(ctx, filepath.Join(t.TempDir(), "x.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	token, _, err := st.IssueToken(ctx, "alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, err := st.IssueFeedKey(ctx, "alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tokenHash, keyHash string
+	if err := st.db.QueryRowContext(ctx, `SELECT token_hash, feed_key_hash FROM users WHERE name = 'alice'`).Scan(&tokenHash, &keyHash); err != nil {
+		t.Fatal(err)
+	}
+	if tokenHash != hashSecret(token) || keyHash != hashSecret(key) {
+		t.Errorf("stored %q and %q, want the SHA-256 of the token and of the key", tokenHash, keyHash)
+	}
+	for _, stored := range []string{tokenHash, keyHash} {
+		if strings.Contains(stored, strings.TrimPrefix(token, tokenPrefix)) || strings.Contains(stored, key) {
+			t.Errorf("a secret is stored as given: %q", stored)
+		}
+	}
+}
