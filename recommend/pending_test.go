@@ -380,3 +380,31 @@ func TestQdrantUpsertLargeDocs(t *testing.T) {
 		t.Errorf("upserts %+v, want batches under 256 points", st)
 	}
 }
+
+// A query while the endpoint is down is answered by the lexical channels;
+// the failure rests the endpoint, so the next query does not call it.
+func TestSearchWhileEndpointDown(t *testing.T) {
+	ctx := context.Background()
+	st := schematest.Open(t, "sqlite")
+	srv := embedtest.Start(t, embedtest.Options{})
+	e := recommend.New(st, recommend.NewMemory(), hybrid(fakeEndpoint(t, srv)), nil)
+	mustIngest(t, e, samplePapers(t), recommend.IngestStats{Added: 38})
+	srv.SetDown(true)
+	requests := srv.Requests()
+	for range 3 {
+		res, err := e.Search(ctx, "speculative decoding", recommend.Options{Limit: 5})
+		if err != nil || len(res) != 5 || !slices.Contains([]string{"2407.01955", "2512.05033"}, res[0].Paper.ID) {
+			t.Errorf("search while down = %v, %v", resultIDs(res), err)
+		}
+	}
+	if n := srv.Requests() - requests; n != 1 {
+		t.Errorf("%d requests for three queries, want 1: the failure rests the endpoint", n)
+	}
+	if st := e.Embedders(); st[0].Up {
+		t.Errorf("Embedders = %+v, want down", st)
+	}
+	// Similar needs no call for a paper whose vector is stored.
+	if _, err := e.Similar(ctx, "2407.18121", recommend.Options{Limit: 5}); err != nil {
+		t.Error(err)
+	}
+}

@@ -193,26 +193,28 @@ func (e *Engine) embedQuery(ctx context.Context, c Channel, text string) (embed.
 	h := e.remote.health[c.Embedder.Space()]
 	qctx, cancel := context.WithTimeout(ctx, queryEmbedTimeout)
 	defer cancel()
+	// ready records a failed probe itself.
 	err := e.ready(qctx, c, unlessCooling)
-	var v []embed.Vector
 	if err == nil {
-		v, err = c.Embedder.Embed(qctx, []string{text})
+		var v []embed.Vector
+		if v, err = c.Embedder.Embed(qctx, []string{text}); err == nil {
+			h.succeeded()
+			return v[0], nil
+		}
+		if ctx.Err() == nil {
+			if qctx.Err() != nil {
+				err = fmt.Errorf("%w: no answer within %v", embed.ErrUnavailable, queryEmbedTimeout)
+			}
+			h.failed(err)
+		}
 	}
 	switch {
-	case err == nil:
-		h.succeeded()
-		return v[0], nil
 	case ctx.Err() != nil:
 		return embed.Vector{}, context.Cause(ctx)
 	case errors.Is(err, errSkipped):
-	case qctx.Err() != nil:
-		h.failed(fmt.Errorf("%w: no answer within %v", embed.ErrUnavailable, queryEmbedTimeout))
-		e.log.Warn("embedding the query timed out; answering from the other channels", "space", c.Embedder.Space())
 	case errors.Is(err, embed.ErrUnavailable):
-		h.failed(err)
 		e.log.Warn("embeddings endpoint unavailable; answering from the other channels", "space", c.Embedder.Space(), "err", err)
 	default:
-		h.failed(err)
 		return embed.Vector{}, err
 	}
 	return embed.Vector{}, nil
@@ -258,11 +260,11 @@ func (e *Engine) embedRemote(ctx context.Context, c Channel, hashes, texts []str
 			case err == nil:
 				copy(out[first:], vecs)
 			case ctx.Err() != nil:
-				fatal = cmpErr(fatal, context.Cause(ctx))
+				fatal = firstErr(fatal, context.Cause(ctx))
 			case errors.Is(err, embed.ErrUnavailable):
-				unavailable = cmpErr(unavailable, err)
+				unavailable = firstErr(unavailable, err)
 			default:
-				fatal = cmpErr(fatal, err)
+				fatal = firstErr(fatal, err)
 			}
 		})
 	}
@@ -284,7 +286,8 @@ func (e *Engine) embedRemote(ctx context.Context, c Channel, hashes, texts []str
 	return out, nil
 }
 
-func cmpErr(old, err error) error {
+// firstErr keeps the first error of several.
+func firstErr(old, err error) error {
 	if old != nil {
 		return old
 	}
