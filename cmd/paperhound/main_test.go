@@ -379,7 +379,7 @@ func TestServe(t *testing.T) {
 // Without --demo an empty database serves, and finds nothing.
 func TestServeEmpty(t *testing.T) {
 	s := startServe(t, "--db", filepath.Join(t.TempDir(), "x.db"))
-	if strings.Contains(s.stdout.String(), "Try:") {
+	if strings.Contains(s.stdout.String(), "or try:") {
 		t.Errorf("demo hints without --demo: %s", s.stdout)
 	}
 	if got := ranked(t, "GET", s.url+"/v1/search?q=kv+cache", ""); len(got) != 0 {

@@ -64,7 +64,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, log *sl
 	url := "http://" + ln.Addr().String()
 	fmt.Fprintf(stdout, "paperhound is serving %s on %s\n", redactDB(cfg.DB), url)
 	if demo {
-		fmt.Fprintf(stdout, `Try:
+		fmt.Fprintf(stdout, `Open %[1]s/ in a browser, or try:
   curl '%[1]s/v1/papers/2407.18121'
   curl '%[1]s/v1/papers/2407.18121/similar?limit=5'
   curl '%[1]s/v1/search?q=speculative+decoding&limit=5'
