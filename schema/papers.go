@@ -76,19 +76,7 @@ func (s *Store) SavePapers(ctx context.Context, papers []Paper, vectors []Vector
 			}
 		}
 
-		insert, err := tx.PreparexContext(ctx, tx.Rebind(`
-			INSERT INTO embeddings (space, text_hash, data, created_at) VALUES (?, ?, ?, ?)
-			ON CONFLICT (space, text_hash) DO NOTHING`))
-		if err != nil {
-			return err
-		}
-		defer insert.Close()
-		for _, v := range vectors {
-			if _, err := insert.ExecContext(ctx, v.Space, v.TextHash, v.Data, now); err != nil {
-				return fmt.Errorf("vector %s/%s: %w", v.Space, v.TextHash, err)
-			}
-		}
-		return nil
+		return insertVectors(ctx, tx, vectors, now)
 	})
 	if err != nil {
 		return fmt.Errorf("save %d papers and %d vectors: %w", len(papers), len(vectors), err)
@@ -271,6 +259,24 @@ func (s *Store) ScanIndexSince(ctx context.Context, spaces []string, since time.
 	}
 	if row.ID != "" {
 		return fn(row)
+	}
+	return nil
+}
+
+// insertVectors adds vectors in tx; a vector already stored for the same
+// space and text is kept, since the same text always embeds alike.
+func insertVectors(ctx context.Context, tx *sqlx.Tx, vectors []Vector, now time.Time) error {
+	insert, err := tx.PreparexContext(ctx, tx.Rebind(`
+		INSERT INTO embeddings (space, text_hash, data, created_at) VALUES (?, ?, ?, ?)
+		ON CONFLICT (space, text_hash) DO NOTHING`))
+	if err != nil {
+		return err
+	}
+	defer insert.Close()
+	for _, v := range vectors {
+		if _, err := insert.ExecContext(ctx, v.Space, v.TextHash, v.Data, now); err != nil {
+			return fmt.Errorf("vector %s/%s: %w", v.Space, v.TextHash, err)
+		}
 	}
 	return nil
 }

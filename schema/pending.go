@@ -73,19 +73,7 @@ func (s *Store) SaveVectors(ctx context.Context, vectors []Vector) error {
 	}
 	now := s.now()
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
-		insert, err := tx.PreparexContext(ctx, tx.Rebind(`
-			INSERT INTO embeddings (space, text_hash, data, created_at) VALUES (?, ?, ?, ?)
-			ON CONFLICT (space, text_hash) DO NOTHING`))
-		if err != nil {
-			return err
-		}
-		defer insert.Close()
-		for _, v := range vectors {
-			if _, err := insert.ExecContext(ctx, v.Space, v.TextHash, v.Data, now); err != nil {
-				return fmt.Errorf("vector %s/%s: %w", v.Space, v.TextHash, err)
-			}
-		}
-		return nil
+		return insertVectors(ctx, tx, vectors, now)
 	})
 	if err != nil {
 		return fmt.Errorf("save %d vectors: %w", len(vectors), err)
