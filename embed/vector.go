@@ -86,3 +86,21 @@ func (v *Vector) UnmarshalBinary(b []byte) error {
 	}
 	return nil
 }
+
+// Normalized returns v scaled to unit length (all zeros stays zeros), so
+// that a dot product is a cosine.
+func Normalized(v []float32) []float32 {
+	var sum float64
+	for _, x := range v {
+		sum += float64(x) * float64(x)
+	}
+	out := make([]float32, len(v))
+	if sum == 0 {
+		return out
+	}
+	inv := float32(1 / math.Sqrt(sum))
+	for i, x := range v {
+		out[i] = x * inv
+	}
+	return out
+}

@@ -174,7 +174,7 @@ func (m *Memory) Search(ctx context.Context, q Query) ([]Hit, error) {
 		if len(q.Vector.Dense) != ds.dims {
 			return nil, fmt.Errorf("search space %q: query has %d dimensions, index has %d", q.Space, len(q.Vector.Dense), ds.dims)
 		}
-		ds.search(normalised(q.Vector.Dense), func(slot int32, score float32) {
+		ds.search(embed.Normalized(q.Vector.Dense), func(slot int32, score float32) {
 			if keep(slot) {
 				top.push(Hit{ID: m.docs[slot].id, Score: float64(score)})
 			}
@@ -322,7 +322,7 @@ type denseSpace struct {
 func (d *denseSpace) add(slot int32, v []float32) {
 	d.rowOf[slot] = int32(len(d.slots))
 	d.slots = append(d.slots, slot)
-	d.slab = append(d.slab, normalised(v)...)
+	d.slab = append(d.slab, embed.Normalized(v)...)
 }
 
 // remove moves the last row into the hole, keeping the slab contiguous.
@@ -354,21 +354,6 @@ func (d *denseSpace) search(q []float32, emit func(slot int32, score float32)) {
 	}
 }
 
-func normalised(v []float32) []float32 {
-	var sum float64
-	for _, x := range v {
-		sum += float64(x) * float64(x)
-	}
-	out := make([]float32, len(v))
-	if sum == 0 {
-		return out
-	}
-	inv := float32(1 / math.Sqrt(sum))
-	for i, x := range v {
-		out[i] = x * inv
-	}
-	return out
-}
 
 // topK keeps the k best hits in a min-heap: the root is the worst kept.
 type topK struct {

@@ -413,7 +413,7 @@ func (c *collection) decode(ps *qdrant.PointStruct) (*point, error) {
 			if uint64(len(x.Dense.GetData())) != size {
 				return nil, status.Errorf(codes.InvalidArgument, "Wrong input: Vector dimension error: expected dim: %d, got %d", size, len(x.Dense.GetData()))
 			}
-			pt.vectors[name] = embed.Vector{Dense: normalised(x.Dense.GetData())}
+			pt.vectors[name] = embed.Vector{Dense: embed.Normalized(x.Dense.GetData())}
 		case *qdrant.Vector_Sparse:
 			if !c.sparse[name] {
 				return nil, status.Errorf(codes.InvalidArgument, "Wrong input: Not existing vector name error: %s", name)
@@ -455,22 +455,6 @@ func published(payload map[string]*qdrant.Value) schema.Date {
 
 func dayDate(day int64) schema.Date {
 	return schema.Date{Time: time.Unix(day*86400, 0).UTC()}
-}
-
-func normalised(v []float32) []float32 {
-	var sum float64
-	for _, x := range v {
-		sum += float64(x) * float64(x)
-	}
-	out := make([]float32, len(v))
-	if sum == 0 {
-		return out
-	}
-	inv := float32(1 / math.Sqrt(sum))
-	for i, x := range v {
-		out[i] = x * inv
-	}
-	return out
 }
 
 func (p points) Delete(_ context.Context, req *qdrant.DeletePoints) (*qdrant.PointsOperationResponse, error) {
