@@ -354,7 +354,6 @@ func (d *denseSpace) search(q []float32, emit func(slot int32, score float32)) {
 	}
 }
 
-
 // topK keeps the k best hits in a min-heap: the root is the worst kept.
 type topK struct {
 	k    int
