@@ -114,7 +114,9 @@ func (e *Engine) FeedWith(ctx context.Context, user string, opts FeedOptions, w 
 				return nil, err
 			}
 			for id, s := range pushed {
-				content[id] -= w.Hidden * s
+				if _, ok := content[id]; ok {
+					content[id] -= w.Hidden * s
+				}
 			}
 		}
 		addNormalised(blend, content, w.Content)
