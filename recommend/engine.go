@@ -63,8 +63,9 @@ type Engine struct {
 	voteMu sync.Mutex // one vote write at a time, so the store and votes agree (vote.go)
 	remote *remoteState
 
-	mu   sync.Mutex
-	seen time.Time // newest updated_at loaded from the store
+	mu           sync.Mutex
+	seen         time.Time // newest updated_at loaded from the store
+	votesVersion int64     // the store's votes version the vote graph reflects
 }
 
 // New returns an engine over store and index. Call Load before the first

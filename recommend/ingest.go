@@ -197,12 +197,52 @@ func (e *Engine) Load(ctx context.Context) (int, error) {
 // LoadVotes reads every vote from the store, for the collaborative signal.
 // Every engine needs it at start-up, whatever its index.
 func (e *Engine) LoadVotes(ctx context.Context) error {
-	votes := newVoteGraph()
-	if err := e.store.AllVotes(ctx, func(v schema.Vote) error { votes.set(v); return nil }); err != nil {
+	// The version is read first: a change that lands during the scan moves
+	// it again, and the next RefreshVotes reloads.
+	version, err := e.store.VotesVersion(ctx)
+	if err != nil {
 		return fmt.Errorf("load votes: %w", err)
 	}
-	e.votes = votes
+	fresh := newVoteGraph()
+	if err := e.store.AllVotes(ctx, func(v schema.Vote) error { fresh.set(v); return nil }); err != nil {
+		return fmt.Errorf("load votes: %w", err)
+	}
+	e.votes.replace(fresh)
+	e.mu.Lock()
+	e.votesVersion = version
+	e.mu.Unlock()
 	return nil
+}
+
+// RefreshVotes reloads the votes when another process (an upvotes import)
+// changed them since the last load, and reports whether it did.
+func (e *Engine) RefreshVotes(ctx context.Context) (bool, error) {
+	version, err := e.store.VotesVersion(ctx)
+	if err != nil {
+		return false, fmt.Errorf("refresh votes: %w", err)
+	}
+	e.mu.Lock()
+	current := version == e.votesVersion
+	e.mu.Unlock()
+	if current {
+		return false, nil
+	}
+	return true, e.LoadVotes(ctx)
+}
+
+// ownVoteWritten notes a vote this engine wrote and already applied to its
+// graph, so that RefreshVotes does not reload for it. Callers hold voteMu,
+// so the version moved by one unless another process wrote too.
+func (e *Engine) ownVoteWritten(ctx context.Context) {
+	version, err := e.store.VotesVersion(ctx)
+	if err != nil {
+		return // RefreshVotes will reload; nothing is lost
+	}
+	e.mu.Lock()
+	if version == e.votesVersion+1 {
+		e.votesVersion = version
+	}
+	e.mu.Unlock()
 }
 
 // LoadIndex fills the index from the store without embedding anything

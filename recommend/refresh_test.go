@@ -41,3 +41,48 @@ func TestRefreshPicksUpPapersIngestedElsewhere(t *testing.T) {
 		})
 	}
 }
+
+// Votes imported by another process reach a running engine's feed; the
+// engine's own votes don't make it reload.
+func TestRefreshVotesPicksUpVotesCastElsewhere(t *testing.T) {
+	ctx := context.Background()
+	for _, b := range schematest.Backends(t) {
+		t.Run(b.Name, func(t *testing.T) {
+			server := recommend.New(b.Store, recommend.NewMemory(), recommend.LexicalChannels(), nil)
+			day, _ := schema.ParseDate("2024-05-01")
+			papers := []schema.Paper{
+				{ID: "a", Title: "Speculative decoding with draft models", Published: day},
+				{ID: "b", Title: "Protein folding with graph networks", Published: day},
+				{ID: "c", Title: "Draft models for speculative decoding at scale", Published: day},
+			}
+			if _, err := server.Ingest(ctx, papers); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := server.Load(ctx); err != nil {
+				t.Fatal(err)
+			}
+			// Another process: an upvotes import writes the store only.
+			if err := b.Store.SaveVotes(ctx, []schema.Vote{{User: "ann", Paper: "a", Value: 1}}); err != nil {
+				t.Fatal(err)
+			}
+			recs, err := server.Feed(ctx, "ann", recommend.FeedOptions{Limit: 10})
+			if err != nil || len(recs) == 0 || !recs[0].Trending {
+				t.Fatalf("before RefreshVotes the feed should still be trending: %v, %v", recs, err)
+			}
+			if reloaded, err := server.RefreshVotes(ctx); err != nil || !reloaded {
+				t.Fatalf("RefreshVotes = %v, %v; want a reload", reloaded, err)
+			}
+			recs, err = server.Feed(ctx, "ann", recommend.FeedOptions{Limit: 10})
+			if err != nil || len(recs) == 0 || recs[0].Trending || recs[0].Paper.ID != "c" {
+				t.Fatalf("after RefreshVotes the feed should start with c: %+v, %v", recs, err)
+			}
+			// The engine's own vote is already in its graph.
+			if err := server.Vote(ctx, "ann", "b", -1); err != nil {
+				t.Fatal(err)
+			}
+			if reloaded, err := server.RefreshVotes(ctx); err != nil || reloaded {
+				t.Fatalf("RefreshVotes after the engine's own vote = %v, %v; want no reload", reloaded, err)
+			}
+		})
+	}
+}

@@ -44,6 +44,7 @@ func (e *Engine) Vote(ctx context.Context, user, paper string, value int) error 
 		return fmt.Errorf("vote: %w", err)
 	}
 	e.votes.set(v)
+	e.ownVoteWritten(ctx)
 	return nil
 }
 
@@ -64,7 +65,8 @@ func (e *Engine) Unvote(ctx context.Context, user, paper string, value int) erro
 
 // unvote runs with voteMu held, and leaves the vote graph as the store is.
 func (e *Engine) unvote(ctx context.Context, user, paper string, value int) error {
-	if _, err := e.store.DeleteVote(ctx, user, paper, value); err != nil {
+	deleted, err := e.store.DeleteVote(ctx, user, paper, value)
+	if err != nil {
 		return fmt.Errorf("remove vote: %w", err)
 	}
 	cur, err := e.store.VoteOf(ctx, user, paper)
@@ -75,6 +77,9 @@ func (e *Engine) unvote(ctx context.Context, user, paper string, value int) erro
 		return fmt.Errorf("remove vote: %w", err)
 	default:
 		e.votes.set(cur)
+	}
+	if deleted {
+		e.ownVoteWritten(ctx)
 	}
 	return nil
 }

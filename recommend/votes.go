@@ -31,6 +31,15 @@ func newVoteGraph() *voteGraph {
 	return &voteGraph{paperIdx: map[string]int32{}, userIdx: map[string]int32{}}
 }
 
+// replace swaps in the votes of fresh, built aside so that queries wait
+// only for the swap.
+func (g *voteGraph) replace(fresh *voteGraph) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.paperIdx, g.papers, g.userIdx = fresh.paperIdx, fresh.papers, fresh.userIdx
+	g.byUser, g.upvoters = fresh.byUser, fresh.upvoters
+}
+
 func (g *voteGraph) paper(id string) int32 {
 	i, ok := g.paperIdx[id]
 	if !ok {

@@ -184,13 +184,21 @@ func (s *Store) DeleteVote(ctx context.Context, user, paper string, value int) (
 		query += ` AND value = ?`
 		args = append(args, value)
 	}
-	res, err := s.db.ExecContext(ctx, s.db.Rebind(query), args...)
+	var deleted bool
+	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+		res, err := tx.ExecContext(ctx, tx.Rebind(query), args...)
+		if err != nil {
+			return err
+		}
+		n, err := res.RowsAffected()
+		if err != nil || n == 0 {
+			return err
+		}
+		deleted = true
+		return bumpVotesVersion(ctx, tx)
+	})
 	if err != nil {
 		return false, fmt.Errorf("delete vote by %q on %q: %w", user, paper, err)
 	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return false, fmt.Errorf("delete vote by %q on %q: %w", user, paper, err)
-	}
-	return n > 0, nil
+	return deleted, nil
 }

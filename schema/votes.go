@@ -63,7 +63,7 @@ func (s *Store) SaveVotes(ctx context.Context, votes []Vote) error {
 				return fmt.Errorf("vote by %q on paper %q: %w", v.User, v.Paper, err)
 			}
 		}
-		return nil
+		return bumpVotesVersion(ctx, tx)
 	})
 	if err != nil {
 		return fmt.Errorf("save %d votes: %w", len(votes), err)
@@ -107,4 +107,21 @@ func (s *Store) AllVotes(ctx context.Context, fn func(Vote) error) error {
 		return fmt.Errorf("all votes: %w", err)
 	}
 	return nil
+}
+
+// bumpVotesVersion marks, in tx, that votes changed.
+func bumpVotesVersion(ctx context.Context, tx *sqlx.Tx) error {
+	if _, err := tx.ExecContext(ctx, `UPDATE votes_version SET n = n + 1 WHERE id = 1`); err != nil {
+		return fmt.Errorf("bump votes version: %w", err)
+	}
+	return nil
+}
+
+// VotesVersion changes whenever a vote is saved or deleted, by any process.
+func (s *Store) VotesVersion(ctx context.Context) (int64, error) {
+	var n int64
+	if err := s.db.GetContext(ctx, &n, `SELECT n FROM votes_version WHERE id = 1`); err != nil {
+		return 0, fmt.Errorf("votes version: %w", err)
+	}
+	return n, nil
 }

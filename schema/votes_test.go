@@ -164,3 +164,43 @@ func TestSaveVotesRejected(t *testing.T) {
 		})
 	}
 }
+
+// Every change to votes moves the version; reads and no-op deletes don't.
+func TestVotesVersion(t *testing.T) {
+	t.Parallel()
+	for _, b := range schematest.Backends(t) {
+		t.Run(b.Name, func(t *testing.T) {
+			ctx := context.Background()
+			st := b.Store
+			mustSave(t, st, []schema.Paper{{ID: "p1", Title: "one"}}, nil)
+			version := func() int64 {
+				t.Helper()
+				n, err := st.VotesVersion(ctx)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return n
+			}
+			v0 := version()
+			if err := st.SaveVotes(ctx, []schema.Vote{{User: "ann", Paper: "p1", Value: 1}}); err != nil {
+				t.Fatal(err)
+			}
+			v1 := version()
+			if v1 == v0 {
+				t.Fatalf("version %d unchanged by a saved vote", v1)
+			}
+			if _, err := st.Votes(ctx, "ann"); err != nil || version() != v1 {
+				t.Fatalf("reading votes moved the version (%v)", err)
+			}
+			if deleted, err := st.DeleteVote(ctx, "ann", "p1", -1); err != nil || deleted || version() != v1 {
+				t.Fatalf("deleting a hide that isn't there: deleted %v, err %v, version moved %v", deleted, err, version() != v1)
+			}
+			if deleted, err := st.DeleteVote(ctx, "ann", "p1", 0); err != nil || !deleted {
+				t.Fatalf("DeleteVote = %v, %v", deleted, err)
+			}
+			if version() == v1 {
+				t.Fatal("version unchanged by a deleted vote")
+			}
+		})
+	}
+}

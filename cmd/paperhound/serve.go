@@ -80,8 +80,10 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, log *sl
 	defer stopBackground()
 	// With Qdrant, ingest runs in other processes write the shared
 	// collection themselves.
-	if cfg.Refresh > 0 && b.qdrant == nil {
-		background.Go(func() { refresh(bgCtx, engine, cfg.Refresh, log) })
+	if cfg.Refresh > 0 {
+		// Qdrant is written by ingest directly; the embedded index is ours.
+		papers := b.qdrant == nil
+		background.Go(func() { refresh(bgCtx, engine, cfg.Refresh, papers, log) })
 	}
 	if b.endpoint != nil {
 		background.Go(func() { engine.KeepCompleting(bgCtx, pendingEvery, pendingIdle) })
@@ -100,9 +102,10 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, log *sl
 	return nil
 }
 
-// refresh keeps the index in step with papers that ingest runs in other
-// processes store, until ctx ends.
-func refresh(ctx context.Context, engine *recommend.Engine, every time.Duration, log *slog.Logger) {
+// refresh keeps the engine in step with what ingest runs in other
+// processes store, until ctx ends: votes always, and with papers the
+// embedded index.
+func refresh(ctx context.Context, engine *recommend.Engine, every time.Duration, papers bool, log *slog.Logger) {
 	tick := time.NewTicker(every)
 	defer tick.Stop()
 	for {
@@ -110,6 +113,8 @@ func refresh(ctx context.Context, engine *recommend.Engine, every time.Duration,
 		case <-ctx.Done():
 			return
 		case <-tick.C:
+		}
+		if papers {
 			n, err := engine.Refresh(ctx)
 			switch {
 			case err != nil && ctx.Err() == nil:
@@ -117,6 +122,13 @@ func refresh(ctx context.Context, engine *recommend.Engine, every time.Duration,
 			case n > 0:
 				log.Debug("index refreshed", "papers", n)
 			}
+		}
+		reloaded, err := engine.RefreshVotes(ctx)
+		switch {
+		case err != nil && ctx.Err() == nil:
+			log.Error("refresh votes from the store", "err", err)
+		case reloaded:
+			log.Info("votes reloaded: another process changed them")
 		}
 	}
 }
