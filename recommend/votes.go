@@ -110,9 +110,10 @@ func (g *voteGraph) upvotes(id string) int {
 }
 
 // coUpvoted scores papers by how often the people who upvoted the seeds
-// also upvoted them: item-to-item cosine over upvoters, where a user who
-// upvotes a lot counts less (1/ln(2 + library size)), summed over seeds
-// with their weights. skip is a user whose own votes don't count (the
+// also upvoted them, where a user who upvotes a lot counts less (1/ln(2 +
+// library size)), divided by the square root of the seed's upvoters and
+// by the candidate's upvoters to the power candidateDamping, summed over
+// seeds with their weights. skip is a user whose own votes don't count (the
 // user the feed is for).
 func (g *voteGraph) coUpvoted(seeds map[string]float64, skip string) map[string]float64 {
 	g.mu.RLock()
@@ -140,7 +141,13 @@ func (g *voteGraph) coUpvoted(seeds map[string]float64, skip string) map[string]
 	}
 	out := make(map[string]float64, len(acc))
 	for j, s := range acc {
-		out[g.papers[j]] = s / math.Sqrt(float64(len(g.upvoters[j])))
+		out[g.papers[j]] = s / math.Pow(float64(len(g.upvoters[j])), candidateDamping)
 	}
 	return out
 }
+
+// candidateDamping is how hard a candidate's own popularity discounts its
+// co-upvotes: 0.5 would make the score a cosine. The softer 0.3 was chosen
+// on the even half of citeulike-a's query papers, where co-upvotes alone
+// rose from .360 to .377 recall@10 (abstracts) and .146 to .161 (titles).
+const candidateDamping = 0.3
