@@ -40,6 +40,13 @@ var oldStyle = schema.Paper{
 // and oldStyle through the engine, as the server fills it.
 func newAPI(t *testing.T, store *schema.Store) http.Handler {
 	t.Helper()
+	return api.New(sampleEngine(t, store), slog.New(slog.DiscardHandler))
+}
+
+// sampleEngine is an engine over store with the 38 sample papers and
+// oldStyle ingested.
+func sampleEngine(t testing.TB, store *schema.Store) *recommend.Engine {
+	t.Helper()
 	ctx := context.Background()
 	engine := recommend.New(store, recommend.NewMemory(), recommend.LexicalChannels(), nil)
 	f, err := ingest.Open(samplePath)
@@ -65,7 +72,7 @@ func newAPI(t *testing.T, store *schema.Store) http.Handler {
 	if stats.Added != 39 {
 		t.Fatalf("ingest: %+v, want 39 added", stats)
 	}
-	return api.New(engine, slog.New(slog.DiscardHandler))
+	return engine
 }
 
 func do(t *testing.T, h http.Handler, method, target, body string) *httptest.ResponseRecorder {

@@ -42,22 +42,7 @@ type users struct {
 func newUsers(t *testing.T, store *schema.Store) *users {
 	t.Helper()
 	ctx := context.Background()
-	f, err := ingest.Open(samplePath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	papers := []schema.Paper{oldStyle}
-	err = ingest.ReadPapers(ctx, f, samplePath,
-		func(_ int, p schema.Paper) error { papers = append(papers, p); return nil },
-		func(p ingest.Problem) error { return p })
-	if err != nil {
-		t.Fatal(err)
-	}
-	engine := recommend.New(store, recommend.NewMemory(), recommend.LexicalChannels(), nil)
-	if _, err := engine.Ingest(ctx, papers); err != nil {
-		t.Fatal(err)
-	}
+	engine := sampleEngine(t, store)
 	var imported []schema.Vote
 	for _, id := range []string{elasticCache, razor, ems, "2411.02886", s2d} {
 		imported = append(imported, schema.Vote{User: "carol", Paper: id, Value: 1})
@@ -73,6 +58,7 @@ func newUsers(t *testing.T, store *schema.Store) *users {
 	}
 	u := &users{engine: engine, store: store, token: map[string]string{"admin": adminToken}}
 	for _, name := range []string{"alice", "bob"} {
+		var err error
 		if u.token[name], _, err = store.IssueToken(ctx, name); err != nil {
 			t.Fatal(err)
 		}

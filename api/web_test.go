@@ -15,9 +15,7 @@ import (
 	"time"
 
 	"github.com/paperhound/paperhound/api"
-	"github.com/paperhound/paperhound/ingest"
 	"github.com/paperhound/paperhound/recommend"
-	"github.com/paperhound/paperhound/schema"
 	"github.com/paperhound/paperhound/schema/schematest"
 )
 
@@ -54,24 +52,10 @@ func newWebSite(t testing.TB) *webSite {
 	t.Helper()
 	ctx := context.Background()
 	store := schematest.Open(t, "sqlite")
-	f, err := ingest.Open(samplePath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	papers := []schema.Paper{oldStyle}
-	err = ingest.ReadPapers(ctx, f, samplePath,
-		func(_ int, p schema.Paper) error { papers = append(papers, p); return nil },
-		func(p ingest.Problem) error { return p })
-	if err != nil {
-		t.Fatal(err)
-	}
-	engine := recommend.New(store, recommend.NewMemory(), recommend.LexicalChannels(), nil)
-	if _, err := engine.Ingest(ctx, papers); err != nil {
-		t.Fatal(err)
-	}
+	engine := sampleEngine(t, store)
 	s := &webSite{engine: engine, token: map[string]string{}, log: &lockedBuffer{}}
 	for _, name := range []string{"alice", "bob"} {
+		var err error
 		if s.token[name], _, err = store.IssueToken(ctx, name); err != nil {
 			t.Fatal(err)
 		}
