@@ -13,7 +13,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/paperhound/paperhound"
 	"github.com/paperhound/paperhound/api"
+	"github.com/paperhound/paperhound/index"
 	"github.com/paperhound/paperhound/ingest"
 	"github.com/paperhound/paperhound/recommend"
 	"github.com/paperhound/paperhound/schema"
@@ -28,12 +30,12 @@ var kvCache = []string{"2407.18121", "2411.10803", "2508.02401", "2510.14973",
 	"2412.08521", "2407.15891", "2307.02628", "2411.02886"}
 
 // oldStyle is an arXiv id from before 2007, with a slash in it.
-var oldStyle = schema.Paper{
+var oldStyle = paperhound.Paper{
 	ID:        "hep-th/9901001",
 	Title:     "Dualities of string theories with a slash in the identifier",
 	Abstract:  "We study string dualities in ten dimensions and their compactifications.",
-	Authors:   schema.Strings{"A. Physicist"},
-	Published: schema.Date{},
+	Authors:   paperhound.Strings{"A. Physicist"},
+	Published: paperhound.Date{},
 }
 
 // newAPI returns the whole API over store, filled with the sample papers
@@ -48,15 +50,15 @@ func newAPI(t *testing.T, store *schema.Store) http.Handler {
 func sampleEngine(t testing.TB, store *schema.Store) *recommend.Engine {
 	t.Helper()
 	ctx := context.Background()
-	engine := recommend.New(store, recommend.NewMemory(), recommend.LexicalChannels(), nil)
+	engine := recommend.New(store, index.NewMemory(), recommend.LexicalChannels(), nil)
 	f, err := ingest.Open(samplePath)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	var papers []schema.Paper
+	var papers []paperhound.Paper
 	err = ingest.ReadPapers(ctx, f, samplePath,
-		func(_ int, p schema.Paper) error { papers = append(papers, p); return nil },
+		func(_ int, p paperhound.Paper) error { papers = append(papers, p); return nil },
 		func(p ingest.Problem) error { t.Error(p); return nil })
 	if err != nil {
 		t.Fatal(err)
@@ -492,7 +494,7 @@ func testSlashInID(t *testing.T, h http.Handler) {
 	if w.Code != http.StatusOK {
 		t.Fatalf("GET /v1/papers/hep-th%%2F9901001: status %d, body %s", w.Code, w.Body)
 	}
-	var p schema.Paper
+	var p paperhound.Paper
 	if err := json.Unmarshal(w.Body.Bytes(), &p); err != nil {
 		t.Fatal(err)
 	}

@@ -8,7 +8,7 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/paperhound/paperhound/recommend"
+	"github.com/paperhound/paperhound"
 )
 
 // Who may do what:
@@ -71,7 +71,7 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) (caller, b
 		return caller{admin: true}, true
 	}
 	u, err := s.engine.UserByToken(r.Context(), token)
-	if errors.Is(err, recommend.ErrNotFound) {
+	if errors.Is(err, paperhound.ErrNotFound) {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="paperhound", error="invalid_token"`)
 		s.problem(w, r, http.StatusUnauthorized, "the API token is not valid: it may have been replaced by a newer one")
 		return caller{}, false

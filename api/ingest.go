@@ -8,9 +8,9 @@ import (
 	"io"
 	"net/http"
 
+	"github.com/paperhound/paperhound"
 	"github.com/paperhound/paperhound/ingest"
 	"github.com/paperhound/paperhound/recommend"
-	"github.com/paperhound/paperhound/schema"
 )
 
 // maxPapersBody bounds POST /v1/papers: thousands of papers with abstracts.
@@ -64,10 +64,10 @@ func (s *Server) addPapers(w http.ResponseWriter, r *http.Request) {
 	}
 
 	out := addedJSON{Rejected: []rejectedJSON{}}
-	var papers []schema.Paper
+	var papers []paperhound.Paper
 	var whole *ingest.Problem
 	err = ingest.ReadPapers(r.Context(), bytes.NewReader(body), "body",
-		func(_ int, p schema.Paper) error { papers = append(papers, p); return nil },
+		func(_ int, p paperhound.Paper) error { papers = append(papers, p); return nil },
 		func(p ingest.Problem) error {
 			if p.Line == 0 {
 				whole = &p

@@ -10,18 +10,18 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/paperhound/paperhound"
 	"github.com/paperhound/paperhound/recommend"
-	"github.com/paperhound/paperhound/schema"
 )
 
 // paperJSON is a ranked paper as the API shows it.
 type paperJSON struct {
-	ID        string      `json:"id"`
-	Title     string      `json:"title"`
-	Authors   []string    `json:"authors"`
-	Published schema.Date `json:"published"`
-	URL       string      `json:"url"` // always present, "" when unknown, like published's null
-	Score     float64     `json:"score"`
+	ID        string          `json:"id"`
+	Title     string          `json:"title"`
+	Authors   []string        `json:"authors"`
+	Published paperhound.Date `json:"published"`
+	URL       string          `json:"url"` // always present, "" when unknown, like published's null
+	Score     float64         `json:"score"`
 }
 
 type papersJSON struct {
@@ -158,10 +158,10 @@ func options(limit, after, before string) (recommend.Options, error) {
 		opts.Limit = n
 	}
 	var err error
-	if opts.Filter.After, err = schema.ParseDate(after); err != nil {
+	if opts.Filter.After, err = paperhound.ParseDate(after); err != nil {
 		return opts, fmt.Errorf("after: %w", err)
 	}
-	if opts.Filter.Before, err = schema.ParseDate(before); err != nil {
+	if opts.Filter.Before, err = paperhound.ParseDate(before); err != nil {
 		return opts, fmt.Errorf("before: %w", err)
 	}
 	if !opts.Filter.After.IsZero() && !opts.Filter.Before.IsZero() && opts.Filter.Before.Before(opts.Filter.After.Time) {

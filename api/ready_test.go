@@ -7,11 +7,12 @@ import (
 	"net/http"
 	"testing"
 
+	"github.com/paperhound/paperhound"
 	"github.com/paperhound/paperhound/api"
 	"github.com/paperhound/paperhound/embed"
 	"github.com/paperhound/paperhound/embed/embedtest"
+	"github.com/paperhound/paperhound/index"
 	"github.com/paperhound/paperhound/recommend"
-	"github.com/paperhound/paperhound/schema"
 	"github.com/paperhound/paperhound/schema/schematest"
 )
 
@@ -51,7 +52,7 @@ func TestReadyz(t *testing.T) {
 		t.Fatal(err)
 	}
 	channels := append(recommend.LexicalChannels(), recommend.Channel{Embedder: ep, Weight: 1, Remote: true})
-	engine := recommend.New(st, recommend.NewMemory(), channels, nil)
+	engine := recommend.New(st, index.NewMemory(), channels, nil)
 	h := api.New(engine, slog.New(slog.DiscardHandler))
 
 	got := ready(t, h, http.StatusOK)
@@ -63,7 +64,7 @@ func TestReadyz(t *testing.T) {
 	}
 
 	srv.SetDown(true)
-	if _, err := engine.Ingest(ctx, []schema.Paper{{ID: "p1", Title: "Speculative decoding"}}); err != nil {
+	if _, err := engine.Ingest(ctx, []paperhound.Paper{{ID: "p1", Title: "Speculative decoding"}}); err != nil {
 		t.Fatal(err)
 	}
 	got = ready(t, h, http.StatusOK)

@@ -5,7 +5,7 @@ import (
 	"errors"
 	"net/http"
 
-	"github.com/paperhound/paperhound/recommend"
+	"github.com/paperhound/paperhound"
 )
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
@@ -33,9 +33,9 @@ func (s *Server) problem(w http.ResponseWriter, r *http.Request, status int, det
 // Internal errors are logged and never shown.
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	switch {
-	case errors.Is(err, recommend.ErrNotFound):
+	case errors.Is(err, paperhound.ErrNotFound):
 		s.problem(w, r, http.StatusNotFound, err.Error())
-	case errors.Is(err, recommend.ErrInvalid):
+	case errors.Is(err, paperhound.ErrInvalid):
 		s.problem(w, r, http.StatusBadRequest, err.Error())
 	case errors.Is(err, r.Context().Err()):
 		s.problem(w, r, http.StatusServiceUnavailable, "the request was cancelled or timed out")

@@ -7,7 +7,7 @@ import (
 	"net/url"
 	"time"
 
-	"github.com/paperhound/paperhound/schema"
+	"github.com/paperhound/paperhound"
 )
 
 // A user's votes: PUT and DELETE /v1/users/{user}/upvotes/{paper} and
@@ -48,12 +48,12 @@ func (s *Server) unvote(value int) http.HandlerFunc {
 
 // votedPaperJSON is a paper of GET /v1/users/{user}/upvotes or /hidden.
 type votedPaperJSON struct {
-	ID        string      `json:"id"`
-	Title     string      `json:"title"`
-	Authors   []string    `json:"authors"`
-	Published schema.Date `json:"published"`
-	URL       string      `json:"url"`
-	VotedAt   time.Time   `json:"voted_at"`
+	ID        string          `json:"id"`
+	Title     string          `json:"title"`
+	Authors   []string        `json:"authors"`
+	Published paperhound.Date `json:"published"`
+	URL       string          `json:"url"`
+	VotedAt   time.Time       `json:"voted_at"`
 }
 
 // listVotes answers GET with the papers upvoted (value 1) or hidden (-1),

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/paperhound/paperhound"
 	"github.com/paperhound/paperhound/api"
 	"github.com/paperhound/paperhound/ingest"
 	"github.com/paperhound/paperhound/recommend"
@@ -43,12 +44,12 @@ func newUsers(t *testing.T, store *schema.Store) *users {
 	t.Helper()
 	ctx := context.Background()
 	engine := sampleEngine(t, store)
-	var imported []schema.Vote
+	var imported []paperhound.Vote
 	for _, id := range []string{elasticCache, razor, ems, "2411.02886", s2d} {
-		imported = append(imported, schema.Vote{User: "carol", Paper: id, Value: 1})
+		imported = append(imported, paperhound.Vote{User: "carol", Paper: id, Value: 1})
 	}
 	for _, id := range []string{razor, compressKV, "2411.10803", zeroShotTok, "2411.18553"} {
-		imported = append(imported, schema.Vote{User: "dave", Paper: id, Value: 1})
+		imported = append(imported, paperhound.Vote{User: "dave", Paper: id, Value: 1})
 	}
 	if err := store.SaveVotes(ctx, imported); err != nil {
 		t.Fatal(err)
@@ -337,16 +338,16 @@ func TestVotesExportRoundTrip(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			var list []schema.Paper
+			var list []paperhound.Paper
 			for _, p := range papers {
 				list = append(list, p)
 			}
 			if err := fresh.SavePapers(ctx, list, nil); err != nil {
 				t.Fatal(err)
 			}
-			var read []schema.Vote
+			var read []paperhound.Vote
 			err = ingest.ReadVotes(ctx, strings.NewReader(export), "votes.jsonl",
-				func(_ int, v schema.Vote) error { read = append(read, v); return nil },
+				func(_ int, v paperhound.Vote) error { read = append(read, v); return nil },
 				func(p ingest.Problem) error { return p })
 			if err != nil {
 				t.Fatal(err)
@@ -362,7 +363,7 @@ func TestVotesExportRoundTrip(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if len(want) != 4 || !slices.EqualFunc(got, want, func(a, b schema.Vote) bool {
+			if len(want) != 4 || !slices.EqualFunc(got, want, func(a, b paperhound.Vote) bool {
 				return a.User == b.User && a.Paper == b.Paper && a.Value == b.Value && a.At.Equal(b.At)
 			}) {
 				t.Errorf("round trip:\n got %+v\nwant %+v", got, want)

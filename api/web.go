@@ -20,8 +20,8 @@ import (
 	"time"
 	"unicode"
 
+	"github.com/paperhound/paperhound"
 	"github.com/paperhound/paperhound/recommend"
-	"github.com/paperhound/paperhound/schema"
 )
 
 // The web pages: server-rendered HTML for people, over the same engine as
@@ -100,7 +100,7 @@ func parsePages() map[string]*template.Template {
 			}
 			return strings.Join(a, ", ")
 		},
-		"date": func(d schema.Date) string {
+		"date": func(d paperhound.Date) string {
 			if d.IsZero() {
 				return ""
 			}
@@ -114,7 +114,7 @@ func parsePages() map[string]*template.Template {
 			}
 			return m
 		},
-		"iso": func(d schema.Date) string {
+		"iso": func(d paperhound.Date) string {
 			if d.IsZero() {
 				return ""
 			}
@@ -169,7 +169,7 @@ func (wb *web) session(r *http.Request) (session, error) {
 		return session{}, nil
 	}
 	u, err := wb.engine.UserByToken(r.Context(), c.Value)
-	if errors.Is(err, recommend.ErrNotFound) {
+	if errors.Is(err, paperhound.ErrNotFound) {
 		return session{}, nil
 	}
 	if err != nil {
@@ -211,9 +211,9 @@ func (wb *web) errorPage(w http.ResponseWriter, r *http.Request, sess session, s
 // failPage maps an engine error like fail does, as a page.
 func (wb *web) failPage(w http.ResponseWriter, r *http.Request, sess session, err error) {
 	switch {
-	case errors.Is(err, recommend.ErrNotFound):
+	case errors.Is(err, paperhound.ErrNotFound):
 		wb.errorPage(w, r, sess, http.StatusNotFound, err.Error())
-	case errors.Is(err, recommend.ErrInvalid):
+	case errors.Is(err, paperhound.ErrInvalid):
 		wb.errorPage(w, r, sess, http.StatusBadRequest, err.Error())
 	case errors.Is(err, r.Context().Err()):
 		wb.errorPage(w, r, sess, http.StatusServiceUnavailable, "the request was cancelled or timed out")
@@ -225,7 +225,7 @@ func (wb *web) failPage(w http.ResponseWriter, r *http.Request, sess session, er
 
 // card is one paper in a list.
 type card struct {
-	Paper    schema.Paper
+	Paper    paperhound.Paper
 	Title    []segment // the title, with words matching a search marked
 	Because  []recommend.Reason
 	Trending bool
@@ -238,7 +238,7 @@ type segment struct {
 	Mark bool
 }
 
-func plainCard(p schema.Paper) card {
+func plainCard(p paperhound.Paper) card {
 	return card{Paper: p, Title: []segment{{Text: p.Title}}}
 }
 
@@ -314,7 +314,7 @@ func (wb *web) paperPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	data := struct {
-		Paper   schema.Paper
+		Paper   paperhound.Paper
 		Vote    int
 		Similar []card
 	}{Paper: p}
@@ -620,7 +620,7 @@ func (wb *web) signinPost(w http.ResponseWriter, r *http.Request) {
 	next := localPath(r.PostFormValue("next"), "/")
 	token := strings.TrimSpace(r.PostFormValue("token"))
 	u, err := wb.engine.UserByToken(r.Context(), token)
-	if token == "" || errors.Is(err, recommend.ErrNotFound) {
+	if token == "" || errors.Is(err, paperhound.ErrNotFound) {
 		v := wb.newView(r, session{}, "Sign in", "signin")
 		v.Message = "That token is not valid: it may have been replaced by a newer one (paperhound users add NAME prints one)."
 		v.Data = next

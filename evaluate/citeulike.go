@@ -12,7 +12,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/paperhound/paperhound/schema"
+	"github.com/paperhound/paperhound"
 )
 
 // CiteULike is the citeulike-a data set: item titles, abstracts for a
@@ -80,8 +80,8 @@ func LoadCiteULike(dir string) (*CiteULike, error) {
 
 // Paper is item i as paperhound stores it; withAbstract adds its abstract
 // where the subset has one.
-func (d *CiteULike) Paper(i int, withAbstract bool) schema.Paper {
-	p := schema.Paper{ID: strconv.Itoa(i), Title: d.Titles[i]}
+func (d *CiteULike) Paper(i int, withAbstract bool) paperhound.Paper {
+	p := paperhound.Paper{ID: strconv.Itoa(i), Title: d.Titles[i]}
 	if withAbstract {
 		p.Abstract = d.Abstracts[i]
 	}

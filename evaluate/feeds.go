@@ -9,7 +9,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/paperhound/paperhound/schema"
+	"github.com/paperhound/paperhound"
 )
 
 // Split is one standard train/test split of the users' libraries: for each
@@ -107,11 +107,11 @@ func RunFeeds(ctx context.Context, s Split, rank FeedRanker, workers int) (FeedS
 // Votes are the split's train items as upvotes, user u named "u<u>". Item
 // ids are roughly chronological, so each vote is stamped with its item id
 // to let "recent upvotes weigh more" mean something.
-func (s Split) Votes() []schema.Vote {
-	var votes []schema.Vote
+func (s Split) Votes() []paperhound.Vote {
+	var votes []paperhound.Vote
 	for u, items := range s.Train {
 		for _, i := range items {
-			votes = append(votes, schema.Vote{User: UserName(u), Paper: strconv.Itoa(i), Value: 1, At: voteTime(i)})
+			votes = append(votes, paperhound.Vote{User: UserName(u), Paper: strconv.Itoa(i), Value: 1, At: voteTime(i)})
 		}
 	}
 	return votes

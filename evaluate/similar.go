@@ -5,18 +5,18 @@ import (
 	"strconv"
 	"sync"
 
-	"github.com/paperhound/paperhound/schema"
+	"github.com/paperhound/paperhound"
 )
 
 // Protocol is one similar-papers test: the papers to load, and for each
 // query paper the ids that count as relevant (its citation neighbours).
 type Protocol struct {
 	Name     string
-	Papers   []schema.Paper
+	Papers   []paperhound.Paper
 	Relevant map[string]map[string]bool
 	// Votes are the users' libraries as upvotes, on the protocol's papers:
 	// the co-upvote channel's evidence.
-	Votes []schema.Vote
+	Votes []paperhound.Vote
 }
 
 // SimilarProtocols are the two tests of the reference table: the papers
@@ -35,7 +35,7 @@ func (d *CiteULike) SimilarProtocols() []Protocol {
 	}
 	for u, items := range d.Libraries {
 		for _, i := range items {
-			v := schema.Vote{User: UserName(u), Paper: strconv.Itoa(i), Value: 1, At: voteTime(i)}
+			v := paperhound.Vote{User: UserName(u), Paper: strconv.Itoa(i), Value: 1, At: voteTime(i)}
 			titles.Votes = append(titles.Votes, v)
 			if _, ok := d.Abstracts[i]; ok {
 				abs.Votes = append(abs.Votes, v)

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/paperhound/paperhound/schema"
+	"github.com/paperhound/paperhound"
 )
 
 // A record of the arXiv metadata snapshot (Kaggle's
@@ -24,8 +24,8 @@ import (
 const arxivCreated = "Mon, 2 Jan 2006 15:04:05 MST"
 
 // arxivRecord reads one record of the snapshot.
-func arxivRecord(o *object) schema.Paper {
-	p := schema.Paper{
+func arxivRecord(o *object) paperhound.Paper {
+	p := paperhound.Paper{
 		ID:       o.str("id"),
 		Title:    o.str("title"),
 		Abstract: o.str("abstract"),
@@ -99,7 +99,7 @@ func stringOrList(o *object, key string) []string {
 }
 
 // arxivPublished is the day of the first version, else the last update.
-func arxivPublished(o *object) schema.Date {
+func arxivPublished(o *object) paperhound.Date {
 	versions := o.list("versions", `a list of {"created": ...} objects`)
 	if len(versions) == 0 {
 		return date(o, "update_date")
@@ -109,7 +109,7 @@ func arxivPublished(o *object) schema.Date {
 	}
 	if versions[0][0] != '{' || json.Unmarshal(versions[0], &v) != nil {
 		o.fail(`%s must be a list of {"created": "..."} objects`, o.field("versions"))
-		return schema.Date{}
+		return paperhound.Date{}
 	}
 	if v.Created == nil || strings.TrimSpace(*v.Created) == "" {
 		return date(o, "update_date")
@@ -117,8 +117,8 @@ func arxivPublished(o *object) schema.Date {
 	t, err := time.Parse(arxivCreated, strings.TrimSpace(*v.Created))
 	if err != nil {
 		o.fail(`invalid date %q in %s: want RFC 1123, like "Mon, 2 Apr 2007 19:18:42 GMT"`, *v.Created, o.field("versions[0].created"))
-		return schema.Date{}
+		return paperhound.Date{}
 	}
 	t = t.UTC()
-	return schema.Date{Time: time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)}
+	return paperhound.Date{Time: time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)}
 }

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/paperhound/paperhound/schema"
+	"github.com/paperhound/paperhound"
 )
 
 // BenchmarkReadPapers measures throughput on arXiv snapshot records, the
@@ -17,7 +17,7 @@ func BenchmarkReadPapersArxiv(b *testing.B) {
 	for b.Loop() {
 		n := 0
 		err := ReadPapers(context.Background(), bytes.NewReader(data), "bench",
-			func(int, schema.Paper) error { n++; return nil }, nil)
+			func(int, paperhound.Paper) error { n++; return nil }, nil)
 		if err != nil || n != 2000 {
 			b.Fatalf("read %d papers: %v", n, err)
 		}

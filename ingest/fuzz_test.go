@@ -7,7 +7,7 @@ import (
 	"testing"
 	"unicode/utf8"
 
-	"github.com/paperhound/paperhound/schema"
+	"github.com/paperhound/paperhound"
 )
 
 // FuzzReadPapers checks that no input panics, that what comes out is fit to
@@ -45,7 +45,7 @@ func FuzzReadPapers(f *testing.F) {
 			lines[line] = what
 		}
 		err := ReadPapers(context.Background(), bytes.NewReader(data), "fuzz",
-			func(line int, p schema.Paper) error {
+			func(line int, p paperhound.Paper) error {
 				seen(line, "paper")
 				switch {
 				case p.ID == "" || len(p.ID) > MaxIDBytes || strings.ContainsAny(p.ID, " \t\r\n"):

@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/paperhound/paperhound/schema"
+	"github.com/paperhound/paperhound"
 )
 
 // The Hugging Face daily papers API answers with items like
@@ -21,17 +21,17 @@ import (
 // featured, used only when the paper has none.
 
 // hfItem reads one daily papers item.
-func hfItem(item *object) schema.Paper {
+func hfItem(item *object) paperhound.Paper {
 	paper := item.obj("paper")
 	if paper == nil {
-		return schema.Paper{}
+		return paperhound.Paper{}
 	}
 	return hfPaper(paper, item)
 }
 
 // hfPaper reads a paper object; item, when not nil, fills what it lacks.
-func hfPaper(o, item *object) schema.Paper {
-	p := schema.Paper{
+func hfPaper(o, item *object) paperhound.Paper {
+	p := paperhound.Paper{
 		ID:       o.str("id"),
 		Title:    o.str("title"),
 		Abstract: o.str("summary"),

@@ -9,7 +9,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/paperhound/paperhound/schema"
+	"github.com/paperhound/paperhound"
 )
 
 func TestOpen(t *testing.T) {
@@ -54,7 +54,7 @@ func TestOpen(t *testing.T) {
 				t.Fatal(err)
 			}
 			n := 0
-			err = ReadPapers(context.Background(), r, tt.path, func(int, schema.Paper) error { n++; return nil },
+			err = ReadPapers(context.Background(), r, tt.path, func(int, paperhound.Paper) error { n++; return nil },
 				func(p Problem) error { t.Error(p); return nil })
 			if err != nil {
 				t.Fatal(err)
@@ -84,7 +84,7 @@ func TestOpenTruncatedGzip(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer r.Close()
-	err = ReadPapers(context.Background(), r, "cut.jsonl.gz", func(int, schema.Paper) error { return nil }, nil)
+	err = ReadPapers(context.Background(), r, "cut.jsonl.gz", func(int, paperhound.Paper) error { return nil }, nil)
 	if err == nil || err.Error() != "read cut.jsonl.gz: "+io.ErrUnexpectedEOF.Error() {
 		t.Errorf("got %v, want read cut.jsonl.gz: unexpected EOF", err)
 	}

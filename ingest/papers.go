@@ -8,7 +8,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/paperhound/paperhound/schema"
+	"github.com/paperhound/paperhound"
 )
 
 // ReadPapers streams the papers of r, a file called name in problems. It
@@ -28,17 +28,17 @@ import (
 // be nil. Titles and abstracts come back with whitespace collapsed. The error
 // returned is only for what stops the whole file: a read error, ctx done, or
 // an error from emit or reject.
-func ReadPapers(ctx context.Context, r io.Reader, name string, emit func(line int, p schema.Paper) error, reject func(Problem) error) error {
+func ReadPapers(ctx context.Context, r io.Reader, name string, emit func(line int, p paperhound.Paper) error, reject func(Problem) error) error {
 	return readRecords(ctx, r, name, decodePaper, emit, reject)
 }
 
 // decodePaper reads one record of any paper format.
-func decodePaper(raw []byte) (schema.Paper, string) {
+func decodePaper(raw []byte) (paperhound.Paper, string) {
 	o, reason := parseObject(raw)
 	if reason != "" {
-		return schema.Paper{}, reason
+		return paperhound.Paper{}, reason
 	}
-	var p schema.Paper
+	var p paperhound.Paper
 	switch {
 	case o.has("paper"): // a daily papers item
 		p = hfItem(o)
@@ -50,14 +50,14 @@ func decodePaper(raw []byte) (schema.Paper, string) {
 		p = nativePaper(o)
 	}
 	if reason := o.problem(); reason != "" {
-		return schema.Paper{}, reason
+		return paperhound.Paper{}, reason
 	}
 	return p, checkPaper(&p)
 }
 
 // nativePaper reads paperhound's own format; see ReadPapers.
-func nativePaper(o *object) schema.Paper {
-	p := schema.Paper{
+func nativePaper(o *object) paperhound.Paper {
+	p := paperhound.Paper{
 		ID:         o.str("id"),
 		Title:      o.str("title"),
 		Abstract:   o.str("abstract"),
@@ -76,9 +76,9 @@ func nativePaper(o *object) schema.Paper {
 }
 
 // date reads a YYYY-MM-DD or RFC 3339 field; absent is the zero Date.
-func date(o *object, key string) schema.Date {
+func date(o *object, key string) paperhound.Date {
 	s := o.str(key)
-	d, err := schema.ParseDate(s)
+	d, err := paperhound.ParseDate(s)
 	if err != nil {
 		o.fail("%s", err)
 	}
@@ -87,7 +87,7 @@ func date(o *object, key string) schema.Date {
 
 // checkPaper tidies p in place and says what makes it unfit to store, if
 // anything. All formats end here, so the rules are the same for each.
-func checkPaper(p *schema.Paper) string {
+func checkPaper(p *paperhound.Paper) string {
 	p.ID = strings.TrimSpace(p.ID)
 	p.Title = collapse(p.Title)
 	p.Abstract = collapse(p.Abstract)
@@ -148,8 +148,8 @@ func dropControl(s string) string {
 func isControl(r rune) bool { return unicode.IsControl(r) && !unicode.IsSpace(r) }
 
 // tidyList collapses each item and drops the empty ones; nil when none is left.
-func tidyList(items []string) schema.Strings {
-	var out schema.Strings
+func tidyList(items []string) paperhound.Strings {
+	var out paperhound.Strings
 	for _, s := range items {
 		if s = collapse(s); s != "" {
 			out = append(out, s)

@@ -9,11 +9,11 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/paperhound/paperhound/schema"
+	"github.com/paperhound/paperhound"
 )
 
 // show prints a paper on one line, so a test failure shows what differs.
-func show(p schema.Paper) string {
+func show(p paperhound.Paper) string {
 	return fmt.Sprintf("%s | %s | %s | %s | %s | %s | %s | %d",
 		p.ID, p.Title, p.Abstract, strings.Join(p.Authors, "; "), p.Published,
 		p.URL, strings.Join(p.Categories, " "), p.Upvotes)
@@ -24,7 +24,7 @@ func show(p schema.Paper) string {
 func readPapers(t *testing.T, input string) (papers, problems []string) {
 	t.Helper()
 	err := ReadPapers(context.Background(), strings.NewReader(input), "x.jsonl",
-		func(line int, p schema.Paper) error {
+		func(line int, p paperhound.Paper) error {
 			papers = append(papers, fmt.Sprintf("%d: %s", line, show(p)))
 			return nil
 		},
@@ -277,7 +277,7 @@ func TestLongLineIsNotBuffered(t *testing.T) {
 	var problems []Problem
 	var papers int
 	err := ReadPapers(context.Background(), r, "big.jsonl",
-		func(int, schema.Paper) error { papers++; return nil },
+		func(int, paperhound.Paper) error { papers++; return nil },
 		func(p Problem) error { problems = append(problems, p); return nil })
 	runtime.ReadMemStats(&after)
 	if err != nil {
@@ -317,7 +317,7 @@ func TestReadPapersStops(t *testing.T) {
 	t.Run("emit error", func(t *testing.T) {
 		n := 0
 		err := ReadPapers(context.Background(), strings.NewReader(input), "x.jsonl",
-			func(int, schema.Paper) error { n++; return errStop }, nil)
+			func(int, paperhound.Paper) error { n++; return errStop }, nil)
 		if !errors.Is(err, errStop) || err.Error() != "x.jsonl:1: enough" || n != 1 {
 			t.Errorf("got %v after %d papers, want x.jsonl:1: enough after 1", err, n)
 		}
@@ -325,7 +325,7 @@ func TestReadPapersStops(t *testing.T) {
 	t.Run("reject error", func(t *testing.T) {
 		n := 0
 		err := ReadPapers(context.Background(), strings.NewReader(input), "x.jsonl",
-			func(int, schema.Paper) error { n++; return nil },
+			func(int, paperhound.Paper) error { n++; return nil },
 			func(Problem) error { return errStop })
 		if !errors.Is(err, errStop) || err.Error() != "x.jsonl:2: enough" || n != 1 {
 			t.Errorf("got %v after %d papers, want x.jsonl:2: enough after 1", err, n)
@@ -334,7 +334,7 @@ func TestReadPapersStops(t *testing.T) {
 	t.Run("cancelled before", func(t *testing.T) {
 		ctx, cancel := context.WithCancel(context.Background())
 		cancel()
-		err := ReadPapers(ctx, strings.NewReader(input), "x.jsonl", func(int, schema.Paper) error { t.Error("emit called"); return nil }, nil)
+		err := ReadPapers(ctx, strings.NewReader(input), "x.jsonl", func(int, paperhound.Paper) error { t.Error("emit called"); return nil }, nil)
 		if !errors.Is(err, context.Canceled) {
 			t.Errorf("got %v, want context.Canceled", err)
 		}
@@ -342,7 +342,7 @@ func TestReadPapersStops(t *testing.T) {
 	t.Run("cancelled while reading", func(t *testing.T) {
 		ctx, cancel := context.WithCancel(context.Background())
 		n := 0
-		err := ReadPapers(ctx, strings.NewReader(input), "x.jsonl", func(int, schema.Paper) error { n++; cancel(); return nil }, nil)
+		err := ReadPapers(ctx, strings.NewReader(input), "x.jsonl", func(int, paperhound.Paper) error { n++; cancel(); return nil }, nil)
 		if !errors.Is(err, context.Canceled) || n != 1 {
 			t.Errorf("got %v after %d papers, want context.Canceled after 1", err, n)
 		}
@@ -351,7 +351,7 @@ func TestReadPapersStops(t *testing.T) {
 		ctx, cancel := context.WithCancel(context.Background())
 		n := 0
 		array := `[{"id": "a1", "title": "T"}, {"id": "a2", "title": "T"}]`
-		err := ReadPapers(ctx, strings.NewReader(array), "x.json", func(int, schema.Paper) error { n++; cancel(); return nil }, nil)
+		err := ReadPapers(ctx, strings.NewReader(array), "x.json", func(int, paperhound.Paper) error { n++; cancel(); return nil }, nil)
 		if !errors.Is(err, context.Canceled) || n != 1 {
 			t.Errorf("got %v after %d papers, want context.Canceled after 1", err, n)
 		}
@@ -359,7 +359,7 @@ func TestReadPapersStops(t *testing.T) {
 	t.Run("read error", func(t *testing.T) {
 		for _, input := range []string{input, "[" + `{"id": "a1", "title": "T"},`} {
 			r := io.MultiReader(strings.NewReader(input), errReader{})
-			err := ReadPapers(context.Background(), r, "x.jsonl", func(int, schema.Paper) error { return nil }, nil)
+			err := ReadPapers(context.Background(), r, "x.jsonl", func(int, paperhound.Paper) error { return nil }, nil)
 			if err == nil || err.Error() != "read x.jsonl: disk on fire" {
 				t.Errorf("got %v, want read x.jsonl: disk on fire", err)
 			}

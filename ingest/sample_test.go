@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/paperhound/paperhound/schema"
+	"github.com/paperhound/paperhound"
 )
 
 // The sample data set shipped with the command must read cleanly.
@@ -20,9 +20,9 @@ func TestSamplePapers(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer r.Close()
-	papers := map[string]schema.Paper{}
+	papers := map[string]paperhound.Paper{}
 	err = ReadPapers(context.Background(), r, path,
-		func(line int, p schema.Paper) error {
+		func(line int, p paperhound.Paper) error {
 			if _, dup := papers[p.ID]; dup {
 				t.Errorf("line %d: id %s again", line, p.ID)
 			}

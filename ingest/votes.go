@@ -8,7 +8,7 @@ import (
 	"time"
 	"unicode"
 
-	"github.com/paperhound/paperhound/schema"
+	"github.com/paperhound/paperhound"
 )
 
 // ReadVotes streams the votes of r, a file called name in problems: JSON
@@ -20,16 +20,16 @@ import (
 // -1 (hide). at is an optional RFC 3339 time; when absent the vote's At is
 // zero and the caller decides, typically now. emit, reject and the error
 // returned work as in ReadPapers.
-func ReadVotes(ctx context.Context, r io.Reader, name string, emit func(line int, v schema.Vote) error, reject func(Problem) error) error {
+func ReadVotes(ctx context.Context, r io.Reader, name string, emit func(line int, v paperhound.Vote) error, reject func(Problem) error) error {
 	return readRecords(ctx, r, name, decodeVote, emit, reject)
 }
 
-func decodeVote(raw []byte) (schema.Vote, string) {
+func decodeVote(raw []byte) (paperhound.Vote, string) {
 	o, reason := parseObject(raw)
 	if reason != "" {
-		return schema.Vote{}, reason
+		return paperhound.Vote{}, reason
 	}
-	v := schema.Vote{
+	v := paperhound.Vote{
 		User:  strings.TrimSpace(o.str("user")),
 		Paper: strings.TrimSpace(o.str("paper")),
 		Value: 1,
@@ -48,18 +48,18 @@ func decodeVote(raw []byte) (schema.Vote, string) {
 		v.At = t
 	}
 	if reason := o.problem(); reason != "" {
-		return schema.Vote{}, reason
+		return paperhound.Vote{}, reason
 	}
 	switch {
 	case v.User == "":
-		return schema.Vote{}, `missing "user"`
+		return paperhound.Vote{}, `missing "user"`
 	case len(v.User) > MaxIDBytes:
-		return schema.Vote{}, fmt.Sprintf(`"user" is %d bytes, over the %d-byte limit`, len(v.User), MaxIDBytes)
+		return paperhound.Vote{}, fmt.Sprintf(`"user" is %d bytes, over the %d-byte limit`, len(v.User), MaxIDBytes)
 	case strings.IndexFunc(v.User, unicode.IsControl) >= 0:
-		return schema.Vote{}, fmt.Sprintf(`"user" has control characters inside: %q`, v.User)
+		return paperhound.Vote{}, fmt.Sprintf(`"user" has control characters inside: %q`, v.User)
 	}
 	if reason := checkID("paper", v.Paper); reason != "" {
-		return schema.Vote{}, reason
+		return paperhound.Vote{}, reason
 	}
 	return v, ""
 }

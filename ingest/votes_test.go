@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/paperhound/paperhound/schema"
+	"github.com/paperhound/paperhound"
 )
 
 func TestReadVotes(t *testing.T) {
@@ -67,7 +67,7 @@ func TestReadVotes(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			var votes, problems []string
 			err := ReadVotes(context.Background(), strings.NewReader(tt.input), "x.jsonl",
-				func(line int, v schema.Vote) error {
+				func(line int, v paperhound.Vote) error {
 					votes = append(votes, fmt.Sprintf("%d: %s %s %d %s", line, v.User, v.Paper, v.Value, v.At.UTC().Format(time.RFC3339)))
 					return nil
 				},

@@ -8,7 +8,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/paperhound/paperhound"
 	"github.com/paperhound/paperhound/embed"
+	"github.com/paperhound/paperhound/index"
 	"github.com/paperhound/paperhound/recommend"
 	"github.com/paperhound/paperhound/schema"
 	"github.com/paperhound/paperhound/schema/schematest"
@@ -27,7 +29,7 @@ const benchSeed = 42
 func BenchmarkIngest(b *testing.B) {
 	ctx := context.Background()
 	st := schematest.Open(b, "sqlite")
-	e := recommend.New(st, recommend.NewMemory(), recommend.LexicalChannels(), nil)
+	e := recommend.New(st, index.NewMemory(), recommend.LexicalChannels(), nil)
 	corpus := newSynthCorpus(benchSeed)
 	const batch = 500
 	n := 0
@@ -49,8 +51,8 @@ func BenchmarkIngest(b *testing.B) {
 type benchIndex struct {
 	size   int
 	corpus *synthCorpus
-	index  *recommend.Memory
-	heap   uint64 // live heap the index added
+	idx    *index.Memory
+	heap   uint64 // live heap the idx added
 }
 
 var benchIndexes = struct {
@@ -68,8 +70,8 @@ func sizes(b *testing.B) []int {
 func sizeName(n int) string { return fmt.Sprintf("papers=%dk", n/1000) }
 
 // embedDocs embeds papers as the engine would, on two goroutines.
-func embedDocs(papers []schema.Paper) []recommend.Doc {
-	docs := make([]recommend.Doc, len(papers))
+func embedDocs(papers []paperhound.Paper) []index.Doc {
+	docs := make([]index.Doc, len(papers))
 	var wg sync.WaitGroup
 	const workers = 2
 	for w := range workers {
@@ -77,7 +79,7 @@ func embedDocs(papers []schema.Paper) []recommend.Doc {
 			for i := w; i < len(papers); i += workers {
 				p := papers[i]
 				text := p.Text()
-				docs[i] = recommend.Doc{ID: p.ID, Published: p.Published, Categories: p.Categories,
+				docs[i] = index.Doc{ID: p.ID, Published: p.Published, Categories: p.Categories,
 					Vectors: map[string]embed.Vector{
 						embed.WordsSpace: {Sparse: embed.Words{}.Vector(text)},
 						embed.CharsSpace: {Sparse: embed.Chars{}.Vector(text)},
@@ -108,17 +110,17 @@ func indexOf(b *testing.B, size int) *benchIndex {
 	corpus := newSynthCorpus(benchSeed)
 	start := time.Now()
 	before := heapInUse()
-	index := recommend.NewMemory()
+	idx := index.NewMemory()
 	for from := 0; from < size; from += 1000 {
 		// Each batch's docs are dropped after the upsert, as in Load: the
 		// heap then holds only what the index keeps.
 		docs := embedDocs(corpus.papers(from, min(1000, size-from)))
-		if err := index.Upsert(context.Background(), docs); err != nil {
+		if err := idx.Upsert(context.Background(), docs); err != nil {
 			b.Fatal(err)
 		}
 	}
 	after := heapInUse()
-	bi := &benchIndex{size: size, corpus: corpus, index: index, heap: after - before}
+	bi := &benchIndex{size: size, corpus: corpus, idx: idx, heap: after - before}
 	b.Logf("embedded and indexed %d papers in %v", size, time.Since(start).Round(time.Second))
 	benchIndexes.m[size] = bi
 	return bi
@@ -170,7 +172,7 @@ func (bi *benchIndex) engine(b *testing.B) *recommend.Engine {
 		}
 	}
 	b.Logf("stored %d papers in %v", bi.size, time.Since(start).Round(time.Second))
-	return recommend.New(st, bi.index, recommend.LexicalChannels(), nil)
+	return recommend.New(st, bi.idx, recommend.LexicalChannels(), nil)
 }
 
 func checkTen(b *testing.B, res []recommend.Result, err error) {
@@ -253,7 +255,7 @@ func BenchmarkMemorySearch(b *testing.B) {
 					}
 					i := 0
 					for b.Loop() {
-						hits, err := bi.index.Search(ctx, recommend.Query{
+						hits, err := bi.idx.Search(ctx, index.Query{
 							Space: c.Embedder.Space(), Vector: queries[i%len(queries)],
 							Limit: 100, MaxDocFreq: c.MaxDocFreq,
 						})

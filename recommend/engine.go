@@ -9,15 +9,21 @@ import (
 	"sync"
 	"time"
 
+	"github.com/paperhound/paperhound"
 	"github.com/paperhound/paperhound/embed"
+	"github.com/paperhound/paperhound/index"
 	"github.com/paperhound/paperhound/schema"
 )
 
-// Domain errors, mapped to HTTP statuses once, in api.
-var (
-	ErrNotFound = errors.New("not found")
-	ErrInvalid  = errors.New("invalid request")
-)
+// Index is where the engine finds candidates: the embedded index.Memory
+// or index.Qdrant. Vectors are grouped by space (one per embedder).
+type Index interface {
+	// Upsert adds docs or replaces them whole, vectors included.
+	Upsert(ctx context.Context, docs []index.Doc) error
+	Delete(ctx context.Context, ids []string) error
+	// Search returns the best matches of q, best first, ties by id.
+	Search(ctx context.Context, q index.Query) ([]index.Hit, error)
+}
 
 // Embedder turns texts into vectors of one space: the offline lexical
 // embedders, or an embeddings endpoint.
@@ -92,20 +98,20 @@ func (e *Engine) spaces() []string {
 // Options shape a ranking.
 type Options struct {
 	Limit  int
-	Filter Filter
+	Filter index.Filter
 }
 
 // Result is one ranked paper.
 type Result struct {
-	Paper schema.Paper
+	Paper paperhound.Paper
 	Score float64
 }
 
 // Paper returns one stored paper.
-func (e *Engine) Paper(ctx context.Context, id string) (schema.Paper, error) {
+func (e *Engine) Paper(ctx context.Context, id string) (paperhound.Paper, error) {
 	p, err := e.store.Paper(ctx, id)
-	if errors.Is(err, schema.ErrNotFound) {
-		return p, fmt.Errorf("paper %q: %w", id, ErrNotFound)
+	if errors.Is(err, paperhound.ErrNotFound) {
+		return p, fmt.Errorf("paper %q: %w", id, paperhound.ErrNotFound)
 	}
 	return p, err
 }
@@ -143,7 +149,7 @@ func (e *Engine) Similar(ctx context.Context, id string, opts Options) ([]Result
 // draft abstract.
 func (e *Engine) Search(ctx context.Context, text string, opts Options) ([]Result, error) {
 	if len(embed.Tokens(text)) == 0 {
-		return nil, fmt.Errorf("%w: the query has no searchable words", ErrInvalid)
+		return nil, fmt.Errorf("%w: the query has no searchable words", paperhound.ErrInvalid)
 	}
 	vecs := make([]embed.Vector, len(e.channels))
 	for i, c := range e.channels {
@@ -166,7 +172,7 @@ const CoUpvoteWeight = 1.5
 // there are votes, is one more channel: papers upvoted by the same people.
 func (e *Engine) rank(ctx context.Context, vecs []embed.Vector, opts Options, coUpvoted map[string]float64) ([]Result, error) {
 	if opts.Limit <= 0 {
-		return nil, fmt.Errorf("%w: limit must be positive", ErrInvalid)
+		return nil, fmt.Errorf("%w: limit must be positive", paperhound.ErrInvalid)
 	}
 	pool := max(3*opts.Limit, 100)
 	blend := map[string]float64{}
@@ -174,7 +180,7 @@ func (e *Engine) rank(ctx context.Context, vecs []embed.Vector, opts Options, co
 		if vecs[i].Dense == nil && vecs[i].Sparse.Len() == 0 {
 			continue // a remote channel that is down
 		}
-		hits, err := e.index.Search(ctx, Query{
+		hits, err := e.index.Search(ctx, index.Query{
 			Space: c.Embedder.Space(), Vector: vecs[i], Limit: pool,
 			Filter: opts.Filter, MaxDocFreq: c.MaxDocFreq,
 		})
@@ -194,28 +200,28 @@ func (e *Engine) rank(ctx context.Context, vecs []embed.Vector, opts Options, co
 		return nil, err
 	}
 	addNormalised(blend, co, CoUpvoteWeight)
-	hits := make([]Hit, 0, len(blend))
+	hits := make([]index.Hit, 0, len(blend))
 	for id, s := range blend {
-		hits = append(hits, Hit{ID: id, Score: s})
+		hits = append(hits, index.Hit{ID: id, Score: s})
 	}
-	sortHits(hits)
+	index.SortHits(hits)
 	return e.results(ctx, hits[:min(opts.Limit, len(hits))])
 }
 
 // filtered keeps the best pool of scores that pass filter, as an index
 // would: for candidates that come from votes, not from the index.
-func (e *Engine) filtered(ctx context.Context, scores map[string]float64, pool int, f Filter) (map[string]float64, error) {
+func (e *Engine) filtered(ctx context.Context, scores map[string]float64, pool int, f index.Filter) (map[string]float64, error) {
 	excluded := make(map[string]bool, len(f.Exclude))
 	for _, id := range f.Exclude {
 		excluded[id] = true
 	}
-	hits := make([]Hit, 0, len(scores))
+	hits := make([]index.Hit, 0, len(scores))
 	for id, s := range scores {
 		if !excluded[id] {
-			hits = append(hits, Hit{ID: id, Score: s})
+			hits = append(hits, index.Hit{ID: id, Score: s})
 		}
 	}
-	sortHits(hits)
+	index.SortHits(hits)
 	hits = hits[:min(pool, len(hits))]
 	out := make(map[string]float64, len(hits))
 	if f.After.IsZero() && f.Before.IsZero() {
@@ -237,7 +243,7 @@ func (e *Engine) filtered(ctx context.Context, scores map[string]float64, pool i
 }
 
 // results attaches the stored papers to hits, in order.
-func (e *Engine) results(ctx context.Context, hits []Hit) ([]Result, error) {
+func (e *Engine) results(ctx context.Context, hits []index.Hit) ([]Result, error) {
 	ids := make([]string, len(hits))
 	for i, h := range hits {
 		ids[i] = h.ID

@@ -9,7 +9,9 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/paperhound/paperhound"
 	"github.com/paperhound/paperhound/embed"
+	"github.com/paperhound/paperhound/index"
 	"github.com/paperhound/paperhound/ingest"
 	"github.com/paperhound/paperhound/recommend"
 	"github.com/paperhound/paperhound/schema"
@@ -52,19 +54,19 @@ func (c *countingEmbedder) failWith(err error) {
 // testEngine is an engine on the lexical channels with counted embedders.
 type testEngine struct {
 	*recommend.Engine
-	index        *recommend.Memory
+	idx          *index.Memory
 	words, chars *countingEmbedder
 }
 
 func newTestEngine(st *schema.Store) *testEngine {
 	te := &testEngine{
-		index: recommend.NewMemory(),
+		idx:   index.NewMemory(),
 		words: &countingEmbedder{Embedder: embed.Words{}},
 		chars: &countingEmbedder{Embedder: embed.Chars{}},
 	}
 	channels := recommend.LexicalChannels() // keep its weights and cut-offs
 	channels[0].Embedder, channels[1].Embedder = te.words, te.chars
-	te.Engine = recommend.New(st, te.index, channels, nil)
+	te.Engine = recommend.New(st, te.idx, channels, nil)
 	return te
 }
 
@@ -73,7 +75,7 @@ func (te *testEngine) embedded() (words, chars int) {
 	return te.words.counted(), te.chars.counted()
 }
 
-func mustIngest(t *testing.T, e *recommend.Engine, papers []schema.Paper, want recommend.IngestStats) {
+func mustIngest(t *testing.T, e *recommend.Engine, papers []paperhound.Paper, want recommend.IngestStats) {
 	t.Helper()
 	got, err := e.Ingest(context.Background(), papers)
 	if err != nil {
@@ -87,16 +89,16 @@ func mustIngest(t *testing.T, e *recommend.Engine, papers []schema.Paper, want r
 const samplePath = "../cmd/paperhound/sample-papers.jsonl"
 
 // samplePapers is the 38 real papers shipped with the command.
-func samplePapers(t testing.TB) []schema.Paper {
+func samplePapers(t testing.TB) []paperhound.Paper {
 	t.Helper()
 	r, err := ingest.Open(samplePath)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer r.Close()
-	var papers []schema.Paper
+	var papers []paperhound.Paper
 	err = ingest.ReadPapers(context.Background(), r, samplePath,
-		func(_ int, p schema.Paper) error { papers = append(papers, p); return nil },
+		func(_ int, p paperhound.Paper) error { papers = append(papers, p); return nil },
 		func(p ingest.Problem) error { return p })
 	if err != nil {
 		t.Fatal(err)
@@ -107,7 +109,7 @@ func samplePapers(t testing.TB) []schema.Paper {
 	return papers
 }
 
-func withID(papers []schema.Paper, id string) (int, schema.Paper) {
+func withID(papers []paperhound.Paper, id string) (int, paperhound.Paper) {
 	for i, p := range papers {
 		if p.ID == id {
 			return i, p
@@ -194,20 +196,20 @@ func TestIngestCounts(t *testing.T) {
 
 func TestIngestDuplicateIDs(t *testing.T) {
 	ctx := context.Background()
-	v1 := schema.Paper{ID: "dup", Title: "Speculative decoding with draft models"}
-	v2 := schema.Paper{ID: "dup", Title: "Paged attention for KV cache serving"}
+	v1 := paperhound.Paper{ID: "dup", Title: "Speculative decoding with draft models"}
+	v2 := paperhound.Paper{ID: "dup", Title: "Paged attention for KV cache serving"}
 	tests := []struct {
 		name   string
-		stored []schema.Paper // ingested first
-		batch  []schema.Paper
+		stored []paperhound.Paper // ingested first
+		batch  []paperhound.Paper
 		want   recommend.IngestStats
 		title  string // stored afterwards
 	}{
-		{"new, twice the same", nil, []schema.Paper{v1, v1}, recommend.IngestStats{Added: 1, Unchanged: 1}, v1.Title},
-		{"new, two versions", nil, []schema.Paper{v1, v2}, recommend.IngestStats{Added: 1, Unchanged: 1}, v2.Title},
-		{"stored, then a new version last", []schema.Paper{v1}, []schema.Paper{v1, v2}, recommend.IngestStats{Updated: 1, Unchanged: 1}, v2.Title},
-		{"stored, the stored version last", []schema.Paper{v1}, []schema.Paper{v2, v1}, recommend.IngestStats{Unchanged: 2}, v1.Title},
-		{"new, three copies", nil, []schema.Paper{v2, v1, v2}, recommend.IngestStats{Added: 1, Unchanged: 2}, v2.Title},
+		{"new, twice the same", nil, []paperhound.Paper{v1, v1}, recommend.IngestStats{Added: 1, Unchanged: 1}, v1.Title},
+		{"new, two versions", nil, []paperhound.Paper{v1, v2}, recommend.IngestStats{Added: 1, Unchanged: 1}, v2.Title},
+		{"stored, then a new version last", []paperhound.Paper{v1}, []paperhound.Paper{v1, v2}, recommend.IngestStats{Updated: 1, Unchanged: 1}, v2.Title},
+		{"stored, the stored version last", []paperhound.Paper{v1}, []paperhound.Paper{v2, v1}, recommend.IngestStats{Unchanged: 2}, v1.Title},
+		{"new, three copies", nil, []paperhound.Paper{v2, v1, v2}, recommend.IngestStats{Added: 1, Unchanged: 2}, v2.Title},
 	}
 	for _, b := range schematest.Backends(t) {
 		t.Run(b.Name, func(t *testing.T) {
@@ -215,7 +217,7 @@ func TestIngestDuplicateIDs(t *testing.T) {
 				t.Run(tt.name, func(t *testing.T) {
 					// One store for every case: each case gets its own id.
 					id := fmt.Sprint("dup", k)
-					rename := func(ps []schema.Paper) []schema.Paper {
+					rename := func(ps []paperhound.Paper) []paperhound.Paper {
 						ps = slices.Clone(ps)
 						for i := range ps {
 							ps[i].ID = id
@@ -267,8 +269,8 @@ func TestIngestEmbedFailure(t *testing.T) {
 			if vecs, err := b.Store.Vectors(ctx, embed.WordsSpace, hashes); err != nil || len(vecs) != 0 {
 				t.Errorf("%d word vectors stored after a failed embedding (%v)", len(vecs), err)
 			}
-			if te.index.Len() != 0 {
-				t.Errorf("%d docs indexed after a failed embedding", te.index.Len())
+			if te.idx.Len() != 0 {
+				t.Errorf("%d docs indexed after a failed embedding", te.idx.Len())
 			}
 
 			// An update that fails keeps the old version, and is not
@@ -291,7 +293,7 @@ func TestIngestEmbedFailure(t *testing.T) {
 }
 
 // sampleEngine is an engine with the sample papers ingested.
-func sampleEngine(t *testing.T, st *schema.Store) (*testEngine, []schema.Paper) {
+func sampleEngine(t *testing.T, st *schema.Store) (*testEngine, []paperhound.Paper) {
 	t.Helper()
 	papers := samplePapers(t)
 	te := newTestEngine(st)
@@ -333,10 +335,10 @@ func TestSimilar(t *testing.T) {
 				checkRanked(t, "similar to "+p.ID, res)
 			}
 
-			if _, err := te.Similar(ctx, "9999.99999", recommend.Options{Limit: 5}); !errors.Is(err, recommend.ErrNotFound) {
+			if _, err := te.Similar(ctx, "9999.99999", recommend.Options{Limit: 5}); !errors.Is(err, paperhound.ErrNotFound) {
 				t.Errorf("Similar of an unknown id = %v, want ErrNotFound", err)
 			}
-			if _, err := te.Similar(ctx, "2407.18121", recommend.Options{}); !errors.Is(err, recommend.ErrInvalid) {
+			if _, err := te.Similar(ctx, "2407.18121", recommend.Options{}); !errors.Is(err, paperhound.ErrInvalid) {
 				t.Errorf("Similar with no limit = %v, want ErrInvalid", err)
 			}
 		})
@@ -384,7 +386,7 @@ func TestSearch(t *testing.T) {
 			}
 
 			// Results carry the paper as stored, every field.
-			byID := map[string]schema.Paper{}
+			byID := map[string]paperhound.Paper{}
 			for _, p := range papers {
 				byID[p.ID] = p
 			}
@@ -409,11 +411,11 @@ func TestSearch(t *testing.T) {
 			}
 
 			for _, q := range []string{"", "   ", "the of and which", "42 3.14 §"} {
-				if _, err := te.Search(ctx, q, recommend.Options{Limit: 5}); !errors.Is(err, recommend.ErrInvalid) {
+				if _, err := te.Search(ctx, q, recommend.Options{Limit: 5}); !errors.Is(err, paperhound.ErrInvalid) {
 					t.Errorf("Search(%q) = %v, want ErrInvalid", q, err)
 				}
 			}
-			if _, err := te.Search(ctx, "cache", recommend.Options{Limit: 0}); !errors.Is(err, recommend.ErrInvalid) {
+			if _, err := te.Search(ctx, "cache", recommend.Options{Limit: 0}); !errors.Is(err, paperhound.ErrInvalid) {
 				t.Errorf("Search with limit 0 = %v, want ErrInvalid", err)
 			}
 		})
@@ -425,16 +427,16 @@ func TestFiltersPassThrough(t *testing.T) {
 	after, before := day("2025-01-01"), day("2025-06-30")
 	tests := []struct {
 		name   string
-		filter recommend.Filter
-		ok     func(schema.Paper) bool
+		filter index.Filter
+		ok     func(paperhound.Paper) bool
 	}{
-		{"after", recommend.Filter{After: after}, func(p schema.Paper) bool {
+		{"after", index.Filter{After: after}, func(p paperhound.Paper) bool {
 			return !p.Published.IsZero() && !p.Published.Before(after.Time)
 		}},
-		{"before", recommend.Filter{Before: before}, func(p schema.Paper) bool {
+		{"before", index.Filter{Before: before}, func(p paperhound.Paper) bool {
 			return !p.Published.IsZero() && !p.Published.After(before.Time)
 		}},
-		{"exclude", recommend.Filter{Exclude: kvCache}, func(p schema.Paper) bool {
+		{"exclude", index.Filter{Exclude: kvCache}, func(p paperhound.Paper) bool {
 			return !slices.Contains(kvCache, p.ID)
 		}},
 	}
@@ -475,8 +477,8 @@ func TestFiltersPassThrough(t *testing.T) {
 	}
 }
 
-func day(s string) schema.Date {
-	d, err := schema.ParseDate(s)
+func day(s string) paperhound.Date {
+	d, err := paperhound.ParseDate(s)
 	if err != nil {
 		panic(err)
 	}
@@ -485,7 +487,7 @@ func day(s string) schema.Date {
 
 // rankings is every ranking the tests compare: similar for each paper and
 // a few searches.
-func rankings(t *testing.T, e *recommend.Engine, papers []schema.Paper) map[string][]recommend.Result {
+func rankings(t *testing.T, e *recommend.Engine, papers []paperhound.Paper) map[string][]recommend.Result {
 	t.Helper()
 	ctx := context.Background()
 	out := map[string][]recommend.Result{}
@@ -540,8 +542,8 @@ func TestLoadRebuildsRankings(t *testing.T) {
 			if w, c := restarted.embedded(); w != 0 || c != 0 {
 				t.Errorf("Load embedded %d, %d texts; want none", w, c)
 			}
-			if restarted.index.Len() != len(papers) {
-				t.Errorf("index holds %d docs, want %d", restarted.index.Len(), len(papers))
+			if restarted.idx.Len() != len(papers) {
+				t.Errorf("idx holds %d docs, want %d", restarted.idx.Len(), len(papers))
 			}
 			sameRankings(t, rankings(t, restarted.Engine, papers), want)
 		})
@@ -555,7 +557,7 @@ func TestLoadEmbedsMissingSpace(t *testing.T) {
 	for _, b := range schematest.Backends(t) {
 		t.Run(b.Name, func(t *testing.T) {
 			papers := samplePapers(t)
-			wordsOnly := recommend.New(b.Store, recommend.NewMemory(),
+			wordsOnly := recommend.New(b.Store, index.NewMemory(),
 				[]recommend.Channel{{Embedder: embed.Words{}, Weight: 1, MaxDocFreq: 0.3}}, nil)
 			mustIngest(t, wordsOnly, papers, recommend.IngestStats{Added: len(papers)})
 

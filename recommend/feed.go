@@ -7,8 +7,9 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/paperhound/paperhound"
 	"github.com/paperhound/paperhound/embed"
-	"github.com/paperhound/paperhound/schema"
+	"github.com/paperhound/paperhound/index"
 )
 
 // MaxFeedDepth is how deep a feed can be paged.
@@ -17,7 +18,7 @@ const MaxFeedDepth = 500
 // FeedOptions shape one page of a user's feed.
 type FeedOptions struct {
 	Limit, Offset int
-	Filter        Filter
+	Filter        index.Filter
 	// Popularity blends in how many upvotes a paper has, from 0 (none) to
 	// 1. Nil leaves it to the engine: ColdStartPopularity divided by the
 	// user's number of upvotes, so the less the engine knows of a user the
@@ -70,7 +71,7 @@ func (e *Engine) Feed(ctx context.Context, user string, opts FeedOptions) ([]Rec
 // FeedWith is Feed with other weights, to evaluate and tune them.
 func (e *Engine) FeedWith(ctx context.Context, user string, opts FeedOptions, w FeedWeights) ([]Recommendation, error) {
 	if opts.Limit <= 0 || opts.Offset < 0 || opts.Offset+opts.Limit > MaxFeedDepth {
-		return nil, fmt.Errorf("%w: a feed page must lie within its first %d papers", ErrInvalid, MaxFeedDepth)
+		return nil, fmt.Errorf("%w: a feed page must lie within its first %d papers", paperhound.ErrInvalid, MaxFeedDepth)
 	}
 	votes := e.votes.votes(user)
 	var ups, hidden []string
@@ -128,11 +129,11 @@ func (e *Engine) FeedWith(ctx context.Context, user string, opts FeedOptions, w 
 		}
 		addNormalised(blend, co, w.Collaborative)
 	}
-	hits := make([]Hit, 0, len(blend))
+	hits := make([]index.Hit, 0, len(blend))
 	for id, s := range blend {
-		hits = append(hits, Hit{ID: id, Score: s})
+		hits = append(hits, index.Hit{ID: id, Score: s})
 	}
-	sortHits(hits)
+	index.SortHits(hits)
 	// Popularity and duplicates are judged on more than a page, so that
 	// paging stays consistent.
 	hits = hits[:min(len(hits), MaxFeedDepth+MaxFeedDepth/5)]
@@ -152,7 +153,7 @@ func (e *Engine) FeedWith(ctx context.Context, user string, opts FeedOptions, w 
 
 // centroidScores asks each channel for the papers nearest the weighted sum
 // of the seeds' vectors, and blends the channels as similar papers do.
-func (e *Engine) centroidScores(ctx context.Context, seeds map[string]float64, filter Filter, pool int) (map[string]float64, error) {
+func (e *Engine) centroidScores(ctx context.Context, seeds map[string]float64, filter index.Filter, pool int) (map[string]float64, error) {
 	ids := make([]string, 0, len(seeds))
 	for id := range seeds {
 		ids = append(ids, id)
@@ -170,7 +171,7 @@ func (e *Engine) centroidScores(ctx context.Context, seeds map[string]float64, f
 			}
 		}
 		centroid := sum(parts)
-		hits, err := e.index.Search(ctx, Query{Space: c.Embedder.Space(), Vector: centroid, Limit: pool, Filter: filter, MaxDocFreq: c.MaxDocFreq})
+		hits, err := e.index.Search(ctx, index.Query{Space: c.Embedder.Space(), Vector: centroid, Limit: pool, Filter: filter, MaxDocFreq: c.MaxDocFreq})
 		if err != nil {
 			return nil, fmt.Errorf("feed %s: %w", c.Embedder.Space(), err)
 		}
@@ -264,7 +265,7 @@ func addNormalised(blend, scores map[string]float64, weight float64) {
 	}
 }
 
-func inDates(d schema.Date, f Filter) bool {
+func inDates(d paperhound.Date, f index.Filter) bool {
 	if d.IsZero() {
 		return false
 	}

@@ -4,9 +4,10 @@ import (
 	"context"
 	"testing"
 
+	"github.com/paperhound/paperhound"
 	"github.com/paperhound/paperhound/embed"
+	"github.com/paperhound/paperhound/index"
 	"github.com/paperhound/paperhound/recommend"
-	"github.com/paperhound/paperhound/schema"
 	"github.com/paperhound/paperhound/schema/schematest"
 )
 
@@ -16,8 +17,8 @@ func TestFeedHiddenNeighboursAreNotCandidates(t *testing.T) {
 	ctx := context.Background()
 	store := schematest.Open(t, "sqlite")
 	// Words alone, so that the two topics share no term at all.
-	e := recommend.New(store, recommend.NewMemory(), []recommend.Channel{{Embedder: embed.Words{}, Weight: 1}}, nil)
-	papers := []schema.Paper{
+	e := recommend.New(store, index.NewMemory(), []recommend.Channel{{Embedder: embed.Words{}, Weight: 1}}, nil)
+	papers := []paperhound.Paper{
 		{ID: "up", Title: "Speculative decoding with draft models"},
 		{ID: "near-up", Title: "Draft models for faster speculative decoding"},
 		{ID: "hidden", Title: "Protein folding with graph networks"},
@@ -26,7 +27,7 @@ func TestFeedHiddenNeighboursAreNotCandidates(t *testing.T) {
 	if _, err := e.Ingest(ctx, papers); err != nil {
 		t.Fatal(err)
 	}
-	votes := []schema.Vote{{User: "ann", Paper: "up", Value: 1}, {User: "ann", Paper: "hidden", Value: -1}}
+	votes := []paperhound.Vote{{User: "ann", Paper: "up", Value: 1}, {User: "ann", Paper: "hidden", Value: -1}}
 	if err := store.SaveVotes(ctx, votes); err != nil {
 		t.Fatal(err)
 	}

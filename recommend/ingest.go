@@ -6,7 +6,9 @@ import (
 	"sync"
 	"time"
 
+	"github.com/paperhound/paperhound"
 	"github.com/paperhound/paperhound/embed"
+	"github.com/paperhound/paperhound/index"
 	"github.com/paperhound/paperhound/schema"
 )
 
@@ -31,7 +33,7 @@ func (s *IngestStats) Add(o IngestStats) {
 // one transaction, or not at all; a remote channel's vectors are saved as
 // each request returns, and when its endpoint is unavailable the papers are
 // stored and indexed without them (pending, see CompletePending).
-func (e *Engine) Ingest(ctx context.Context, papers []schema.Paper) (IngestStats, error) {
+func (e *Engine) Ingest(ctx context.Context, papers []paperhound.Paper) (IngestStats, error) {
 	var stats IngestStats
 	// The last copy of an id in a batch wins, as it would across batches.
 	last := make(map[string]int, len(papers))
@@ -46,7 +48,7 @@ func (e *Engine) Ingest(ctx context.Context, papers []schema.Paper) (IngestStats
 	if err != nil {
 		return stats, fmt.Errorf("ingest: %w", err)
 	}
-	var changed []schema.Paper
+	var changed []paperhound.Paper
 	for i, p := range papers {
 		hash := p.RecordHash()
 		switch old, ok := stored[p.ID]; {
@@ -84,7 +86,7 @@ func (e *Engine) Ingest(ctx context.Context, papers []schema.Paper) (IngestStats
 // new vectors are stored as they come (not in fresh), and pending counts
 // the papers left without a vector in some remote space because it was
 // unavailable or not called.
-func (e *Engine) embed(ctx context.Context, papers []schema.Paper, mode callMode) (docs []Doc, fresh []schema.Vector, pending int, err error) {
+func (e *Engine) embed(ctx context.Context, papers []paperhound.Paper, mode callMode) (docs []index.Doc, fresh []schema.Vector, pending int, err error) {
 	hashes := make([]string, len(papers))
 	for i, p := range papers {
 		hashes[i] = p.TextHash()
@@ -103,9 +105,9 @@ func (e *Engine) embed(ctx context.Context, papers []schema.Paper, mode callMode
 	}
 	wg.Wait()
 
-	docs = make([]Doc, len(papers))
+	docs = make([]index.Doc, len(papers))
 	for i, p := range papers {
-		docs[i] = Doc{ID: p.ID, Published: p.Published, Categories: p.Categories, Vectors: map[string]embed.Vector{}}
+		docs[i] = index.Doc{ID: p.ID, Published: p.Published, Categories: p.Categories, Vectors: map[string]embed.Vector{}}
 	}
 	lacking := map[int]bool{}
 	for k, c := range e.channels {
@@ -135,7 +137,7 @@ type channelVectors struct {
 
 // channelVectors returns channel c's vector of each paper: stored, or
 // embedded now (see embed).
-func (e *Engine) channelVectors(ctx context.Context, c Channel, papers []schema.Paper, hashes []string, mode callMode) channelVectors {
+func (e *Engine) channelVectors(ctx context.Context, c Channel, papers []paperhound.Paper, hashes []string, mode callMode) channelVectors {
 	space := c.Embedder.Space()
 	out := channelVectors{vecs: make([]embed.Vector, len(papers)), have: make([]bool, len(papers))}
 	known, err := e.store.Vectors(ctx, space, hashes)
@@ -204,7 +206,7 @@ func (e *Engine) LoadVotes(ctx context.Context) error {
 		return fmt.Errorf("load votes: %w", err)
 	}
 	fresh := newVoteGraph()
-	if err := e.store.AllVotes(ctx, func(v schema.Vote) error { fresh.set(v); return nil }); err != nil {
+	if err := e.store.AllVotes(ctx, func(v paperhound.Vote) error { fresh.set(v); return nil }); err != nil {
 		return fmt.Errorf("load votes: %w", err)
 	}
 	e.votes.replace(fresh)
@@ -247,7 +249,7 @@ func (e *Engine) ownVoteWritten(ctx context.Context) {
 
 // LoadIndex fills the index from the store without embedding anything
 // already stored: at start-up for the embedded index, and to rebuild a
-// Qdrant collection (reindex). Papers lacking a vector of an offline
+// index.Qdrant collection (reindex). Papers lacking a vector of an offline
 // embedder (a new embedder, a changed recipe) are embedded and saved
 // first; a remote embedder is never called, and papers lacking its vector
 // (pending) are indexed without it.
@@ -271,7 +273,7 @@ func (e *Engine) Refresh(ctx context.Context) (int, error) {
 
 func (e *Engine) load(ctx context.Context, since time.Time) (int, error) {
 	spaces := e.spaces()
-	var batch []Doc
+	var batch []index.Doc
 	var missing []string
 	n := 0
 	flush := func() error {
@@ -291,7 +293,7 @@ func (e *Engine) load(ctx context.Context, since time.Time) (int, error) {
 			missing = append(missing, r.ID)
 			return nil
 		}
-		d := Doc{ID: r.ID, Published: r.Published, Categories: r.Categories, Vectors: make(map[string]embed.Vector, len(spaces))}
+		d := index.Doc{ID: r.ID, Published: r.Published, Categories: r.Categories, Vectors: make(map[string]embed.Vector, len(spaces))}
 		for space, data := range r.Vectors {
 			var v embed.Vector
 			if err := v.UnmarshalBinary(data); err != nil {
@@ -318,7 +320,7 @@ func (e *Engine) load(ctx context.Context, since time.Time) (int, error) {
 		if err != nil {
 			return n, fmt.Errorf("load index: %w", err)
 		}
-		papers := make([]schema.Paper, 0, len(byID))
+		papers := make([]paperhound.Paper, 0, len(byID))
 		for _, p := range byID {
 			papers = append(papers, p)
 		}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/paperhound/paperhound/embed"
+	"github.com/paperhound/paperhound/index"
 )
 
 // pendingPage is how many pending papers CompletePending embeds, stores and
@@ -49,7 +50,7 @@ func (e *Engine) CompletePending(ctx context.Context) (PendingStats, error) {
 			if err != nil {
 				return stats, fmt.Errorf("complete pending vectors: %w", err)
 			}
-			var done []Doc
+			var done []index.Doc
 			var ids []string
 			for _, d := range docs {
 				if _, ok := d.Vectors[space]; ok {

@@ -9,11 +9,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/paperhound/paperhound"
 	"github.com/paperhound/paperhound/embed"
 	"github.com/paperhound/paperhound/embed/embedtest"
+	"github.com/paperhound/paperhound/index"
+	"github.com/paperhound/paperhound/index/qdranttest"
 	"github.com/paperhound/paperhound/recommend"
-	"github.com/paperhound/paperhound/recommend/qdranttest"
-	"github.com/paperhound/paperhound/schema"
 	"github.com/paperhound/paperhound/schema/schematest"
 )
 
@@ -36,10 +37,10 @@ func hybrid(ep *embed.Endpoint) []recommend.Channel {
 	return append(recommend.LexicalChannels(), recommend.Channel{Embedder: ep, Weight: 1, Remote: true})
 }
 
-// denseHits asks index for the docs nearest to text in ep's space.
-func denseHits(t *testing.T, index recommend.Index, ep *embed.Endpoint, text string) []recommend.Hit {
+// denseHits asks idx for the docs nearest to text in ep's space.
+func denseHits(t *testing.T, idx recommend.Index, ep *embed.Endpoint, text string) []index.Hit {
 	t.Helper()
-	hits, err := index.Search(context.Background(), recommend.Query{
+	hits, err := idx.Search(context.Background(), index.Query{
 		Space: ep.Space(), Vector: embed.Vector{Dense: embedtest.Vector(text, 64)}, Limit: 100})
 	if err != nil {
 		t.Fatal(err)
@@ -49,7 +50,7 @@ func denseHits(t *testing.T, index recommend.Index, ep *embed.Endpoint, text str
 
 // checkEmbeddedOnce checks that the fake answered every paper's text exactly
 // once.
-func checkEmbeddedOnce(t *testing.T, srv *embedtest.Server, papers []schema.Paper) {
+func checkEmbeddedOnce(t *testing.T, srv *embedtest.Server, papers []paperhound.Paper) {
 	t.Helper()
 	for _, p := range papers {
 		if n := srv.Count(p.Text()); n != 1 {
@@ -72,8 +73,8 @@ func TestIngestWhileEndpointDown(t *testing.T) {
 			srv := embedtest.Start(t, embedtest.Options{})
 			srv.SetDown(true)
 			ep := fakeEndpoint(t, srv)
-			index := recommend.NewMemory()
-			e := recommend.New(b.Store, index, hybrid(ep), nil)
+			idx := index.NewMemory()
+			e := recommend.New(b.Store, idx, hybrid(ep), nil)
 
 			mustIngest(t, e, papers, recommend.IngestStats{Added: len(papers), Pending: len(papers)})
 			if n, err := b.Store.CountPapers(ctx); err != nil || n != len(papers) {
@@ -86,8 +87,8 @@ func TestIngestWhileEndpointDown(t *testing.T) {
 				t.Errorf("Embedders = %+v, want one, down with the 503", st)
 			}
 			// Indexed in the lexical spaces at once.
-			if index.Len() != len(papers) {
-				t.Errorf("index holds %d docs, want %d", index.Len(), len(papers))
+			if idx.Len() != len(papers) {
+				t.Errorf("idx holds %d docs, want %d", idx.Len(), len(papers))
 			}
 			requests := srv.Requests()
 			res, err := e.Search(ctx, "speculative decoding", recommend.Options{Limit: 5})
@@ -101,7 +102,7 @@ func TestIngestWhileEndpointDown(t *testing.T) {
 				t.Errorf("queries called the endpoint %d times while it cools down", srv.Requests()-requests)
 			}
 			// A start-up load never calls the endpoint.
-			if _, err := recommend.New(b.Store, recommend.NewMemory(), hybrid(ep), nil).Load(ctx); err != nil {
+			if _, err := recommend.New(b.Store, index.NewMemory(), hybrid(ep), nil).Load(ctx); err != nil {
 				t.Fatal(err)
 			}
 			if srv.Requests() != requests {
@@ -120,7 +121,7 @@ func TestIngestWhileEndpointDown(t *testing.T) {
 				t.Fatalf("CompletePending = %+v, %v; want all %d embedded", stats, err, len(papers))
 			}
 			checkEmbeddedOnce(t, srv, papers)
-			if hits := denseHits(t, index, ep, papers[0].Text()); len(hits) != len(papers) || hits[0].ID != papers[0].ID {
+			if hits := denseHits(t, idx, ep, papers[0].Text()); len(hits) != len(papers) || hits[0].ID != papers[0].ID {
 				t.Errorf("dense search finds %d docs, first %v; want all %d, %s first", len(hits), hits, len(papers), papers[0].ID)
 			}
 			if st := e.Embedders(); !st[0].Up || st[0].Pending != 0 {
@@ -134,7 +135,7 @@ func TestIngestWhileEndpointDown(t *testing.T) {
 			if stats, err := e.CompletePending(ctx); err != nil || stats != (recommend.PendingStats{}) {
 				t.Errorf("second CompletePending = %+v, %v", stats, err)
 			}
-			next := recommend.NewMemory()
+			next := index.NewMemory()
 			if n, err := recommend.New(b.Store, next, hybrid(ep), nil).Load(ctx); err != nil || n != len(papers) {
 				t.Fatalf("Load = %d, %v", n, err)
 			}
@@ -142,7 +143,7 @@ func TestIngestWhileEndpointDown(t *testing.T) {
 				t.Errorf("%d requests after everything was embedded", srv.Requests()-requests)
 			}
 			if hits := denseHits(t, next, ep, papers[0].Text()); len(hits) != len(papers) {
-				t.Errorf("a reloaded index has %d dense docs, want %d", len(hits), len(papers))
+				t.Errorf("a reloaded idx has %d dense docs, want %d", len(hits), len(papers))
 			}
 		})
 	}
@@ -160,7 +161,7 @@ func TestIngestStoppedMidwayPaysNothingTwice(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := recommend.New(st, recommend.NewMemory(), hybrid(ep), nil)
+	e := recommend.New(st, index.NewMemory(), hybrid(ep), nil)
 	stopCtx, stop := context.WithCancel(ctx)
 	// After four answered requests the run is stopped while the fifth is
 	// in flight. A request another goroutine sends while the cancellation
@@ -202,12 +203,12 @@ func TestEndpointDimsChangeRefused(t *testing.T) {
 	papers := samplePapers(t)
 	st := schematest.Open(t, "sqlite")
 	srv := embedtest.Start(t, embedtest.Options{})
-	e := recommend.New(st, recommend.NewMemory(), hybrid(fakeEndpoint(t, srv)), nil)
+	e := recommend.New(st, index.NewMemory(), hybrid(fakeEndpoint(t, srv)), nil)
 	mustIngest(t, e, papers[:5], recommend.IngestStats{Added: 5})
 
 	srv.SetDims(32)
 	ep := fakeEndpoint(t, srv) // a restart: the endpoint learns the new size
-	e = recommend.New(st, recommend.NewMemory(), hybrid(ep), nil)
+	e = recommend.New(st, index.NewMemory(), hybrid(ep), nil)
 	var dimsErr recommend.DimsError
 	if _, err := e.Ingest(ctx, papers[5:6]); !errors.As(err, &dimsErr) || dimsErr.Stored != 64 || dimsErr.Got != 32 {
 		t.Fatalf("Ingest = %v, want a DimsError 64 vs 32", err)
@@ -235,7 +236,7 @@ func TestIngestEndpointRejectsKey(t *testing.T) {
 	ctx := context.Background()
 	st := schematest.Open(t, "sqlite")
 	srv := embedtest.Start(t, embedtest.Options{APIKey: "right"})
-	e := recommend.New(st, recommend.NewMemory(), hybrid(fakeEndpoint(t, srv)), nil)
+	e := recommend.New(st, index.NewMemory(), hybrid(fakeEndpoint(t, srv)), nil)
 	_, err := e.Ingest(ctx, samplePapers(t)[:3])
 	if err == nil || errors.Is(err, embed.ErrUnavailable) || !strings.Contains(err.Error(), "401") {
 		t.Fatalf("Ingest = %v, want the 401", err)
@@ -253,7 +254,7 @@ func TestQdrantCompletePending(t *testing.T) {
 	st := schematest.Open(t, "sqlite")
 	srv := embedtest.Start(t, embedtest.Options{})
 	ep := fakeEndpoint(t, srv)
-	q := confQdrant(t, qdranttest.Start(t).URL, "", func(c *recommend.QdrantConfig) {
+	q := qdranttest.Open(t, qdranttest.Start(t).URL, "", func(c *index.QdrantConfig) {
 		c.Sparse = []string{embed.WordsSpace, embed.CharsSpace}
 		c.Dense = map[string]int{ep.Space(): 64}
 	})
@@ -277,7 +278,7 @@ func TestQdrantCompletePending(t *testing.T) {
 	if hits := denseHits(t, q, ep, papers[0].Text()); len(hits) != len(papers) || hits[0].ID != papers[0].ID {
 		t.Errorf("dense search on Qdrant finds %d docs, want %d with %s first", len(hits), len(papers), papers[0].ID)
 	}
-	lexical, err := q.Search(ctx, recommend.Query{Space: embed.WordsSpace, Vector: embed.Vector{Sparse: embed.Words{}.Vector("speculative decoding")}, Limit: 100})
+	lexical, err := q.Search(ctx, index.Query{Space: embed.WordsSpace, Vector: embed.Vector{Sparse: embed.Words{}.Vector("speculative decoding")}, Limit: 100})
 	if err != nil || len(lexical) == 0 {
 		t.Errorf("the lexical vectors were lost by the upsert: %d hits, %v", len(lexical), err)
 	}
@@ -291,7 +292,7 @@ func TestKeepCompleting(t *testing.T) {
 	st := schematest.Open(t, "sqlite")
 	srv := embedtest.Start(t, embedtest.Options{})
 	srv.SetDown(true)
-	e := recommend.New(st, recommend.NewMemory(), hybrid(fakeEndpoint(t, srv)), nil)
+	e := recommend.New(st, index.NewMemory(), hybrid(fakeEndpoint(t, srv)), nil)
 	mustIngest(t, e, papers, recommend.IngestStats{Added: 10, Pending: 10})
 	done := make(chan struct{})
 	go func() {
@@ -319,7 +320,7 @@ func TestReady(t *testing.T) {
 	ctx := context.Background()
 	st := schematest.Open(t, "sqlite")
 	srv := embedtest.Start(t, embedtest.Options{})
-	e := recommend.New(st, recommend.NewMemory(), hybrid(fakeEndpoint(t, srv)), nil)
+	e := recommend.New(st, index.NewMemory(), hybrid(fakeEndpoint(t, srv)), nil)
 	checks := e.Ready(ctx)
 	want := []string{"store", "index", "embedder"}
 	var names []string
@@ -347,7 +348,7 @@ func TestReady(t *testing.T) {
 // Qdrant's health answers the readiness check.
 func TestQdrantReady(t *testing.T) {
 	st := schematest.Open(t, "sqlite")
-	q := confQdrant(t, qdranttest.Start(t).URL, "")
+	q := qdranttest.Open(t, qdranttest.Start(t).URL, "")
 	e := recommend.New(st, q, recommend.LexicalChannels(), nil)
 	checks := e.Ready(context.Background())
 	if len(checks) != 2 || !checks[1].OK || checks[1].Detail != "qdrant" {
@@ -360,15 +361,15 @@ func TestQdrantReady(t *testing.T) {
 func TestQdrantUpsertLargeDocs(t *testing.T) {
 	ctx := context.Background()
 	srv := qdranttest.Start(t)
-	q := confQdrant(t, srv.URL, "")
-	docs := make([]recommend.Doc, 300)
+	q := qdranttest.Open(t, srv.URL, "")
+	docs := make([]index.Doc, 300)
 	for i := range docs {
 		s := embed.Sparse{}
 		for k := range 3000 {
 			s.Indices = append(s.Indices, uint32(k*7+i))
 			s.Values = append(s.Values, 0.01)
 		}
-		docs[i] = recommend.Doc{ID: fmt.Sprintf("big-%d", i), Vectors: map[string]embed.Vector{embed.CharsSpace: {Sparse: s}}}
+		docs[i] = index.Doc{ID: fmt.Sprintf("big-%d", i), Vectors: map[string]embed.Vector{embed.CharsSpace: {Sparse: s}}}
 	}
 	if err := q.Upsert(ctx, docs); err != nil {
 		t.Fatal(err)
@@ -387,7 +388,7 @@ func TestSearchWhileEndpointDown(t *testing.T) {
 	ctx := context.Background()
 	st := schematest.Open(t, "sqlite")
 	srv := embedtest.Start(t, embedtest.Options{})
-	e := recommend.New(st, recommend.NewMemory(), hybrid(fakeEndpoint(t, srv)), nil)
+	e := recommend.New(st, index.NewMemory(), hybrid(fakeEndpoint(t, srv)), nil)
 	mustIngest(t, e, samplePapers(t), recommend.IngestStats{Added: 38})
 	srv.SetDown(true)
 	requests := srv.Requests()

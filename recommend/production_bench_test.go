@@ -7,8 +7,9 @@ import (
 
 	"github.com/paperhound/paperhound/embed"
 	"github.com/paperhound/paperhound/embed/embedtest"
+	"github.com/paperhound/paperhound/index"
+	"github.com/paperhound/paperhound/index/qdranttest"
 	"github.com/paperhound/paperhound/recommend"
-	"github.com/paperhound/paperhound/recommend/qdranttest"
 	"github.com/paperhound/paperhound/schema/schematest"
 )
 
@@ -29,14 +30,14 @@ func BenchmarkQueryBackends(b *testing.B) {
 	}
 	st := schematest.Open(b, "sqlite")
 	ep := fakeEndpoint(b, embedtest.Start(b, embedtest.Options{}))
-	mem := recommend.New(st, recommend.NewMemory(), hybrid(ep), nil)
+	mem := recommend.New(st, index.NewMemory(), hybrid(ep), nil)
 	corpus := newSynthCorpus(benchSeed)
 	for from := 0; from < n; from += 500 {
 		if _, err := mem.Ingest(ctx, corpus.papers(from, 500)); err != nil {
 			b.Fatal(err)
 		}
 	}
-	q := confQdrant(b, qdranttest.Start(b).URL, "", func(c *recommend.QdrantConfig) {
+	q := qdranttest.Open(b, qdranttest.Start(b).URL, "", func(c *index.QdrantConfig) {
 		c.Sparse = []string{embed.WordsSpace, embed.CharsSpace}
 		c.Dense = map[string]int{ep.Space(): 64}
 	})

@@ -5,10 +5,11 @@ import (
 	"math"
 	"testing"
 
+	"github.com/paperhound/paperhound"
 	"github.com/paperhound/paperhound/embed"
+	"github.com/paperhound/paperhound/index"
+	"github.com/paperhound/paperhound/index/qdranttest"
 	"github.com/paperhound/paperhound/recommend"
-	"github.com/paperhound/paperhound/recommend/qdranttest"
-	"github.com/paperhound/paperhound/schema"
 	"github.com/paperhound/paperhound/schema/schematest"
 )
 
@@ -23,14 +24,14 @@ func TestQdrantFeedMatchesEmbedded(t *testing.T) {
 		{Embedder: embed.Chars{}, Weight: 1},
 	}
 	srv := qdranttest.Start(t)
-	qdrant := confQdrant(t, srv.URL, "", func(c *recommend.QdrantConfig) {
+	qdrant := qdranttest.Open(t, srv.URL, "", func(c *index.QdrantConfig) {
 		c.Sparse = []string{embed.WordsSpace, embed.CharsSpace}
 	})
 	engines := map[string]*recommend.Engine{
-		"embedded": recommend.New(schematest.Open(t, "sqlite"), recommend.NewMemory(), channels, nil),
+		"embedded": recommend.New(schematest.Open(t, "sqlite"), index.NewMemory(), channels, nil),
 		"qdrant":   recommend.New(schematest.Open(t, "sqlite"), qdrant, channels, nil),
 	}
-	votes := []schema.Vote{
+	votes := []paperhound.Vote{
 		{User: "alice", Paper: "2407.18121", Value: 1}, // KV cache
 		{User: "alice", Paper: "2412.08521", Value: 1}, // KV cache
 		{User: "alice", Paper: "2510.21909", Value: -1},

@@ -18,7 +18,7 @@ type Check struct {
 }
 
 // healthChecker is an index backed by a server that can say it answers
-// (Qdrant).
+// (index.Qdrant).
 type healthChecker interface {
 	Health(ctx context.Context) error
 }

@@ -4,8 +4,9 @@ import (
 	"context"
 	"testing"
 
+	"github.com/paperhound/paperhound"
+	"github.com/paperhound/paperhound/index"
 	"github.com/paperhound/paperhound/recommend"
-	"github.com/paperhound/paperhound/schema"
 	"github.com/paperhound/paperhound/schema/schematest"
 )
 
@@ -14,16 +15,16 @@ func TestRefreshPicksUpPapersIngestedElsewhere(t *testing.T) {
 	ctx := context.Background()
 	for _, b := range schematest.Backends(t) {
 		t.Run(b.Name, func(t *testing.T) {
-			server := recommend.New(b.Store, recommend.NewMemory(), recommend.LexicalChannels(), nil)
-			writer := recommend.New(b.Store, recommend.NewMemory(), recommend.LexicalChannels(), nil)
-			first := []schema.Paper{{ID: "p1", Title: "Speculative decoding with draft models"}}
+			server := recommend.New(b.Store, index.NewMemory(), recommend.LexicalChannels(), nil)
+			writer := recommend.New(b.Store, index.NewMemory(), recommend.LexicalChannels(), nil)
+			first := []paperhound.Paper{{ID: "p1", Title: "Speculative decoding with draft models"}}
 			if _, err := writer.Ingest(ctx, first); err != nil {
 				t.Fatal(err)
 			}
 			if n, err := server.Load(ctx); err != nil || n != 1 {
 				t.Fatalf("Load = %d, %v; want 1 paper", n, err)
 			}
-			later := []schema.Paper{{ID: "p2", Title: "Draft models for speculative decoding at scale"}}
+			later := []paperhound.Paper{{ID: "p2", Title: "Draft models for speculative decoding at scale"}}
 			if _, err := writer.Ingest(ctx, later); err != nil {
 				t.Fatal(err)
 			}
@@ -48,9 +49,9 @@ func TestRefreshVotesPicksUpVotesCastElsewhere(t *testing.T) {
 	ctx := context.Background()
 	for _, b := range schematest.Backends(t) {
 		t.Run(b.Name, func(t *testing.T) {
-			server := recommend.New(b.Store, recommend.NewMemory(), recommend.LexicalChannels(), nil)
-			day, _ := schema.ParseDate("2024-05-01")
-			papers := []schema.Paper{
+			server := recommend.New(b.Store, index.NewMemory(), recommend.LexicalChannels(), nil)
+			day, _ := paperhound.ParseDate("2024-05-01")
+			papers := []paperhound.Paper{
 				{ID: "a", Title: "Speculative decoding with draft models", Published: day},
 				{ID: "b", Title: "Protein folding with graph networks", Published: day},
 				{ID: "c", Title: "Draft models for speculative decoding at scale", Published: day},
@@ -62,7 +63,7 @@ func TestRefreshVotesPicksUpVotesCastElsewhere(t *testing.T) {
 				t.Fatal(err)
 			}
 			// Another process: an upvotes import writes the store only.
-			if err := b.Store.SaveVotes(ctx, []schema.Vote{{User: "ann", Paper: "a", Value: 1}}); err != nil {
+			if err := b.Store.SaveVotes(ctx, []paperhound.Vote{{User: "ann", Paper: "a", Value: 1}}); err != nil {
 				t.Fatal(err)
 			}
 			recs, err := server.Feed(ctx, "ann", recommend.FeedOptions{Limit: 10})

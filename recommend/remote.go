@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/paperhound/paperhound"
 	"github.com/paperhound/paperhound/embed"
 	"github.com/paperhound/paperhound/schema"
 )
@@ -362,7 +363,7 @@ func (d DimsError) Error() string {
 // when it holds none (or sparse ones).
 func StoredDims(ctx context.Context, store *schema.Store, space string) (int, error) {
 	data, err := store.SampleVector(ctx, space)
-	if errors.Is(err, schema.ErrNotFound) {
+	if errors.Is(err, paperhound.ErrNotFound) {
 		return 0, nil
 	}
 	if err != nil {
@@ -392,7 +393,7 @@ func (e *Engine) CheckDims(ctx context.Context, space string, dims int) error {
 // from one request per distinct text. Papers whose vector could not be had
 // because the embedder is unavailable (or was not to be called) are left
 // without (out.have false): stored and indexed without it, pending.
-func (e *Engine) embedPending(ctx context.Context, c Channel, papers []schema.Paper, hashes []string, todo []int, out *channelVectors, mode callMode) error {
+func (e *Engine) embedPending(ctx context.Context, c Channel, papers []paperhound.Paper, hashes []string, todo []int, out *channelVectors, mode callMode) error {
 	slot := map[string]int{}
 	var uniqHashes, texts []string
 	for _, i := range todo {

@@ -5,8 +5,9 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/paperhound/paperhound"
+	"github.com/paperhound/paperhound/index"
 	"github.com/paperhound/paperhound/recommend"
-	"github.com/paperhound/paperhound/schema"
 	"github.com/paperhound/paperhound/schema/schematest"
 )
 
@@ -15,14 +16,14 @@ import (
 func TestSearchForACommonTopic(t *testing.T) {
 	ctx := context.Background()
 	store := schematest.Open(t, "sqlite")
-	engine := recommend.New(store, recommend.NewMemory(), recommend.LexicalChannels(), nil)
-	var papers []schema.Paper
+	engine := recommend.New(store, index.NewMemory(), recommend.LexicalChannels(), nil)
+	var papers []paperhound.Paper
 	for i := range 30 {
 		title := fmt.Sprintf("Paper %d about graph coloring", i)
 		if i%2 == 0 {
 			title = fmt.Sprintf("A tokenizer for language %d", i)
 		}
-		papers = append(papers, schema.Paper{ID: fmt.Sprint(i), Title: title})
+		papers = append(papers, paperhound.Paper{ID: fmt.Sprint(i), Title: title})
 	}
 	if _, err := engine.Ingest(ctx, papers); err != nil {
 		t.Fatal(err)

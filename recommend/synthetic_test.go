@@ -6,8 +6,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/paperhound/paperhound"
 	"github.com/paperhound/paperhound/embed"
-	"github.com/paperhound/paperhound/schema"
 )
 
 // synthCorpus makes deterministic fake papers for benchmarks: abstracts of
@@ -75,7 +75,7 @@ func (c *synthCorpus) topicOf(r *rand.Rand) []string {
 }
 
 // paper is paper i of the corpus.
-func (c *synthCorpus) paper(i int) schema.Paper {
+func (c *synthCorpus) paper(i int) paperhound.Paper {
 	r := rand.New(rand.NewPCG(c.seed, uint64(i)))
 	zipf := rand.NewZipf(r, 1.1, 2, uint64(len(c.vocab)-1))
 	topic := c.topicOf(r)
@@ -102,20 +102,20 @@ func (c *synthCorpus) paper(i int) schema.Paper {
 		}
 		return sb.String()
 	}
-	return schema.Paper{
+	return paperhound.Paper{
 		ID:         fmt.Sprintf("syn.%07d", i),
 		Title:      text(7+r.IntN(7), 0.5),
 		Abstract:   text(120+r.IntN(61), synthTopicShare),
-		Authors:    schema.Strings{"Ada Lovelace", "Alan Turing"},
-		Published:  schema.Date{Time: time.Date(2015, 1, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, r.IntN(3650))},
+		Authors:    paperhound.Strings{"Ada Lovelace", "Alan Turing"},
+		Published:  paperhound.Date{Time: time.Date(2015, 1, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, r.IntN(3650))},
 		URL:        fmt.Sprintf("https://example.org/syn.%07d", i),
-		Categories: schema.Strings{fmt.Sprintf("cs.%02d", r.IntN(40))},
+		Categories: paperhound.Strings{fmt.Sprintf("cs.%02d", r.IntN(40))},
 	}
 }
 
 // papers is papers [from, from+n).
-func (c *synthCorpus) papers(from, n int) []schema.Paper {
-	out := make([]schema.Paper, n)
+func (c *synthCorpus) papers(from, n int) []paperhound.Paper {
+	out := make([]paperhound.Paper, n)
 	for i := range out {
 		out[i] = c.paper(from + i)
 	}

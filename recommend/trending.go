@@ -6,6 +6,8 @@ import (
 	"math"
 	"time"
 
+	"github.com/paperhound/paperhound"
+	"github.com/paperhound/paperhound/index"
 	"github.com/paperhound/paperhound/schema"
 )
 
@@ -26,7 +28,7 @@ type TrendingOptions struct {
 	Exclude []string
 	// Before, when set, ends the window there instead; After, when set,
 	// cuts its start. Both inclusive.
-	After, Before schema.Date
+	After, Before paperhound.Date
 }
 
 // trendScore ranks a paper by its upvotes per age, Hacker News style:
@@ -47,10 +49,10 @@ func trendScore(upvotes int, ageDays float64) float64 {
 // recency (trendScore). Papers without a date never trend.
 func (e *Engine) Trending(ctx context.Context, opts TrendingOptions) ([]Result, error) {
 	if opts.Days < 1 || opts.Days > MaxTrendingDays {
-		return nil, fmt.Errorf("%w: days must be from 1 to %d, got %d", ErrInvalid, MaxTrendingDays, opts.Days)
+		return nil, fmt.Errorf("%w: days must be from 1 to %d, got %d", paperhound.ErrInvalid, MaxTrendingDays, opts.Days)
 	}
 	if opts.Limit <= 0 {
-		return nil, fmt.Errorf("%w: limit must be positive", ErrInvalid)
+		return nil, fmt.Errorf("%w: limit must be positive", paperhound.ErrInvalid)
 	}
 	return e.trending(ctx, opts)
 }
@@ -64,9 +66,9 @@ func (e *Engine) trending(ctx context.Context, opts TrendingOptions) ([]Result, 
 }
 
 // trendingHits scores every paper of the window, best first.
-func (e *Engine) trendingHits(ctx context.Context, opts TrendingOptions) ([]Hit, error) {
+func (e *Engine) trendingHits(ctx context.Context, opts TrendingOptions) ([]index.Hit, error) {
 	now := e.store.Now().UTC()
-	until := schema.Date{Time: time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)}
+	until := paperhound.Date{Time: time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)}
 	if !opts.Before.IsZero() && opts.Before.Before(until.Time) {
 		until = opts.Before
 	}
@@ -75,31 +77,31 @@ func (e *Engine) trendingHits(ctx context.Context, opts TrendingOptions) ([]Hit,
 		return nil, fmt.Errorf("trending: %w", err)
 	}
 	if last.IsZero() {
-		return []Hit{}, nil
+		return []index.Hit{}, nil
 	}
-	first := schema.Date{Time: last.AddDate(0, 0, 1-opts.Days)}
+	first := paperhound.Date{Time: last.AddDate(0, 0, 1-opts.Days)}
 	if !opts.After.IsZero() && opts.After.After(first.Time) {
 		first = opts.After
 	}
 	if first.After(last.Time) {
-		return []Hit{}, nil
+		return []index.Hit{}, nil
 	}
 	skip := make(map[string]bool, len(opts.Exclude))
 	for _, id := range opts.Exclude {
 		skip[id] = true
 	}
-	var hits []Hit
+	var hits []index.Hit
 	err = e.store.PublishedBetween(ctx, first, last, func(p schema.PaperDay) error {
 		if !skip[p.ID] {
 			age := last.Sub(p.Published.Time).Hours() / 24
-			hits = append(hits, Hit{ID: p.ID, Score: trendScore(p.Upvotes+e.votes.upvotes(p.ID), age)})
+			hits = append(hits, index.Hit{ID: p.ID, Score: trendScore(p.Upvotes+e.votes.upvotes(p.ID), age)})
 		}
 		return nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("trending: %w", err)
 	}
-	sortHits(hits)
+	index.SortHits(hits)
 	return hits, nil
 }
 
@@ -115,13 +117,13 @@ var trendingFeedWindows = []int{7, 30, 365}
 // papers: trending papers less those voted on and those outside the
 // filter's dates, one of each duplicate title. Papers are loaded only as
 // far as need, since a duplicate only ever drops a later paper.
-func (e *Engine) trendingFeedResults(ctx context.Context, voted []string, filter Filter, need int) ([]Result, error) {
+func (e *Engine) trendingFeedResults(ctx context.Context, voted []string, filter index.Filter, need int) ([]Result, error) {
 	opts := TrendingOptions{
 		Exclude: append(append([]string(nil), filter.Exclude...), voted...),
 		After:   filter.After,
 		Before:  filter.Before,
 	}
-	var hits []Hit
+	var hits []index.Hit
 	for _, days := range trendingFeedWindows {
 		opts.Days = days
 		var err error

@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/paperhound/paperhound"
+	"github.com/paperhound/paperhound/index"
 	"github.com/paperhound/paperhound/recommend"
 	"github.com/paperhound/paperhound/schema"
 	"github.com/paperhound/paperhound/schema/schematest"
@@ -19,7 +21,7 @@ var trendingToday = time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)
 
 // trendingPapers: the newest dated paper not after today is 2025-03-10,
 // which anchors the window.
-var trendingPapers = []schema.Paper{
+var trendingPapers = []paperhound.Paper{
 	{ID: "n1", Title: "Newest paper on sparse attention", Published: trendDay("2025-03-10")},
 	{ID: "n2", Title: "Speculative decoding with two drafts", Published: trendDay("2025-03-09"), Upvotes: 2},
 	{ID: "n3", Title: "A tokenizer for many scripts", Published: trendDay("2025-03-04"), Upvotes: 10},    // 6 days old: in a week
@@ -29,8 +31,8 @@ var trendingPapers = []schema.Paper{
 	{ID: "undated", Title: "A paper with no date", Upvotes: 1000},
 }
 
-func trendDay(s string) schema.Date {
-	d, err := schema.ParseDate(s)
+func trendDay(s string) paperhound.Date {
+	d, err := paperhound.ParseDate(s)
 	if err != nil {
 		panic(err)
 	}
@@ -40,7 +42,7 @@ func trendDay(s string) schema.Date {
 func trendingEngine(t *testing.T, st *schema.Store) *recommend.Engine {
 	t.Helper()
 	st.Now = func() time.Time { return trendingToday }
-	e := recommend.New(st, recommend.NewMemory(), recommend.LexicalChannels(), nil)
+	e := recommend.New(st, index.NewMemory(), recommend.LexicalChannels(), nil)
 	if _, err := e.Ingest(context.Background(), trendingPapers); err != nil {
 		t.Fatal(err)
 	}
@@ -56,11 +58,11 @@ func trendingIDs(rs []recommend.Result) []string {
 }
 
 // addVoters creates users and casts their votes through the engine.
-func addVoters(t *testing.T, e *recommend.Engine, votes []schema.Vote) {
+func addVoters(t *testing.T, e *recommend.Engine, votes []paperhound.Vote) {
 	t.Helper()
 	ctx := context.Background()
 	for _, v := range votes {
-		if _, err := e.User(ctx, v.User); errors.Is(err, recommend.ErrNotFound) {
+		if _, err := e.User(ctx, v.User); errors.Is(err, paperhound.ErrNotFound) {
 			if _, _, err := e.Store().IssueToken(ctx, v.User); err != nil {
 				t.Fatal(err)
 			}
@@ -118,7 +120,7 @@ func TestTrending(t *testing.T) {
 
 			// Our upvotes count with the source's; hides don't. Three
 			// upvotes make n1 4/2.83=1.41, first.
-			addVoters(t, e, []schema.Vote{
+			addVoters(t, e, []paperhound.Vote{
 				{User: "u1", Paper: "n1", Value: 1}, {User: "u2", Paper: "n1", Value: 1},
 				{User: "u3", Paper: "n1", Value: 1}, {User: "u3", Paper: "n2", Value: -1},
 			})
@@ -137,11 +139,11 @@ func TestTrending(t *testing.T) {
 			}
 
 			for _, days := range []int{0, -1, recommend.MaxTrendingDays + 1} {
-				if _, err := e.Trending(ctx, recommend.TrendingOptions{Days: days, Limit: 10}); !errors.Is(err, recommend.ErrInvalid) {
+				if _, err := e.Trending(ctx, recommend.TrendingOptions{Days: days, Limit: 10}); !errors.Is(err, paperhound.ErrInvalid) {
 					t.Errorf("days %d: %v, want ErrInvalid", days, err)
 				}
 			}
-			if _, err := e.Trending(ctx, recommend.TrendingOptions{Days: 7}); !errors.Is(err, recommend.ErrInvalid) {
+			if _, err := e.Trending(ctx, recommend.TrendingOptions{Days: 7}); !errors.Is(err, paperhound.ErrInvalid) {
 				t.Errorf("limit 0: %v, want ErrInvalid", err)
 			}
 		})
@@ -150,7 +152,7 @@ func TestTrending(t *testing.T) {
 
 func TestTrendingEmpty(t *testing.T) {
 	st := schematest.Open(t, "sqlite")
-	e := recommend.New(st, recommend.NewMemory(), recommend.LexicalChannels(), nil)
+	e := recommend.New(st, index.NewMemory(), recommend.LexicalChannels(), nil)
 	rs, err := e.Trending(context.Background(), recommend.TrendingOptions{Days: 7, Limit: 10})
 	if err != nil || rs == nil || len(rs) != 0 {
 		t.Errorf("empty store: %v, %v; want an empty list", rs, err)
@@ -164,7 +166,7 @@ func TestTrendingFeed(t *testing.T) {
 		t.Run(b.Name, func(t *testing.T) {
 			ctx := context.Background()
 			e := trendingEngine(t, b.Store)
-			addVoters(t, e, []schema.Vote{{User: "newbie", Paper: "n4", Value: -1}})
+			addVoters(t, e, []paperhound.Vote{{User: "newbie", Paper: "n4", Value: -1}})
 			recs, err := e.Feed(ctx, "newbie", recommend.FeedOptions{Limit: 10})
 			if err != nil {
 				t.Fatal(err)
@@ -196,7 +198,7 @@ func TestTrendingFeed(t *testing.T) {
 				t.Errorf("two pages %v, one page %v", paged, got)
 			}
 			// A user nobody knows has no votes: the same, with n4.
-			recs, err = e.Feed(ctx, "stranger", recommend.FeedOptions{Limit: 10, Filter: recommend.Filter{After: trendDay("2025-01-01")}})
+			recs, err = e.Feed(ctx, "stranger", recommend.FeedOptions{Limit: 10, Filter: index.Filter{After: trendDay("2025-01-01")}})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -218,12 +220,12 @@ func BenchmarkTrending(b *testing.B) {
 	st := schematest.Open(b, "sqlite")
 	start := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
 	const n = 200_000
-	batch := make([]schema.Paper, 0, 5000)
+	batch := make([]paperhound.Paper, 0, 5000)
 	for i := range n {
-		batch = append(batch, schema.Paper{
+		batch = append(batch, paperhound.Paper{
 			ID:        fmt.Sprintf("p%06d", i),
 			Title:     "Paper " + letters(i), // distinct words: not duplicates
-			Published: schema.Date{Time: start.AddDate(0, 0, i*365/n)},
+			Published: paperhound.Date{Time: start.AddDate(0, 0, i*365/n)},
 			Upvotes:   i % 7,
 		})
 		if len(batch) == cap(batch) {
@@ -233,7 +235,7 @@ func BenchmarkTrending(b *testing.B) {
 			batch = batch[:0]
 		}
 	}
-	e := recommend.New(st, recommend.NewMemory(), recommend.LexicalChannels(), nil)
+	e := recommend.New(st, index.NewMemory(), recommend.LexicalChannels(), nil)
 	for _, days := range []int{7, 30} {
 		b.Run(fmt.Sprintf("days=%d", days), func(b *testing.B) {
 			for b.Loop() {

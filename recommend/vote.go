@@ -6,16 +6,16 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/paperhound/paperhound/schema"
+	"github.com/paperhound/paperhound"
 )
 
 // Vote records user's vote on paper: 1 upvotes it, -1 hides it (either
 // replaces the other), 0 removes whichever vote there is. Voting what is
 // already recorded changes nothing, its time included. An unknown user or
-// paper is ErrNotFound, and nothing is recorded.
+// paper is paperhound.ErrNotFound, and nothing is recorded.
 func (e *Engine) Vote(ctx context.Context, user, paper string, value int) error {
 	if value < -1 || value > 1 {
-		return fmt.Errorf("%w: a vote is 1 (upvote), -1 (hide) or 0 (none), got %d", ErrInvalid, value)
+		return fmt.Errorf("%w: a vote is 1 (upvote), -1 (hide) or 0 (none), got %d", paperhound.ErrInvalid, value)
 	}
 	if err := e.checkVoter(ctx, user, paper); err != nil {
 		return err
@@ -27,20 +27,20 @@ func (e *Engine) Vote(ctx context.Context, user, paper string, value int) error 
 	}
 	cur, err := e.store.VoteOf(ctx, user, paper)
 	found := err == nil
-	if err != nil && !errors.Is(err, schema.ErrNotFound) {
+	if err != nil && !errors.Is(err, paperhound.ErrNotFound) {
 		return fmt.Errorf("vote: %w", err)
 	}
 	if found && cur.Value == value {
 		e.votes.set(cur) // in case another process cast it
 		return nil
 	}
-	v := schema.Vote{User: user, Paper: paper, Value: value, At: e.store.Now().UTC().Truncate(time.Microsecond)}
+	v := paperhound.Vote{User: user, Paper: paper, Value: value, At: e.store.Now().UTC().Truncate(time.Microsecond)}
 	if found && !cur.At.Before(v.At) {
 		// The store keeps the newer of two votes; this one is the newer,
 		// whatever a skewed clock says.
 		v.At = cur.At.Add(time.Microsecond)
 	}
-	if err := e.store.SaveVotes(ctx, []schema.Vote{v}); err != nil {
+	if err := e.store.SaveVotes(ctx, []paperhound.Vote{v}); err != nil {
 		return fmt.Errorf("vote: %w", err)
 	}
 	e.votes.set(v)
@@ -50,10 +50,10 @@ func (e *Engine) Vote(ctx context.Context, user, paper string, value int) error 
 
 // Unvote removes user's vote on paper if it is of kind value (1 an upvote,
 // -1 a hide, 0 either): removing an upvote leaves a hide alone. Removing
-// what isn't there is no error; an unknown user or paper is ErrNotFound.
+// what isn't there is no error; an unknown user or paper is paperhound.ErrNotFound.
 func (e *Engine) Unvote(ctx context.Context, user, paper string, value int) error {
 	if value < -1 || value > 1 {
-		return fmt.Errorf("%w: a vote kind is 1 (upvote), -1 (hide) or 0 (either), got %d", ErrInvalid, value)
+		return fmt.Errorf("%w: a vote kind is 1 (upvote), -1 (hide) or 0 (either), got %d", paperhound.ErrInvalid, value)
 	}
 	if err := e.checkVoter(ctx, user, paper); err != nil {
 		return err
@@ -71,8 +71,8 @@ func (e *Engine) unvote(ctx context.Context, user, paper string, value int) erro
 	}
 	cur, err := e.store.VoteOf(ctx, user, paper)
 	switch {
-	case errors.Is(err, schema.ErrNotFound):
-		e.votes.set(schema.Vote{User: user, Paper: paper, Value: 0})
+	case errors.Is(err, paperhound.ErrNotFound):
+		e.votes.set(paperhound.Vote{User: user, Paper: paper, Value: 0})
 	case err != nil:
 		return fmt.Errorf("remove vote: %w", err)
 	default:
@@ -94,8 +94,8 @@ func (e *Engine) checkVoter(ctx context.Context, user, paper string) error {
 }
 
 // Votes returns user's votes from the store, oldest first. An unknown user
-// is ErrNotFound.
-func (e *Engine) Votes(ctx context.Context, user string) ([]schema.Vote, error) {
+// is paperhound.ErrNotFound.
+func (e *Engine) Votes(ctx context.Context, user string) ([]paperhound.Vote, error) {
 	if _, err := e.User(ctx, user); err != nil {
 		return nil, err
 	}
@@ -108,12 +108,12 @@ func (e *Engine) Votes(ctx context.Context, user string) ([]schema.Vote, error) 
 
 // VotedPaper is a paper and a user's vote on it.
 type VotedPaper struct {
-	Paper schema.Paper
-	Vote  schema.Vote
+	Paper paperhound.Paper
+	Vote  paperhound.Vote
 }
 
 // VotedPapers returns the papers user upvoted (value 1) or hid (-1), the
-// newest vote first. An unknown user is ErrNotFound.
+// newest vote first. An unknown user is paperhound.ErrNotFound.
 func (e *Engine) VotedPapers(ctx context.Context, user string, value int) ([]VotedPaper, error) {
 	votes, err := e.Votes(ctx, user)
 	if err != nil {

@@ -9,8 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/paperhound/paperhound"
 	"github.com/paperhound/paperhound/recommend"
-	"github.com/paperhound/paperhound/schema"
 	"github.com/paperhound/paperhound/schema/schematest"
 )
 
@@ -24,7 +24,7 @@ func TestVote(t *testing.T) {
 			if _, _, err := b.Store.IssueToken(ctx, "ann"); err != nil {
 				t.Fatal(err)
 			}
-			votes := func() []schema.Vote {
+			votes := func() []paperhound.Vote {
 				t.Helper()
 				vs, err := e.Votes(ctx, "ann")
 				if err != nil {
@@ -43,19 +43,19 @@ func TestVote(t *testing.T) {
 				return slices.ContainsFunc(recs, func(r recommend.Recommendation) bool { return r.Paper.ID == id })
 			}
 
-			if err := e.Vote(ctx, "ann", "nope", 1); !errors.Is(err, recommend.ErrNotFound) {
+			if err := e.Vote(ctx, "ann", "nope", 1); !errors.Is(err, paperhound.ErrNotFound) {
 				t.Errorf("unknown paper: %v, want ErrNotFound", err)
 			}
-			if err := e.Vote(ctx, "nobody", "n1", 1); !errors.Is(err, recommend.ErrNotFound) {
+			if err := e.Vote(ctx, "nobody", "n1", 1); !errors.Is(err, paperhound.ErrNotFound) {
 				t.Errorf("unknown user: %v, want ErrNotFound", err)
 			}
-			if _, err := e.User(ctx, "nobody"); !errors.Is(err, recommend.ErrNotFound) {
+			if _, err := e.User(ctx, "nobody"); !errors.Is(err, paperhound.ErrNotFound) {
 				t.Errorf("a vote by an unknown user created it: %v", err)
 			}
-			if _, err := e.Votes(ctx, "nobody"); !errors.Is(err, recommend.ErrNotFound) {
+			if _, err := e.Votes(ctx, "nobody"); !errors.Is(err, paperhound.ErrNotFound) {
 				t.Errorf("votes of nobody: %v, want ErrNotFound", err)
 			}
-			if err := e.Vote(ctx, "ann", "n1", 2); !errors.Is(err, recommend.ErrInvalid) {
+			if err := e.Vote(ctx, "ann", "n1", 2); !errors.Is(err, paperhound.ErrInvalid) {
 				t.Errorf("value 2: %v, want ErrInvalid", err)
 			}
 			if vs := votes(); len(vs) != 0 {
@@ -78,7 +78,7 @@ func TestVote(t *testing.T) {
 			if err := e.Vote(ctx, "ann", "n3", 1); err != nil {
 				t.Fatal(err)
 			}
-			want := []schema.Vote{{User: "ann", Paper: "n3", Value: 1, At: clock}}
+			want := []paperhound.Vote{{User: "ann", Paper: "n3", Value: 1, At: clock}}
 			clock = clock.Add(time.Minute)
 			if err := e.Vote(ctx, "ann", "n3", 1); err != nil {
 				t.Fatal(err)
@@ -109,7 +109,7 @@ func TestVote(t *testing.T) {
 			if !inFeed("n3") {
 				t.Error("n3 is not back in the feed once the vote is gone")
 			}
-			if err := e.Unvote(ctx, "ann", "nope", 1); !errors.Is(err, recommend.ErrNotFound) {
+			if err := e.Unvote(ctx, "ann", "nope", 1); !errors.Is(err, paperhound.ErrNotFound) {
 				t.Errorf("unvote an unknown paper: %v, want ErrNotFound", err)
 			}
 
@@ -125,7 +125,7 @@ func TestVote(t *testing.T) {
 			}
 
 			// A vote stored with a time ahead of the clock is still replaced.
-			if err := b.Store.SaveVotes(ctx, []schema.Vote{{User: "ann", Paper: "n1", Value: -1, At: clock.Add(time.Hour)}}); err != nil {
+			if err := b.Store.SaveVotes(ctx, []paperhound.Vote{{User: "ann", Paper: "n1", Value: -1, At: clock.Add(time.Hour)}}); err != nil {
 				t.Fatal(err)
 			}
 			if err := e.Vote(ctx, "ann", "n1", 1); err != nil {

@@ -6,7 +6,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/paperhound/paperhound/schema"
+	"github.com/paperhound/paperhound"
 )
 
 // voteGraph holds every vote in memory, by user and by paper, for the
@@ -63,7 +63,7 @@ func (g *voteGraph) user(name string) int32 {
 
 // set records a vote, replacing the user's earlier vote on the paper; a
 // value of 0 removes it.
-func (g *voteGraph) set(v schema.Vote) {
+func (g *voteGraph) set(v paperhound.Vote) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	u, p := g.user(v.User), g.paper(v.Paper)
@@ -84,18 +84,18 @@ func (g *voteGraph) set(v schema.Vote) {
 }
 
 // votes returns a user's votes, oldest first.
-func (g *voteGraph) votes(user string) []schema.Vote {
+func (g *voteGraph) votes(user string) []paperhound.Vote {
 	g.mu.RLock()
 	defer g.mu.RUnlock()
 	u, ok := g.userIdx[user]
 	if !ok {
 		return nil
 	}
-	out := make([]schema.Vote, len(g.byUser[u]))
+	out := make([]paperhound.Vote, len(g.byUser[u]))
 	for i, v := range g.byUser[u] {
-		out[i] = schema.Vote{User: user, Paper: g.papers[v.paper], Value: int(v.value), At: v.at}
+		out[i] = paperhound.Vote{User: user, Paper: g.papers[v.paper], Value: int(v.value), At: v.at}
 	}
-	slices.SortStableFunc(out, func(a, b schema.Vote) int { return a.At.Compare(b.At) })
+	slices.SortStableFunc(out, func(a, b paperhound.Vote) int { return a.At.Compare(b.At) })
 	return out
 }
 

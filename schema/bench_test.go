@@ -5,21 +5,22 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/paperhound/paperhound"
 	"github.com/paperhound/paperhound/schema"
 	"github.com/paperhound/paperhound/schema/schematest"
 )
 
 // batch makes n papers from start, each with a 384-float32 vector.
-func batch(start, n int) ([]schema.Paper, []schema.Vector) {
-	papers := make([]schema.Paper, n)
+func batch(start, n int) ([]paperhound.Paper, []schema.Vector) {
+	papers := make([]paperhound.Paper, n)
 	vectors := make([]schema.Vector, n)
 	for i := range n {
-		p := schema.Paper{
+		p := paperhound.Paper{
 			ID:         fmt.Sprintf("2401.%06d", start+i),
 			Title:      fmt.Sprint("A study of thing ", start+i),
 			Abstract:   "We study things at some length, and find that they are, on the whole, things.",
-			Authors:    schema.Strings{"Ada Lovelace", "Alan Turing"},
-			Categories: schema.Strings{"cs.LG"},
+			Authors:    paperhound.Strings{"Ada Lovelace", "Alan Turing"},
+			Categories: paperhound.Strings{"cs.LG"},
 			Published:  date("2024-01-15"),
 		}
 		papers[i] = p

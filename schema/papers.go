@@ -8,10 +8,12 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
+
+	"github.com/paperhound/paperhound"
 )
 
 // Vector is one encoded vector. Space names the embedder and model
-// ("lexical-words/v1"); TextHash is the Paper.TextHash of the text embedded;
+// ("lexical-words/v1"); TextHash is the paperhound.Paper.TextHash of the text embedded;
 // Data is opaque here, the engine encodes and decodes it.
 type Vector struct {
 	Space    string
@@ -23,8 +25,8 @@ type Vector struct {
 // space to the paper's vector there; a space not yet embedded is absent.
 type IndexRow struct {
 	ID         string
-	Published  Date
-	Categories Strings
+	Published  paperhound.Date
+	Categories paperhound.Strings
 	UpdatedAt  time.Time
 	Vectors    map[string][]byte
 }
@@ -35,15 +37,15 @@ const paperColumns = `id, title, abstract, authors, published, url, categories, 
 // transaction: either all of it is written or none. A paper whose record
 // hash is unchanged is left alone, updated_at included; created_at is never
 // changed. A vector already stored for its (space, text hash) is kept.
-func (s *Store) SavePapers(ctx context.Context, papers []Paper, vectors []Vector) error {
+func (s *Store) SavePapers(ctx context.Context, papers []paperhound.Paper, vectors []Vector) error {
 	for i := range papers {
 		if papers[i].ID == "" {
-			return fmt.Errorf("save papers: paper %d has no id: %w", i, ErrInvalid)
+			return fmt.Errorf("save papers: paper %d has no id: %w", i, paperhound.ErrInvalid)
 		}
 	}
 	for _, v := range vectors {
 		if v.Space == "" || v.TextHash == "" {
-			return fmt.Errorf("save papers: vector needs a space and a text hash, got %q and %q: %w", v.Space, v.TextHash, ErrInvalid)
+			return fmt.Errorf("save papers: vector needs a space and a text hash, got %q and %q: %w", v.Space, v.TextHash, paperhound.ErrInvalid)
 		}
 	}
 	now := s.now()
@@ -84,25 +86,25 @@ func (s *Store) SavePapers(ctx context.Context, papers []Paper, vectors []Vector
 	return nil
 }
 
-// Paper returns one paper, or an error wrapping ErrNotFound.
-func (s *Store) Paper(ctx context.Context, id string) (Paper, error) {
-	var p Paper
+// Paper returns one paper, or an error wrapping paperhound.ErrNotFound.
+func (s *Store) Paper(ctx context.Context, id string) (paperhound.Paper, error) {
+	var p paperhound.Paper
 	err := s.db.GetContext(ctx, &p, s.db.Rebind(`SELECT `+paperColumns+` FROM papers WHERE id = ?`), id)
 	if errors.Is(err, sql.ErrNoRows) {
-		return Paper{}, fmt.Errorf("paper %q: %w", id, ErrNotFound)
+		return paperhound.Paper{}, fmt.Errorf("paper %q: %w", id, paperhound.ErrNotFound)
 	}
 	if err != nil {
-		return Paper{}, fmt.Errorf("paper %q: %w", id, err)
+		return paperhound.Paper{}, fmt.Errorf("paper %q: %w", id, err)
 	}
 	paperUTC(&p)
 	return p, nil
 }
 
 // Papers returns the papers among ids that exist, by id.
-func (s *Store) Papers(ctx context.Context, ids []string) (map[string]Paper, error) {
-	out := make(map[string]Paper, len(ids))
+func (s *Store) Papers(ctx context.Context, ids []string) (map[string]paperhound.Paper, error) {
+	out := make(map[string]paperhound.Paper, len(ids))
 	err := s.eachIn(ctx, `SELECT `+paperColumns+` FROM papers WHERE id IN (?)`, nil, ids, func(rows *sqlx.Rows) error {
-		var p Paper
+		var p paperhound.Paper
 		if err := rows.StructScan(&p); err != nil {
 			return err
 		}
@@ -118,7 +120,7 @@ func (s *Store) Papers(ctx context.Context, ids []string) (map[string]Paper, err
 
 // paperUTC puts the timestamps in UTC: drivers return them in the
 // session's or the file's zone.
-func paperUTC(p *Paper) {
+func paperUTC(p *paperhound.Paper) {
 	p.CreatedAt = p.CreatedAt.UTC()
 	p.UpdatedAt = p.UpdatedAt.UTC()
 }
@@ -229,8 +231,8 @@ func (s *Store) ScanIndexSince(ctx context.Context, spaces []string, since time.
 	err := s.each(ctx, query, args, func(rows *sqlx.Rows) error {
 		var (
 			id         string
-			published  Date
-			categories Strings
+			published  paperhound.Date
+			categories paperhound.Strings
 			updated    time.Time
 			space      sql.NullString
 			data       []byte

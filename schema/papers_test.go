@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/paperhound/paperhound"
 	"github.com/paperhound/paperhound/schema"
 	"github.com/paperhound/paperhound/schema/schematest"
 )
@@ -18,8 +19,8 @@ var (
 	t1 = t0.Add(time.Hour)
 )
 
-func date(s string) schema.Date {
-	d, err := schema.ParseDate(s)
+func date(s string) paperhound.Date {
+	d, err := paperhound.ParseDate(s)
 	if err != nil {
 		panic(err)
 	}
@@ -29,7 +30,7 @@ func date(s string) schema.Date {
 // at makes the store's clock read t.
 func at(st *schema.Store, t time.Time) { st.Now = func() time.Time { return t } }
 
-func mustSave(t *testing.T, st *schema.Store, papers []schema.Paper, vectors []schema.Vector) {
+func mustSave(t *testing.T, st *schema.Store, papers []paperhound.Paper, vectors []schema.Vector) {
 	t.Helper()
 	if err := st.SavePapers(context.Background(), papers, vectors); err != nil {
 		t.Fatal(err)
@@ -38,31 +39,31 @@ func mustSave(t *testing.T, st *schema.Store, papers []schema.Paper, vectors []s
 
 func TestPaperRoundTrip(t *testing.T) {
 	t.Parallel()
-	full := schema.Paper{
+	full := paperhound.Paper{
 		ID:         "2407.12345",
 		Title:      "Attention Is Still All You Need",
 		Abstract:   "We revisit — with ünïcode — the transformer.\nTwo lines.",
-		Authors:    schema.Strings{"Ada Lovelace", "Alan Turing"},
+		Authors:    paperhound.Strings{"Ada Lovelace", "Alan Turing"},
 		Published:  date("2024-07-25"),
 		URL:        "https://arxiv.org/abs/2407.12345",
-		Categories: schema.Strings{"cs.LG", "cs.CL"},
+		Categories: paperhound.Strings{"cs.LG", "cs.CL"},
 		Upvotes:    42,
 	}
 	tests := []struct {
 		name string
-		in   schema.Paper
-		want schema.Paper // in, when zero
+		in   paperhound.Paper
+		want paperhound.Paper // in, when zero
 	}{
 		{name: "every field", in: full},
-		{name: "title only", in: schema.Paper{ID: "p2", Title: "Only a title"}},
-		{name: "unknown date", in: schema.Paper{ID: "p3", Title: "t", Authors: schema.Strings{"A"}}},
+		{name: "title only", in: paperhound.Paper{ID: "p2", Title: "Only a title"}},
+		{name: "unknown date", in: paperhound.Paper{ID: "p3", Title: "t", Authors: paperhound.Strings{"A"}}},
 		{
 			name: "empty lists read back as nil",
-			in:   schema.Paper{ID: "p4", Title: "t", Authors: schema.Strings{}, Categories: schema.Strings{}},
-			want: schema.Paper{ID: "p4", Title: "t"},
+			in:   paperhound.Paper{ID: "p4", Title: "t", Authors: paperhound.Strings{}, Categories: paperhound.Strings{}},
+			want: paperhound.Paper{ID: "p4", Title: "t"},
 		},
-		{name: "old date", in: schema.Paper{ID: "p5", Title: "t", Published: date("1905-06-30")}},
-		{name: "id with slash", in: schema.Paper{ID: "hep-th/9901001", Title: "t", Published: date("1999-01-01")}},
+		{name: "old date", in: paperhound.Paper{ID: "p5", Title: "t", Published: date("1905-06-30")}},
+		{name: "id with slash", in: paperhound.Paper{ID: "hep-th/9901001", Title: "t", Published: date("1999-01-01")}},
 	}
 	for _, b := range schematest.Backends(t) {
 		t.Run(b.Name, func(t *testing.T) {
@@ -70,7 +71,7 @@ func TestPaperRoundTrip(t *testing.T) {
 			at(b.Store, t0)
 			for _, tt := range tests {
 				t.Run(tt.name, func(t *testing.T) {
-					mustSave(t, b.Store, []schema.Paper{tt.in}, nil)
+					mustSave(t, b.Store, []paperhound.Paper{tt.in}, nil)
 					want := tt.want
 					if want.ID == "" {
 						want = tt.in
@@ -102,7 +103,7 @@ func TestPaperNotFound(t *testing.T) {
 	for _, b := range schematest.Backends(t) {
 		t.Run(b.Name, func(t *testing.T) {
 			_, err := b.Store.Paper(context.Background(), "nope")
-			if !errors.Is(err, schema.ErrNotFound) {
+			if !errors.Is(err, paperhound.ErrNotFound) {
 				t.Fatalf("err = %v, want ErrNotFound", err)
 			}
 			if want := `paper "nope": not found`; err.Error() != want {
@@ -118,26 +119,26 @@ func TestSavePapersUpsert(t *testing.T) {
 		t.Run(b.Name, func(t *testing.T) {
 			ctx := context.Background()
 			st := b.Store
-			p := schema.Paper{ID: "p", Title: "first", Upvotes: 1}
+			p := paperhound.Paper{ID: "p", Title: "first", Upvotes: 1}
 			at(st, t0)
-			mustSave(t, st, []schema.Paper{p}, nil)
+			mustSave(t, st, []paperhound.Paper{p}, nil)
 
 			steps := []struct {
 				name      string
-				change    func(*schema.Paper)
+				change    func(*paperhound.Paper)
 				rewritten bool
 			}{
-				{"unchanged record is not rewritten", func(*schema.Paper) {}, false},
-				{"changed title", func(p *schema.Paper) { p.Title = "second" }, true},
-				{"changed upvotes", func(p *schema.Paper) { p.Upvotes = 7 }, true},
-				{"unchanged again", func(*schema.Paper) {}, false},
+				{"unchanged record is not rewritten", func(*paperhound.Paper) {}, false},
+				{"changed title", func(p *paperhound.Paper) { p.Title = "second" }, true},
+				{"changed upvotes", func(p *paperhound.Paper) { p.Upvotes = 7 }, true},
+				{"unchanged again", func(*paperhound.Paper) {}, false},
 			}
 			now, updated := t0, t0
 			for _, s := range steps {
 				now = now.Add(time.Hour)
 				at(st, now)
 				s.change(&p)
-				mustSave(t, st, []schema.Paper{p}, nil)
+				mustSave(t, st, []paperhound.Paper{p}, nil)
 				if s.rewritten {
 					updated = now
 				}
@@ -165,10 +166,10 @@ func TestRecordHashesAndMissingPapers(t *testing.T) {
 		t.Run(b.Name, func(t *testing.T) {
 			ctx := context.Background()
 			// More than one IN chunk, to cover the chunking.
-			var papers []schema.Paper
+			var papers []paperhound.Paper
 			var ids []string
 			for i := range 1203 {
-				p := schema.Paper{ID: fmt.Sprintf("p%04d", i), Title: fmt.Sprint("title ", i)}
+				p := paperhound.Paper{ID: fmt.Sprintf("p%04d", i), Title: fmt.Sprint("title ", i)}
 				papers = append(papers, p)
 				ids = append(ids, p.ID)
 			}
@@ -219,19 +220,19 @@ func TestVectorsDedup(t *testing.T) {
 	for _, b := range schematest.Backends(t) {
 		t.Run(b.Name, func(t *testing.T) {
 			ctx := context.Background()
-			a := schema.Paper{ID: "a", Title: "same text"}
-			twin := schema.Paper{ID: "twin", Title: "same text"} // same text, same vector
+			a := paperhound.Paper{ID: "a", Title: "same text"}
+			twin := paperhound.Paper{ID: "twin", Title: "same text"} // same text, same vector
 			h := a.TextHash()
 			if twin.TextHash() != h {
 				t.Fatal("identical text must hash alike")
 			}
-			mustSave(t, b.Store, []schema.Paper{a}, []schema.Vector{
+			mustSave(t, b.Store, []paperhound.Paper{a}, []schema.Vector{
 				{Space: "lex/v1", TextHash: h, Data: []byte{1, 2, 3}},
 				{Space: "dense/v1", TextHash: h, Data: []byte{9}},
 			})
 			// A second vector for a stored (space, text hash) is ignored,
 			// in a later batch and within the same batch.
-			mustSave(t, b.Store, []schema.Paper{twin}, []schema.Vector{
+			mustSave(t, b.Store, []paperhound.Paper{twin}, []schema.Vector{
 				{Space: "lex/v1", TextHash: h, Data: []byte{7, 7}},
 				{Space: "other/v1", TextHash: h, Data: []byte{5}},
 				{Space: "other/v1", TextHash: h, Data: []byte{6}},
@@ -268,9 +269,9 @@ func TestScanIndex(t *testing.T) {
 			ctx := context.Background()
 			t0 := time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC)
 			b.Store.Now = func() time.Time { return t0 }
-			papers := []schema.Paper{
-				{ID: "c", Title: "gamma", Published: date("2023-03-03"), Categories: schema.Strings{"cs.IR"}},
-				{ID: "a", Title: "alpha", Published: date("2021-01-01"), Categories: schema.Strings{"cs.LG", "stat.ML"}},
+			papers := []paperhound.Paper{
+				{ID: "c", Title: "gamma", Published: date("2023-03-03"), Categories: paperhound.Strings{"cs.IR"}},
+				{ID: "a", Title: "alpha", Published: date("2021-01-01"), Categories: paperhound.Strings{"cs.LG", "stat.ML"}},
 				{ID: "b", Title: "beta"},
 				{ID: "B", Title: "alpha"}, // shares a's text, so a's vectors
 			}
@@ -289,22 +290,22 @@ func TestScanIndex(t *testing.T) {
 			}{
 				{"two spaces", []string{"s1", "s2"}, []schema.IndexRow{
 					{ID: "B", UpdatedAt: t0, Vectors: map[string][]byte{"s1": []byte("a1"), "s2": []byte("a2")}},
-					{ID: "a", UpdatedAt: t0, Published: date("2021-01-01"), Categories: schema.Strings{"cs.LG", "stat.ML"},
+					{ID: "a", UpdatedAt: t0, Published: date("2021-01-01"), Categories: paperhound.Strings{"cs.LG", "stat.ML"},
 						Vectors: map[string][]byte{"s1": []byte("a1"), "s2": []byte("a2")}},
 					{ID: "b", UpdatedAt: t0, Vectors: map[string][]byte{"s1": []byte("b1")}},
-					{ID: "c", UpdatedAt: t0, Published: date("2023-03-03"), Categories: schema.Strings{"cs.IR"}, Vectors: map[string][]byte{}},
+					{ID: "c", UpdatedAt: t0, Published: date("2023-03-03"), Categories: paperhound.Strings{"cs.IR"}, Vectors: map[string][]byte{}},
 				}},
 				{"no spaces", nil, []schema.IndexRow{
 					{ID: "B", UpdatedAt: t0, Vectors: map[string][]byte{}},
-					{ID: "a", UpdatedAt: t0, Published: date("2021-01-01"), Categories: schema.Strings{"cs.LG", "stat.ML"}, Vectors: map[string][]byte{}},
+					{ID: "a", UpdatedAt: t0, Published: date("2021-01-01"), Categories: paperhound.Strings{"cs.LG", "stat.ML"}, Vectors: map[string][]byte{}},
 					{ID: "b", UpdatedAt: t0, Vectors: map[string][]byte{}},
-					{ID: "c", UpdatedAt: t0, Published: date("2023-03-03"), Categories: schema.Strings{"cs.IR"}, Vectors: map[string][]byte{}},
+					{ID: "c", UpdatedAt: t0, Published: date("2023-03-03"), Categories: paperhound.Strings{"cs.IR"}, Vectors: map[string][]byte{}},
 				}},
 				{"unknown space", []string{"nope"}, []schema.IndexRow{
 					{ID: "B", UpdatedAt: t0, Vectors: map[string][]byte{}},
-					{ID: "a", UpdatedAt: t0, Published: date("2021-01-01"), Categories: schema.Strings{"cs.LG", "stat.ML"}, Vectors: map[string][]byte{}},
+					{ID: "a", UpdatedAt: t0, Published: date("2021-01-01"), Categories: paperhound.Strings{"cs.LG", "stat.ML"}, Vectors: map[string][]byte{}},
 					{ID: "b", UpdatedAt: t0, Vectors: map[string][]byte{}},
-					{ID: "c", UpdatedAt: t0, Published: date("2023-03-03"), Categories: schema.Strings{"cs.IR"}, Vectors: map[string][]byte{}},
+					{ID: "c", UpdatedAt: t0, Published: date("2023-03-03"), Categories: paperhound.Strings{"cs.IR"}, Vectors: map[string][]byte{}},
 				}},
 			}
 			for _, tt := range tests {
@@ -326,7 +327,7 @@ func TestScanIndex(t *testing.T) {
 			b.Store.Now = func() time.Time { return t1 }
 			changed := papers[2]
 			changed.Title = "beta, revised"
-			mustSave(t, b.Store, []schema.Paper{changed}, nil)
+			mustSave(t, b.Store, []paperhound.Paper{changed}, nil)
 			var since []string
 			err := b.Store.ScanIndexSince(ctx, []string{"s1"}, t0, func(r schema.IndexRow) error {
 				since = append(since, r.ID)
@@ -375,16 +376,16 @@ func TestSavePapersAtomic(t *testing.T) {
 			ctx := context.Background()
 			st := b.Store
 			at(st, t0)
-			old := schema.Paper{ID: "old", Title: "kept as is"}
-			mustSave(t, st, []schema.Paper{old}, []schema.Vector{{Space: "s", TextHash: old.TextHash(), Data: []byte{1}}})
+			old := paperhound.Paper{ID: "old", Title: "kept as is"}
+			mustSave(t, st, []paperhound.Paper{old}, []schema.Vector{{Space: "s", TextHash: old.TextHash(), Data: []byte{1}}})
 
 			// The last vector breaks NOT NULL: the update and the inserts
 			// before it must go too.
 			changed := old
 			changed.Title = "must not be saved"
-			fresh := schema.Paper{ID: "new", Title: "must not be saved either"}
+			fresh := paperhound.Paper{ID: "new", Title: "must not be saved either"}
 			at(st, t1)
-			err := st.SavePapers(ctx, []schema.Paper{changed, fresh}, []schema.Vector{
+			err := st.SavePapers(ctx, []paperhound.Paper{changed, fresh}, []schema.Vector{
 				{Space: "s", TextHash: fresh.TextHash(), Data: []byte{2}},
 				{Space: "s", TextHash: "broken", Data: nil},
 			})
@@ -399,7 +400,7 @@ func TestSavePapersAtomic(t *testing.T) {
 			if got.Title != old.Title || !got.UpdatedAt.Equal(t0) {
 				t.Errorf("old paper = %q updated %v, want %q updated %v", got.Title, got.UpdatedAt, old.Title, t0)
 			}
-			if _, err := st.Paper(ctx, "new"); !errors.Is(err, schema.ErrNotFound) {
+			if _, err := st.Paper(ctx, "new"); !errors.Is(err, paperhound.ErrNotFound) {
 				t.Errorf("new paper: err = %v, want ErrNotFound", err)
 			}
 			vecs, err := st.Vectors(ctx, "s", []string{old.TextHash(), fresh.TextHash()})
@@ -417,17 +418,17 @@ func TestSavePapersInvalid(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		name    string
-		papers  []schema.Paper
+		papers  []paperhound.Paper
 		vectors []schema.Vector
 	}{
-		{"paper without id", []schema.Paper{{ID: "ok", Title: "t"}, {Title: "no id"}}, nil},
+		{"paper without id", []paperhound.Paper{{ID: "ok", Title: "t"}, {Title: "no id"}}, nil},
 		{"vector without space", nil, []schema.Vector{{TextHash: "h", Data: []byte{1}}}},
 		{"vector without text hash", nil, []schema.Vector{{Space: "s", Data: []byte{1}}}},
 	}
 	st := schematest.Open(t, "sqlite")
 	for _, tt := range tests {
 		err := st.SavePapers(context.Background(), tt.papers, tt.vectors)
-		if !errors.Is(err, schema.ErrInvalid) {
+		if !errors.Is(err, paperhound.ErrInvalid) {
 			t.Errorf("%s: err = %v, want ErrInvalid", tt.name, err)
 		}
 	}

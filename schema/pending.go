@@ -8,6 +8,8 @@ import (
 	"slices"
 
 	"github.com/jmoiron/sqlx"
+
+	"github.com/paperhound/paperhound"
 )
 
 // A paper is pending in a space while it has no row in embeddings for
@@ -19,18 +21,18 @@ import (
 // after the given one ("" for the start), that have no vector in space.
 // Paging by id lets a caller walk every pending paper once even when some
 // stay pending.
-func (s *Store) PapersMissingVector(ctx context.Context, space, after string, limit int) ([]Paper, error) {
+func (s *Store) PapersMissingVector(ctx context.Context, space, after string, limit int) ([]paperhound.Paper, error) {
 	if limit <= 0 {
 		return nil, nil
 	}
-	var out []Paper
+	var out []paperhound.Paper
 	err := s.each(ctx, s.db.Rebind(`
 		SELECT `+paperColumns+` FROM papers p
 		WHERE p.id > ? AND NOT EXISTS (
 			SELECT 1 FROM embeddings e WHERE e.space = ? AND e.text_hash = p.text_hash)
 		ORDER BY p.id
 		LIMIT ?`), []any{after, space, limit}, func(rows *sqlx.Rows) error {
-		var p Paper
+		var p paperhound.Paper
 		if err := rows.StructScan(&p); err != nil {
 			return err
 		}
@@ -68,7 +70,7 @@ func (s *Store) SaveVectors(ctx context.Context, vectors []Vector) error {
 	}
 	for _, v := range vectors {
 		if v.Space == "" || v.TextHash == "" {
-			return fmt.Errorf("save vectors: vector needs a space and a text hash, got %q and %q: %w", v.Space, v.TextHash, ErrInvalid)
+			return fmt.Errorf("save vectors: vector needs a space and a text hash, got %q and %q: %w", v.Space, v.TextHash, paperhound.ErrInvalid)
 		}
 	}
 	now := s.now()
@@ -106,13 +108,13 @@ func (s *Store) TouchPapers(ctx context.Context, ids []string) error {
 }
 
 // SampleVector returns one stored vector of space, so callers can learn the
-// length of the space's vectors; an error wrapping ErrNotFound when the
+// length of the space's vectors; an error wrapping paperhound.ErrNotFound when the
 // space holds none.
 func (s *Store) SampleVector(ctx context.Context, space string) ([]byte, error) {
 	var data []byte
 	err := s.db.GetContext(ctx, &data, s.db.Rebind(`SELECT data FROM embeddings WHERE space = ? LIMIT 1`), space)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, fmt.Errorf("vectors in %q: %w", space, ErrNotFound)
+		return nil, fmt.Errorf("vectors in %q: %w", space, paperhound.ErrNotFound)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("vectors in %q: %w", space, err)

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/paperhound/paperhound"
 	"github.com/paperhound/paperhound/schema"
 	"github.com/paperhound/paperhound/schema/schematest"
 )
@@ -20,13 +21,13 @@ func TestPapersMissingVector(t *testing.T) {
 		t.Run(b.Name, func(t *testing.T) {
 			st := b.Store
 			at(st, t0)
-			var papers []schema.Paper
+			var papers []paperhound.Paper
 			for i := range 7 {
-				papers = append(papers, schema.Paper{ID: fmt.Sprintf("p%d", i), Title: fmt.Sprintf("Paper number %d", i)})
+				papers = append(papers, paperhound.Paper{ID: fmt.Sprintf("p%d", i), Title: fmt.Sprintf("Paper number %d", i)})
 			}
-			twin := schema.Paper{ID: "p7", Title: papers[1].Title} // same text as p1
+			twin := paperhound.Paper{ID: "p7", Title: papers[1].Title} // same text as p1
 			papers = append(papers, twin)
-			vec := func(space string, p schema.Paper) schema.Vector {
+			vec := func(space string, p paperhound.Paper) schema.Vector {
 				return schema.Vector{Space: space, TextHash: p.TextHash(), Data: []byte("d" + p.ID)}
 			}
 			// p0 and p2 have a dense vector already; p3's comes before its paper.
@@ -79,7 +80,7 @@ func TestPapersMissingVector(t *testing.T) {
 			if got, want := ids("", 100), []string{"p4", "p5", "p6"}; !slices.Equal(got, want) {
 				t.Errorf("missing after a save = %v, want %v", got, want)
 			}
-			if err := st.SaveVectors(ctx, []schema.Vector{{Space: "dense", Data: []byte("x")}}); !errors.Is(err, schema.ErrInvalid) {
+			if err := st.SaveVectors(ctx, []schema.Vector{{Space: "dense", Data: []byte("x")}}); !errors.Is(err, paperhound.ErrInvalid) {
 				t.Errorf("a vector without a text hash: %v, want ErrInvalid", err)
 			}
 			if err := st.SaveVectors(ctx, nil); err != nil {
@@ -90,7 +91,7 @@ func TestPapersMissingVector(t *testing.T) {
 			if err != nil || string(data) != "dp1" {
 				t.Errorf("SampleVector = %q, %v", data, err)
 			}
-			if _, err := st.SampleVector(ctx, "nothing-stored"); !errors.Is(err, schema.ErrNotFound) {
+			if _, err := st.SampleVector(ctx, "nothing-stored"); !errors.Is(err, paperhound.ErrNotFound) {
 				t.Errorf("SampleVector of an empty space: %v, want ErrNotFound", err)
 			}
 		})
@@ -106,7 +107,7 @@ func TestTouchPapers(t *testing.T) {
 		t.Run(b.Name, func(t *testing.T) {
 			st := b.Store
 			at(st, t0)
-			papers := []schema.Paper{{ID: "a", Title: "A"}, {ID: "b", Title: "B"}}
+			papers := []paperhound.Paper{{ID: "a", Title: "A"}, {ID: "b", Title: "B"}}
 			mustSave(t, st, papers, nil)
 			at(st, t1)
 			if err := st.TouchPapers(ctx, []string{"b", "not-stored"}); err != nil {

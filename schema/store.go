@@ -19,14 +19,9 @@ import (
 	"github.com/pressly/goose/v3"
 	"github.com/pressly/goose/v3/lock"
 	_ "modernc.org/sqlite" // registers "sqlite"
+
+	"github.com/paperhound/paperhound"
 )
-
-// ErrNotFound is wrapped by every lookup of a single missing row.
-var ErrNotFound = errors.New("not found")
-
-// ErrInvalid is wrapped when the caller passes data the store refuses
-// (an empty id, a vote that is neither 1 nor -1).
-var ErrInvalid = errors.New("invalid")
 
 // Store is the relational store on SQLite or PostgreSQL. The SQL is written
 // once for both; Rebind turns its "?" into "$1" for PostgreSQL.
@@ -90,12 +85,12 @@ func openSQLite(ctx context.Context, path string) (*Store, error) {
 func checkSQLitePath(path string) error {
 	switch {
 	case path == "":
-		return fmt.Errorf("empty path: %w", ErrInvalid)
+		return fmt.Errorf("empty path: %w", paperhound.ErrInvalid)
 	case path == ":memory:":
 		return nil
 	case strings.Contains(path, "?"):
 		// The driver reads everything after "?" as its own options.
-		return fmt.Errorf("path must not contain '?': %w", ErrInvalid)
+		return fmt.Errorf("path must not contain '?': %w", paperhound.ErrInvalid)
 	}
 	dir := filepath.Dir(path)
 	fi, err := os.Stat(dir)
@@ -142,7 +137,7 @@ func openPostgres(ctx context.Context, dsn string) (*Store, error) {
 	u, err := url.Parse(dsn)
 	if err != nil {
 		// url.Parse errors quote the whole URL, password included.
-		return nil, fmt.Errorf("open database: invalid PostgreSQL URL: %w", ErrInvalid)
+		return nil, fmt.Errorf("open database: invalid PostgreSQL URL: %w", paperhound.ErrInvalid)
 	}
 	shown := redact(u)
 	db, err := sqlx.Open("postgres", dsn)

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/paperhound/paperhound"
 	"github.com/paperhound/paperhound/schema"
 	"github.com/paperhound/paperhound/schema/schematest"
 )
@@ -153,7 +154,7 @@ func TestReopen(t *testing.T) {
 			t.Fatalf("open %d: %v", i, err)
 		}
 		if i == 0 {
-			mustSave(t, st, []schema.Paper{{ID: "kept", Title: "t"}}, nil)
+			mustSave(t, st, []paperhound.Paper{{ID: "kept", Title: "t"}}, nil)
 		}
 		if n, err := st.CountPapers(ctx); err != nil || n != 1 {
 			t.Errorf("open %d: CountPapers = %d, %v; want 1", i, n, err)

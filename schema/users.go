@@ -10,31 +10,11 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"regexp"
-	"time"
 
 	"github.com/jmoiron/sqlx"
+
+	"github.com/paperhound/paperhound"
 )
-
-// User is someone who votes. Users created by a votes import have no token
-// until one is issued.
-type User struct {
-	Name      string    `db:"name"`
-	CreatedAt time.Time `db:"created_at"`
-	HasToken  bool      `db:"has_token"`
-}
-
-// validName is what a new user may be called: names go in URL paths, so
-// they are URL-safe and never "." or "..".
-var validName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$`)
-
-// CheckUserName says why name can't be a new user's, or returns nil.
-func CheckUserName(name string) error {
-	if !validName.MatchString(name) {
-		return fmt.Errorf("user name %q: want 1 to 64 letters, digits, '_', '.' or '-', starting with a letter or digit: %w", name, ErrInvalid)
-	}
-	return nil
-}
 
 // tokenPrefix marks API tokens, so that a leaked one is recognisable (by
 // secret scanners, in logs); feed keys have none: they are not API tokens.
@@ -59,33 +39,33 @@ func hashSecret(s string) string {
 
 const userColumns = `name, created_at, token_hash IS NOT NULL AS has_token`
 
-// User returns one user, or an error wrapping ErrNotFound.
-func (s *Store) User(ctx context.Context, name string) (User, error) {
-	var u User
+// User returns one user, or an error wrapping paperhound.ErrNotFound.
+func (s *Store) User(ctx context.Context, name string) (paperhound.User, error) {
+	var u paperhound.User
 	err := s.db.GetContext(ctx, &u, s.db.Rebind(`SELECT `+userColumns+` FROM users WHERE name = ?`), name)
 	if errors.Is(err, sql.ErrNoRows) {
-		return User{}, fmt.Errorf("user %q: %w", name, ErrNotFound)
+		return paperhound.User{}, fmt.Errorf("user %q: %w", name, paperhound.ErrNotFound)
 	}
 	if err != nil {
-		return User{}, fmt.Errorf("user %q: %w", name, err)
+		return paperhound.User{}, fmt.Errorf("user %q: %w", name, err)
 	}
 	u.CreatedAt = u.CreatedAt.UTC()
 	return u, nil
 }
 
 // UserByToken returns the user an API token belongs to, or an error wrapping
-// ErrNotFound.
-func (s *Store) UserByToken(ctx context.Context, token string) (User, error) {
+// paperhound.ErrNotFound.
+func (s *Store) UserByToken(ctx context.Context, token string) (paperhound.User, error) {
 	if token == "" {
-		return User{}, fmt.Errorf("empty token: %w", ErrNotFound)
+		return paperhound.User{}, fmt.Errorf("empty token: %w", paperhound.ErrNotFound)
 	}
-	var u User
+	var u paperhound.User
 	err := s.db.GetContext(ctx, &u, s.db.Rebind(`SELECT `+userColumns+` FROM users WHERE token_hash = ?`), hashSecret(token))
 	if errors.Is(err, sql.ErrNoRows) {
-		return User{}, fmt.Errorf("no user has this token: %w", ErrNotFound)
+		return paperhound.User{}, fmt.Errorf("no user has this token: %w", paperhound.ErrNotFound)
 	}
 	if err != nil {
-		return User{}, fmt.Errorf("user by token: %w", err)
+		return paperhound.User{}, fmt.Errorf("user by token: %w", err)
 	}
 	u.CreatedAt = u.CreatedAt.UTC()
 	return u, nil
@@ -93,7 +73,7 @@ func (s *Store) UserByToken(ctx context.Context, token string) (User, error) {
 
 // IssueToken gives user name a new API token, which replaces any earlier
 // one, creating the user when there is none (name must then pass
-// CheckUserName; users a votes import created keep their names). Only the
+// paperhound.CheckUserName; users a votes import created keep their names). Only the
 // token's hash is stored: the token is shown once, here.
 func (s *Store) IssueToken(ctx context.Context, name string) (token string, created bool, err error) {
 	secret, err := secret()
@@ -109,7 +89,7 @@ func (s *Store) IssueToken(ctx context.Context, name string) (token string, crea
 		if n, err := res.RowsAffected(); err != nil || n > 0 {
 			return err
 		}
-		if err := CheckUserName(name); err != nil {
+		if err := paperhound.CheckUserName(name); err != nil {
 			return err
 		}
 		created = true
@@ -138,7 +118,7 @@ func (s *Store) IssueFeedKey(ctx context.Context, name string) (string, error) {
 	if n, err := res.RowsAffected(); err != nil {
 		return "", fmt.Errorf("issue a feed key for %q: %w", name, err)
 	} else if n == 0 {
-		return "", fmt.Errorf("user %q: %w", name, ErrNotFound)
+		return "", fmt.Errorf("user %q: %w", name, paperhound.ErrNotFound)
 	}
 	return key, nil
 }
@@ -160,16 +140,16 @@ func (s *Store) CheckFeedKey(ctx context.Context, name, key string) (bool, error
 	return subtle.ConstantTimeCompare([]byte(stored.String), []byte(hashSecret(key))) == 1, nil
 }
 
-// VoteOf returns user's vote on paper, or an error wrapping ErrNotFound.
-func (s *Store) VoteOf(ctx context.Context, user, paper string) (Vote, error) {
-	var v Vote
+// VoteOf returns user's vote on paper, or an error wrapping paperhound.ErrNotFound.
+func (s *Store) VoteOf(ctx context.Context, user, paper string) (paperhound.Vote, error) {
+	var v paperhound.Vote
 	err := s.db.GetContext(ctx, &v, s.db.Rebind(`
 		SELECT user_name, paper_id, value, at FROM votes WHERE user_name = ? AND paper_id = ?`), user, paper)
 	if errors.Is(err, sql.ErrNoRows) {
-		return Vote{}, fmt.Errorf("vote by %q on %q: %w", user, paper, ErrNotFound)
+		return paperhound.Vote{}, fmt.Errorf("vote by %q on %q: %w", user, paper, paperhound.ErrNotFound)
 	}
 	if err != nil {
-		return Vote{}, fmt.Errorf("vote by %q on %q: %w", user, paper, err)
+		return paperhound.Vote{}, fmt.Errorf("vote by %q on %q: %w", user, paper, err)
 	}
 	v.At = v.At.UTC()
 	return v, nil

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/paperhound/paperhound"
 	"github.com/paperhound/paperhound/schema"
 	"github.com/paperhound/paperhound/schema/schematest"
 )
@@ -14,12 +15,12 @@ func TestCheckUserName(t *testing.T) {
 	good := []string{"a", "alice", "Bob_2", "j.doe", "x-y", "0", strings.Repeat("a", 64)}
 	bad := []string{"", ".", "..", ".hidden", "-x", "_x", "a b", "a/b", "é", "a%2F", strings.Repeat("a", 65), "a\n"}
 	for _, n := range good {
-		if err := schema.CheckUserName(n); err != nil {
+		if err := paperhound.CheckUserName(n); err != nil {
 			t.Errorf("CheckUserName(%q) = %v, want nil", n, err)
 		}
 	}
 	for _, n := range bad {
-		if err := schema.CheckUserName(n); !errors.Is(err, schema.ErrInvalid) {
+		if err := paperhound.CheckUserName(n); !errors.Is(err, paperhound.ErrInvalid) {
 			t.Errorf("CheckUserName(%q) = %v, want ErrInvalid", n, err)
 		}
 	}
@@ -33,7 +34,7 @@ func TestTokens(t *testing.T) {
 			st := b.Store
 			at(st, t0)
 
-			if _, err := st.User(ctx, "alice"); !errors.Is(err, schema.ErrNotFound) {
+			if _, err := st.User(ctx, "alice"); !errors.Is(err, paperhound.ErrNotFound) {
 				t.Fatalf("User before any: %v, want ErrNotFound", err)
 			}
 			tok1, created, err := st.IssueToken(ctx, "alice")
@@ -53,22 +54,22 @@ func TestTokens(t *testing.T) {
 			if err != nil || created || tok2 == tok1 {
 				t.Fatalf("IssueToken again: created %v, same %v, %v", created, tok2 == tok1, err)
 			}
-			if _, err := st.UserByToken(ctx, tok1); !errors.Is(err, schema.ErrNotFound) {
+			if _, err := st.UserByToken(ctx, tok1); !errors.Is(err, paperhound.ErrNotFound) {
 				t.Errorf("old token: %v, want ErrNotFound", err)
 			}
 			if u, err := st.UserByToken(ctx, tok2); err != nil || u.Name != "alice" {
 				t.Errorf("new token: %+v, %v", u, err)
 			}
 			for _, wrong := range []string{"", "ph_", tok2 + "x", strings.ToUpper(tok2)} {
-				if _, err := st.UserByToken(ctx, wrong); !errors.Is(err, schema.ErrNotFound) {
+				if _, err := st.UserByToken(ctx, wrong); !errors.Is(err, paperhound.ErrNotFound) {
 					t.Errorf("UserByToken(%q): %v, want ErrNotFound", wrong, err)
 				}
 			}
 
 			// A user a votes import created has no token, whatever its name,
 			// and can be given one; a new user needs a valid name.
-			mustSave(t, st, []schema.Paper{{ID: "p1", Title: "one"}}, nil)
-			if err := st.SaveVotes(ctx, []schema.Vote{{User: "Jane Doe", Paper: "p1", Value: 1}}); err != nil {
+			mustSave(t, st, []paperhound.Paper{{ID: "p1", Title: "one"}}, nil)
+			if err := st.SaveVotes(ctx, []paperhound.Vote{{User: "Jane Doe", Paper: "p1", Value: 1}}); err != nil {
 				t.Fatal(err)
 			}
 			if u, err := st.User(ctx, "Jane Doe"); err != nil || u.HasToken {
@@ -79,10 +80,10 @@ func TestTokens(t *testing.T) {
 			} else if u, err := st.UserByToken(ctx, tok); err != nil || u.Name != "Jane Doe" {
 				t.Errorf("imported user's token: %+v, %v", u, err)
 			}
-			if _, _, err := st.IssueToken(ctx, "John Doe"); !errors.Is(err, schema.ErrInvalid) {
+			if _, _, err := st.IssueToken(ctx, "John Doe"); !errors.Is(err, paperhound.ErrInvalid) {
 				t.Errorf("new user with a space: %v, want ErrInvalid", err)
 			}
-			if _, err := st.User(ctx, "John Doe"); !errors.Is(err, schema.ErrNotFound) {
+			if _, err := st.User(ctx, "John Doe"); !errors.Is(err, paperhound.ErrNotFound) {
 				t.Errorf("refused user was created: %v", err)
 			}
 		})
@@ -95,7 +96,7 @@ func TestFeedKeys(t *testing.T) {
 		t.Run(b.Name, func(t *testing.T) {
 			ctx := context.Background()
 			st := b.Store
-			if _, err := st.IssueFeedKey(ctx, "nobody"); !errors.Is(err, schema.ErrNotFound) {
+			if _, err := st.IssueFeedKey(ctx, "nobody"); !errors.Is(err, paperhound.ErrNotFound) {
 				t.Errorf("IssueFeedKey for nobody: %v, want ErrNotFound", err)
 			}
 			token, _, err := st.IssueToken(ctx, "alice")
@@ -115,7 +116,7 @@ func TestFeedKeys(t *testing.T) {
 			if ok, err := st.CheckFeedKey(ctx, "alice", k1); !ok || err != nil {
 				t.Errorf("feed key: %v, %v", ok, err)
 			}
-			if _, err := st.UserByToken(ctx, k1); !errors.Is(err, schema.ErrNotFound) {
+			if _, err := st.UserByToken(ctx, k1); !errors.Is(err, paperhound.ErrNotFound) {
 				t.Errorf("the feed key works as an API token: %v", err)
 			}
 			if _, _, err := st.IssueToken(ctx, "bob"); err != nil {
@@ -148,18 +149,18 @@ func TestDeleteVote(t *testing.T) {
 			ctx := context.Background()
 			st := b.Store
 			at(st, t0)
-			mustSave(t, st, []schema.Paper{{ID: "p1", Title: "one"}, {ID: "p2", Title: "two"}}, nil)
-			err := st.SaveVotes(ctx, []schema.Vote{
+			mustSave(t, st, []paperhound.Paper{{ID: "p1", Title: "one"}, {ID: "p2", Title: "two"}}, nil)
+			err := st.SaveVotes(ctx, []paperhound.Vote{
 				{User: "ann", Paper: "p1", Value: 1, At: t0},
 				{User: "ann", Paper: "p2", Value: -1, At: t1},
 			})
 			if err != nil {
 				t.Fatal(err)
 			}
-			if v, err := st.VoteOf(ctx, "ann", "p2"); err != nil || v != (schema.Vote{User: "ann", Paper: "p2", Value: -1, At: t1}) {
+			if v, err := st.VoteOf(ctx, "ann", "p2"); err != nil || v != (paperhound.Vote{User: "ann", Paper: "p2", Value: -1, At: t1}) {
 				t.Errorf("VoteOf: %+v, %v", v, err)
 			}
-			if _, err := st.VoteOf(ctx, "bob", "p2"); !errors.Is(err, schema.ErrNotFound) {
+			if _, err := st.VoteOf(ctx, "bob", "p2"); !errors.Is(err, paperhound.ErrNotFound) {
 				t.Errorf("VoteOf nothing: %v, want ErrNotFound", err)
 			}
 			steps := []struct {
@@ -191,10 +192,10 @@ func TestPublishedBetween(t *testing.T) {
 		t.Run(b.Name, func(t *testing.T) {
 			ctx := context.Background()
 			st := b.Store
-			if d, err := st.NewestPublished(ctx, schema.Date{}); err != nil || !d.IsZero() {
+			if d, err := st.NewestPublished(ctx, paperhound.Date{}); err != nil || !d.IsZero() {
 				t.Errorf("NewestPublished of nothing: %v, %v", d, err)
 			}
-			mustSave(t, st, []schema.Paper{
+			mustSave(t, st, []paperhound.Paper{
 				{ID: "a", Title: "a", Published: date("2024-07-01"), Upvotes: 3},
 				{ID: "b", Title: "b", Published: date("2024-07-03")},
 				{ID: "c", Title: "c", Published: date("2024-07-03"), Upvotes: 1},
@@ -212,7 +213,7 @@ func TestPublishedBetween(t *testing.T) {
 				{"2024-06-30", ""},
 			}
 			for _, tt := range tests {
-				until := schema.Date{}
+				until := paperhound.Date{}
 				if tt.until != "" {
 					until = date(tt.until)
 				}
@@ -245,7 +246,7 @@ func TestPublishedBetween(t *testing.T) {
 			if err := st.PublishedBetween(ctx, date("2024-07-01"), date("2024-07-09"), func(schema.PaperDay) error { return stop }); err != stop {
 				t.Errorf("an error from fn: %v, want it back as is", err)
 			}
-			if err := st.PublishedBetween(ctx, schema.Date{}, date("2024-07-09"), func(schema.PaperDay) error { return nil }); !errors.Is(err, schema.ErrInvalid) {
+			if err := st.PublishedBetween(ctx, paperhound.Date{}, date("2024-07-09"), func(schema.PaperDay) error { return nil }); !errors.Is(err, paperhound.ErrInvalid) {
 				t.Errorf("open range: %v, want ErrInvalid", err)
 			}
 		})

@@ -6,28 +6,22 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
-)
 
-// Vote is a user's opinion of a paper: +1 upvote, -1 hide.
-type Vote struct {
-	User  string    `db:"user_name" json:"user"`
-	Paper string    `db:"paper_id" json:"paper"`
-	Value int       `db:"value" json:"value"`
-	At    time.Time `db:"at" json:"at"`
-}
+	"github.com/paperhound/paperhound"
+)
 
 // SaveVotes stores votes in one transaction, creating the users it has not
 // seen (without a token). A user has one vote per paper: a vote replaces an
 // earlier one, judged by At, so a replayed old vote cannot undo a newer one.
 // A zero At means now. Votes for papers not stored fail the whole batch;
 // check them first with MissingPapers.
-func (s *Store) SaveVotes(ctx context.Context, votes []Vote) error {
+func (s *Store) SaveVotes(ctx context.Context, votes []paperhound.Vote) error {
 	for _, v := range votes {
 		if v.User == "" || v.Paper == "" {
-			return fmt.Errorf("vote by %q on paper %q: user and paper are required: %w", v.User, v.Paper, ErrInvalid)
+			return fmt.Errorf("vote by %q on paper %q: user and paper are required: %w", v.User, v.Paper, paperhound.ErrInvalid)
 		}
 		if v.Value != 1 && v.Value != -1 {
-			return fmt.Errorf("vote by %q on paper %q: value %d is neither 1 nor -1: %w", v.User, v.Paper, v.Value, ErrInvalid)
+			return fmt.Errorf("vote by %q on paper %q: value %d is neither 1 nor -1: %w", v.User, v.Paper, v.Value, paperhound.ErrInvalid)
 		}
 	}
 	now := s.now()
@@ -72,8 +66,8 @@ func (s *Store) SaveVotes(ctx context.Context, votes []Vote) error {
 }
 
 // Votes returns a user's votes, oldest first.
-func (s *Store) Votes(ctx context.Context, user string) ([]Vote, error) {
-	var votes []Vote
+func (s *Store) Votes(ctx context.Context, user string) ([]paperhound.Vote, error) {
+	var votes []paperhound.Vote
 	err := s.db.SelectContext(ctx, &votes, s.db.Rebind(`
 		SELECT user_name, paper_id, value, at FROM votes WHERE user_name = ? ORDER BY at, paper_id`), user)
 	if err != nil {
@@ -88,11 +82,11 @@ func (s *Store) Votes(ctx context.Context, user string) ([]Vote, error) {
 // AllVotes calls fn for every vote, grouped by user and ordered by paper id
 // within a user, without loading them all. An error from fn stops the scan
 // and is returned as is.
-func (s *Store) AllVotes(ctx context.Context, fn func(Vote) error) error {
+func (s *Store) AllVotes(ctx context.Context, fn func(paperhound.Vote) error) error {
 	var fnErr error
 	err := s.each(ctx, `SELECT user_name, paper_id, value, at FROM votes ORDER BY user_name, paper_id`, nil,
 		func(rows *sqlx.Rows) error {
-			var v Vote
+			var v paperhound.Vote
 			if err := rows.StructScan(&v); err != nil {
 				return err
 			}

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/paperhound/paperhound/schema"
+	"github.com/paperhound/paperhound"
 	"github.com/paperhound/paperhound/schema/schematest"
 )
 
@@ -18,22 +18,22 @@ func TestVotes(t *testing.T) {
 			ctx := context.Background()
 			st := b.Store
 			at(st, t0)
-			mustSave(t, st, []schema.Paper{{ID: "p1", Title: "one"}, {ID: "p2", Title: "two"}, {ID: "p3", Title: "three"}}, nil)
+			mustSave(t, st, []paperhound.Paper{{ID: "p1", Title: "one"}, {ID: "p2", Title: "two"}, {ID: "p3", Title: "three"}}, nil)
 
 			// Each step saves a batch, then checks every user's votes.
 			steps := []struct {
 				name  string
-				votes []schema.Vote
-				want  map[string][]schema.Vote
+				votes []paperhound.Vote
+				want  map[string][]paperhound.Vote
 			}{
 				{
 					name: "new users are created",
-					votes: []schema.Vote{
+					votes: []paperhound.Vote{
 						{User: "ann", Paper: "p1", Value: 1, At: t0},
 						{User: "bob", Paper: "p1", Value: -1, At: t0.Add(time.Second)},
 						{User: "ann", Paper: "p2", Value: -1, At: t0.Add(2 * time.Second)},
 					},
-					want: map[string][]schema.Vote{
+					want: map[string][]paperhound.Vote{
 						"ann": {
 							{User: "ann", Paper: "p1", Value: 1, At: t0},
 							{User: "ann", Paper: "p2", Value: -1, At: t0.Add(2 * time.Second)},
@@ -43,12 +43,12 @@ func TestVotes(t *testing.T) {
 				},
 				{
 					name: "a later vote replaces, within a batch too",
-					votes: []schema.Vote{
+					votes: []paperhound.Vote{
 						{User: "ann", Paper: "p1", Value: -1, At: t0.Add(3 * time.Second)},
 						{User: "bob", Paper: "p1", Value: 1, At: t0.Add(4 * time.Second)},
 						{User: "bob", Paper: "p1", Value: -1, At: t0.Add(5 * time.Second)},
 					},
-					want: map[string][]schema.Vote{
+					want: map[string][]paperhound.Vote{
 						"ann": {
 							{User: "ann", Paper: "p2", Value: -1, At: t0.Add(2 * time.Second)},
 							{User: "ann", Paper: "p1", Value: -1, At: t0.Add(3 * time.Second)},
@@ -58,8 +58,8 @@ func TestVotes(t *testing.T) {
 				},
 				{
 					name:  "an older vote does not undo a newer one",
-					votes: []schema.Vote{{User: "ann", Paper: "p1", Value: 1, At: t0}},
-					want: map[string][]schema.Vote{
+					votes: []paperhound.Vote{{User: "ann", Paper: "p1", Value: 1, At: t0}},
+					want: map[string][]paperhound.Vote{
 						"ann": {
 							{User: "ann", Paper: "p2", Value: -1, At: t0.Add(2 * time.Second)},
 							{User: "ann", Paper: "p1", Value: -1, At: t0.Add(3 * time.Second)},
@@ -68,20 +68,20 @@ func TestVotes(t *testing.T) {
 				},
 				{
 					name:  "zero time means now, in UTC",
-					votes: []schema.Vote{{User: "cy", Paper: "p3", Value: 1}},
-					want:  map[string][]schema.Vote{"cy": {{User: "cy", Paper: "p3", Value: 1, At: t1}}},
+					votes: []paperhound.Vote{{User: "cy", Paper: "p3", Value: 1}},
+					want:  map[string][]paperhound.Vote{"cy": {{User: "cy", Paper: "p3", Value: 1, At: t1}}},
 				},
 				{
 					name: "times are kept in UTC at microseconds",
-					votes: []schema.Vote{{User: "dee", Paper: "p3", Value: 1,
+					votes: []paperhound.Vote{{User: "dee", Paper: "p3", Value: 1,
 						At: time.Date(2025, 1, 2, 9, 0, 0, 999, time.FixedZone("X", 5*3600))}},
-					want: map[string][]schema.Vote{"dee": {{User: "dee", Paper: "p3", Value: 1,
+					want: map[string][]paperhound.Vote{"dee": {{User: "dee", Paper: "p3", Value: 1,
 						At: time.Date(2025, 1, 2, 4, 0, 0, 0, time.UTC)}}},
 				},
 				{
 					name:  "unknown user has no votes",
 					votes: nil,
-					want:  map[string][]schema.Vote{"nobody": nil},
+					want:  map[string][]paperhound.Vote{"nobody": nil},
 				},
 			}
 			at(st, t1)
@@ -100,11 +100,11 @@ func TestVotes(t *testing.T) {
 				}
 			}
 
-			var all []schema.Vote
-			if err := st.AllVotes(ctx, func(v schema.Vote) error { all = append(all, v); return nil }); err != nil {
+			var all []paperhound.Vote
+			if err := st.AllVotes(ctx, func(v paperhound.Vote) error { all = append(all, v); return nil }); err != nil {
 				t.Fatal(err)
 			}
-			want := []schema.Vote{
+			want := []paperhound.Vote{
 				{User: "ann", Paper: "p1", Value: -1, At: t0.Add(3 * time.Second)},
 				{User: "ann", Paper: "p2", Value: -1, At: t0.Add(2 * time.Second)},
 				{User: "bob", Paper: "p1", Value: -1, At: t0.Add(5 * time.Second)},
@@ -116,7 +116,7 @@ func TestVotes(t *testing.T) {
 			}
 
 			stop := errors.New("stop")
-			if err := st.AllVotes(ctx, func(schema.Vote) error { return stop }); err != stop {
+			if err := st.AllVotes(ctx, func(paperhound.Vote) error { return stop }); err != stop {
 				t.Errorf("AllVotes with failing fn = %v, want stop", err)
 			}
 		})
@@ -127,35 +127,35 @@ func TestSaveVotesRejected(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		name    string
-		votes   []schema.Vote
+		votes   []paperhound.Vote
 		invalid bool // rejected before the database, with ErrInvalid
 	}{
-		{"value 0", []schema.Vote{{User: "u", Paper: "p", Value: 0}}, true},
-		{"value 2", []schema.Vote{{User: "u", Paper: "p", Value: 2}}, true},
-		{"no user", []schema.Vote{{Paper: "p", Value: 1}}, true},
-		{"no paper", []schema.Vote{{User: "u", Value: 1}}, true},
-		{"bad value after good ones", []schema.Vote{{User: "new", Paper: "p", Value: 1}, {User: "u", Paper: "p", Value: -2}}, true},
+		{"value 0", []paperhound.Vote{{User: "u", Paper: "p", Value: 0}}, true},
+		{"value 2", []paperhound.Vote{{User: "u", Paper: "p", Value: 2}}, true},
+		{"no user", []paperhound.Vote{{Paper: "p", Value: 1}}, true},
+		{"no paper", []paperhound.Vote{{User: "u", Value: 1}}, true},
+		{"bad value after good ones", []paperhound.Vote{{User: "new", Paper: "p", Value: 1}, {User: "u", Paper: "p", Value: -2}}, true},
 		// The foreign key fails in the database, after the first vote and
 		// its user were written: the transaction must take both back.
-		{"unknown paper", []schema.Vote{{User: "new", Paper: "p", Value: 1}, {User: "new2", Paper: "ghost", Value: 1}}, false},
+		{"unknown paper", []paperhound.Vote{{User: "new", Paper: "p", Value: 1}, {User: "new2", Paper: "ghost", Value: 1}}, false},
 	}
 	for _, b := range schematest.Backends(t) {
 		t.Run(b.Name, func(t *testing.T) {
 			ctx := context.Background()
 			st := b.Store
-			mustSave(t, st, []schema.Paper{{ID: "p", Title: "t"}}, nil)
+			mustSave(t, st, []paperhound.Paper{{ID: "p", Title: "t"}}, nil)
 			for _, tt := range tests {
 				err := st.SaveVotes(ctx, tt.votes)
 				if err == nil {
 					t.Errorf("%s: saved", tt.name)
 					continue
 				}
-				if errors.Is(err, schema.ErrInvalid) != tt.invalid {
+				if errors.Is(err, paperhound.ErrInvalid) != tt.invalid {
 					t.Errorf("%s: err = %v, ErrInvalid %v, want %v", tt.name, err, !tt.invalid, tt.invalid)
 				}
 			}
 			n := 0
-			if err := st.AllVotes(ctx, func(schema.Vote) error { n++; return nil }); err != nil {
+			if err := st.AllVotes(ctx, func(paperhound.Vote) error { n++; return nil }); err != nil {
 				t.Fatal(err)
 			}
 			if n != 0 {
@@ -172,7 +172,7 @@ func TestVotesVersion(t *testing.T) {
 		t.Run(b.Name, func(t *testing.T) {
 			ctx := context.Background()
 			st := b.Store
-			mustSave(t, st, []schema.Paper{{ID: "p1", Title: "one"}}, nil)
+			mustSave(t, st, []paperhound.Paper{{ID: "p1", Title: "one"}}, nil)
 			version := func() int64 {
 				t.Helper()
 				n, err := st.VotesVersion(ctx)
@@ -182,7 +182,7 @@ func TestVotesVersion(t *testing.T) {
 				return n
 			}
 			v0 := version()
-			if err := st.SaveVotes(ctx, []schema.Vote{{User: "ann", Paper: "p1", Value: 1}}); err != nil {
+			if err := st.SaveVotes(ctx, []paperhound.Vote{{User: "ann", Paper: "p1", Value: 1}}); err != nil {
 				t.Fatal(err)
 			}
 			v1 := version()

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/paperhound/paperhound/embed"
+	"github.com/paperhound/paperhound/index"
 	"github.com/paperhound/paperhound/recommend"
 	"github.com/paperhound/paperhound/schema"
 )
@@ -44,9 +45,9 @@ type backend struct {
 	engine   *recommend.Engine
 	store    *schema.Store
 	channels []recommend.Channel
-	endpoint *embed.Endpoint   // nil without --embed-url
-	qdrant   *recommend.Qdrant // nil with the embedded index
-	qconfig  recommend.QdrantConfig
+	endpoint *embed.Endpoint // nil without --embed-url
+	qdrant   *index.Qdrant   // nil with the embedded index
+	qconfig  index.QdrantConfig
 	dims     int // the dense vectors' length; 0 unknown or no endpoint
 	// deferred is set when ingest cannot size a Qdrant collection that does
 	// not exist yet (the endpoint is down and no dense vector is stored):
@@ -102,18 +103,18 @@ func openBackend(ctx context.Context, cfg Config, r role, log *slog.Logger) (_ *
 		channels = append(channels, recommend.Channel{Embedder: b.endpoint, Weight: cfg.EmbedWeight, Remote: true})
 	}
 
-	var index recommend.Index
+	var idx recommend.Index
 	switch {
 	case cfg.QdrantURL != "":
-		qc := recommend.QdrantConfig{URL: cfg.QdrantURL, APIKey: cfg.QdrantAPIKey, Collection: cfg.QdrantCollection, Sparse: sparse}
+		qc := index.QdrantConfig{URL: cfg.QdrantURL, APIKey: cfg.QdrantAPIKey, Collection: cfg.QdrantCollection, Sparse: sparse}
 		if space := b.denseSpace(); space != "" {
 			qc.Dense = map[string]int{space: b.dims}
 		}
-		q, err := recommend.NewQdrant(ctx, qc)
+		q, err := index.NewQdrant(ctx, qc)
 		if err != nil {
 			return nil, err
 		}
-		b.qdrant, b.qconfig, index = q, qc, q
+		b.qdrant, b.qconfig, idx = q, qc, q
 		b.closers = append(b.closers, q.Close)
 		if r == roleIngest && b.endpoint != nil && b.dims == 0 {
 			_, exists, err := q.Points(ctx)
@@ -121,7 +122,7 @@ func openBackend(ctx context.Context, cfg Config, r role, log *slog.Logger) (_ *
 				return nil, err
 			}
 			if !exists {
-				b.deferred, index = true, discard{}
+				b.deferred, idx = true, discard{}
 				log.Warn("the Qdrant collection does not exist yet and the size of the dense vectors is unknown while the endpoint is down: papers go to the store, and to Qdrant once the endpoint answers",
 					"collection", q.Collection())
 			}
@@ -131,13 +132,13 @@ func openBackend(ctx context.Context, cfg Config, r role, log *slog.Logger) (_ *
 	case r == roleIngest:
 		// Nothing reads the index in this process: a server builds its own
 		// from the store.
-		index = discard{}
+		idx = discard{}
 	default:
-		index = recommend.NewMemory()
+		idx = index.NewMemory()
 	}
 
 	b.channels = channels
-	b.engine = recommend.New(store, index, channels, log)
+	b.engine = recommend.New(store, idx, channels, log)
 	switch {
 	case r == roleServe && b.qdrant != nil:
 		if err := b.engine.LoadVotes(ctx); err != nil {

@@ -12,7 +12,9 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/paperhound/paperhound"
 	"github.com/paperhound/paperhound/evaluate"
+	"github.com/paperhound/paperhound/index"
 	"github.com/paperhound/paperhound/recommend"
 	"github.com/paperhound/paperhound/schema"
 )
@@ -45,7 +47,7 @@ func evalSimilarCmd(ctx context.Context, args []string, stdout, stderr io.Writer
 	fmt.Fprintf(stdout, "%-24s %7s %9s %9s   %-17s %-17s\n", "set", "queries", "recall", "nDCG", "even half R / N", "odd half R / N")
 	for _, p := range d.SimilarProtocols() {
 		for _, withVotes := range []bool{false, true} {
-			name, votes := p.Name, []schema.Vote(nil)
+			name, votes := p.Name, []paperhound.Vote(nil)
 			if withVotes {
 				name, votes = p.Name+" + votes", p.Votes
 			}
@@ -62,7 +64,7 @@ func evalSimilarCmd(ctx context.Context, args []string, stdout, stderr io.Writer
 
 // evalEngine loads papers and votes through the real ingest path into a
 // throwaway SQLite store and returns an engine over them.
-func evalEngine(ctx context.Context, papers []schema.Paper, votes []schema.Vote, log *slog.Logger) (*recommend.Engine, func(), error) {
+func evalEngine(ctx context.Context, papers []paperhound.Paper, votes []paperhound.Vote, log *slog.Logger) (*recommend.Engine, func(), error) {
 	dir, err := os.MkdirTemp("", "paperhound-eval-")
 	if err != nil {
 		return nil, nil, err
@@ -73,7 +75,7 @@ func evalEngine(ctx context.Context, papers []schema.Paper, votes []schema.Vote,
 		return nil, nil, err
 	}
 	cleanup := func() { store.Close(); os.RemoveAll(dir) }
-	engine := recommend.New(store, recommend.NewMemory(), recommend.LexicalChannels(), log)
+	engine := recommend.New(store, index.NewMemory(), recommend.LexicalChannels(), log)
 	start := time.Now()
 	for i := 0; i < len(papers); i += ingestBatch {
 		if _, err := engine.Ingest(ctx, papers[i:min(i+ingestBatch, len(papers))]); err != nil {
@@ -97,7 +99,7 @@ func evalEngine(ctx context.Context, papers []schema.Paper, votes []schema.Vote,
 
 // evalSimilar asks the engine for each query paper of the protocol, with
 // votes (the users' libraries) loaded or not.
-func evalSimilar(ctx context.Context, p evaluate.Protocol, votes []schema.Vote, k int, log *slog.Logger) (evaluate.Halves, error) {
+func evalSimilar(ctx context.Context, p evaluate.Protocol, votes []paperhound.Vote, k int, log *slog.Logger) (evaluate.Halves, error) {
 	engine, cleanup, err := evalEngine(ctx, p.Papers, votes, log)
 	if err != nil {
 		return evaluate.Halves{}, err
@@ -141,7 +143,7 @@ func evalRecommendCmd(ctx context.Context, args []string, stdout, stderr io.Writ
 		}
 		s = s.Validation(validation)
 	}
-	papers := make([]schema.Paper, len(d.Titles))
+	papers := make([]paperhound.Paper, len(d.Titles))
 	for i := range papers {
 		papers[i] = d.Paper(i, true)
 	}
@@ -188,9 +190,9 @@ func evalRecommendCmd(ctx context.Context, args []string, stdout, stderr io.Writ
 func feedLatency(ctx context.Context, engine *recommend.Engine, d *evaluate.CiteULike, stdout io.Writer) error {
 	const upvotes, requests = 100, 200
 	lib := slices.MaxFunc(d.Libraries, func(a, b []int) int { return len(a) - len(b) })
-	var votes []schema.Vote
+	var votes []paperhound.Vote
 	for _, item := range lib[:min(upvotes, len(lib))] {
-		votes = append(votes, schema.Vote{User: "latency-probe", Paper: strconv.Itoa(item), Value: 1})
+		votes = append(votes, paperhound.Vote{User: "latency-probe", Paper: strconv.Itoa(item), Value: 1})
 	}
 	// The store creates the user; Vote then brings each vote into the
 	// engine's vote graph.

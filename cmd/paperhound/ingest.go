@@ -14,7 +14,9 @@ import (
 	"github.com/schollz/progressbar/v3"
 	"golang.org/x/term"
 
+	"github.com/paperhound/paperhound"
 	"github.com/paperhound/paperhound/embed"
+	"github.com/paperhound/paperhound/index"
 	"github.com/paperhound/paperhound/ingest"
 	"github.com/paperhound/paperhound/recommend"
 	"github.com/paperhound/paperhound/schema"
@@ -123,7 +125,7 @@ func ingestFile(ctx context.Context, engine *recommend.Engine, path string, vote
 
 // ingestPapers streams papers into the engine in batches.
 func ingestPapers(ctx context.Context, engine *recommend.Engine, name string, r io.Reader, sum *summary, problems io.Writer) error {
-	batch := make([]schema.Paper, 0, ingestBatch)
+	batch := make([]paperhound.Paper, 0, ingestBatch)
 	flush := func() error {
 		if len(batch) == 0 {
 			return nil
@@ -137,7 +139,7 @@ func ingestPapers(ctx context.Context, engine *recommend.Engine, name string, r 
 		return nil
 	}
 	err := ingest.ReadPapers(ctx, r, name,
-		func(_ int, p schema.Paper) error {
+		func(_ int, p paperhound.Paper) error {
 			batch = append(batch, p)
 			if len(batch) == ingestBatch {
 				return flush()
@@ -156,7 +158,7 @@ func ingestPapers(ctx context.Context, engine *recommend.Engine, name string, r 
 func ingestVotes(ctx context.Context, store *schema.Store, name string, r io.Reader, sum *summary, problems io.Writer) error {
 	type lineVote struct {
 		line int
-		vote schema.Vote
+		vote paperhound.Vote
 	}
 	var batch []lineVote
 	flush := func() error {
@@ -175,7 +177,7 @@ func ingestVotes(ctx context.Context, store *schema.Store, name string, r io.Rea
 		for _, id := range missing {
 			unknown[id] = true
 		}
-		votes := make([]schema.Vote, 0, len(batch))
+		votes := make([]paperhound.Vote, 0, len(batch))
 		now := time.Now().UTC()
 		for _, lv := range batch {
 			if unknown[lv.vote.Paper] {
@@ -195,7 +197,7 @@ func ingestVotes(ctx context.Context, store *schema.Store, name string, r io.Rea
 		return nil
 	}
 	err := ingest.ReadVotes(ctx, r, name,
-		func(line int, v schema.Vote) error {
+		func(line int, v paperhound.Vote) error {
 			batch = append(batch, lineVote{line, v})
 			if len(batch) == ingestBatch {
 				return flush()
@@ -258,8 +260,8 @@ func (c *countReader) Read(p []byte) (int, error) {
 // discard is the index of processes that only write the store.
 type discard struct{}
 
-func (discard) Upsert(context.Context, []recommend.Doc) error { return nil }
-func (discard) Delete(context.Context, []string) error        { return nil }
-func (discard) Search(context.Context, recommend.Query) ([]recommend.Hit, error) {
+func (discard) Upsert(context.Context, []index.Doc) error { return nil }
+func (discard) Delete(context.Context, []string) error    { return nil }
+func (discard) Search(context.Context, index.Query) ([]index.Hit, error) {
 	return nil, nil
 }

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/paperhound/paperhound"
 	"github.com/paperhound/paperhound/schema"
 )
 
@@ -47,7 +48,7 @@ func writeFile(t *testing.T, dir, name string, data []byte) string {
 }
 
 // allPapers reads the whole store at dsn.
-func allPapers(t *testing.T, dsn string, ids ...string) (map[string]schema.Paper, int) {
+func allPapers(t *testing.T, dsn string, ids ...string) (map[string]paperhound.Paper, int) {
 	t.Helper()
 	ctx := context.Background()
 	st, err := schema.Open(ctx, dsn)
@@ -342,7 +343,7 @@ func TestIngestVotes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	wantAlice := []schema.Vote{{User: "alice", Paper: "2407.18121", Value: 1, At: time.Date(2024, 7, 26, 10, 0, 0, 0, time.UTC)}}
+	wantAlice := []paperhound.Vote{{User: "alice", Paper: "2407.18121", Value: 1, At: time.Date(2024, 7, 26, 10, 0, 0, 0, time.UTC)}}
 	if !reflect.DeepEqual(alice, wantAlice) {
 		t.Errorf("alice's votes %+v, want %+v", alice, wantAlice)
 	}

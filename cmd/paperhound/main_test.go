@@ -24,6 +24,7 @@ import (
 
 	_ "github.com/lib/pq" // registers "postgres"
 
+	"github.com/paperhound/paperhound"
 	"github.com/paperhound/paperhound/schema"
 	"github.com/paperhound/paperhound/schema/schematest"
 )
@@ -244,7 +245,7 @@ func idsOf(ps []rankedPaper) []string {
 }
 
 // storedPapers reads every sample paper back from the database at dsn.
-func storedPapers(t *testing.T, dsn string) (map[string]schema.Paper, int) {
+func storedPapers(t *testing.T, dsn string) (map[string]paperhound.Paper, int) {
 	t.Helper()
 	ctx := context.Background()
 	st, err := schema.Open(ctx, dsn)
@@ -307,7 +308,7 @@ func TestServe(t *testing.T) {
 				t.Errorf("healthz: %v", health)
 			}
 
-			var paper schema.Paper
+			var paper paperhound.Paper
 			fetch(t, "GET", s.url+"/v1/papers/2407.18121", "", 200, "application/json", &paper)
 			if paper.Title != "Efficient Inference of Vision Instruction-Following Models with Elastic Cache" {
 				t.Errorf("paper: %+v", paper)

@@ -18,7 +18,7 @@ import (
 	"time"
 
 	"github.com/paperhound/paperhound/embed/embedtest"
-	"github.com/paperhound/paperhound/recommend/qdranttest"
+	"github.com/paperhound/paperhound/index/qdranttest"
 	"github.com/paperhound/paperhound/schema"
 )
 

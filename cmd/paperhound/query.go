@@ -8,8 +8,8 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/paperhound/paperhound"
 	"github.com/paperhound/paperhound/recommend"
-	"github.com/paperhound/paperhound/schema"
 )
 
 // queryCmd answers "similar ID" and "search TEXT" from the command line,
@@ -36,10 +36,10 @@ func queryCmd(ctx context.Context, cmd string, args []string, stdout, stderr io.
 	}
 	opts := recommend.Options{Limit: limit}
 	var err error
-	if opts.Filter.After, err = schema.ParseDate(after); err != nil {
+	if opts.Filter.After, err = paperhound.ParseDate(after); err != nil {
 		return fmt.Errorf("--after: %w", err)
 	}
-	if opts.Filter.Before, err = schema.ParseDate(before); err != nil {
+	if opts.Filter.Before, err = paperhound.ParseDate(before); err != nil {
 		return fmt.Errorf("--before: %w", err)
 	}
 	b, err := openBackend(ctx, cfg, roleQuery, log)

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 
 	"github.com/paperhound/paperhound/embed"
+	"github.com/paperhound/paperhound/index"
 	"github.com/paperhound/paperhound/recommend"
 )
 
@@ -66,7 +67,7 @@ func reindexCmd(ctx context.Context, args []string, stdout, stderr io.Writer, lo
 // dropCollection deletes the configured collection, whatever spaces it
 // holds.
 func dropCollection(ctx context.Context, cfg Config) error {
-	q, err := recommend.NewQdrant(ctx, recommend.QdrantConfig{URL: cfg.QdrantURL, APIKey: cfg.QdrantAPIKey, Collection: cfg.QdrantCollection})
+	q, err := index.NewQdrant(ctx, index.QdrantConfig{URL: cfg.QdrantURL, APIKey: cfg.QdrantAPIKey, Collection: cfg.QdrantCollection})
 	if err != nil {
 		return err
 	}
@@ -117,7 +118,7 @@ func buildDeferred(ctx context.Context, b *backend, stdout io.Writer, log *slog.
 	}
 	qc := b.qconfig
 	qc.Dense = map[string]int{space: dims}
-	q, err := recommend.NewQdrant(ctx, qc)
+	q, err := index.NewQdrant(ctx, qc)
 	if err != nil {
 		return err
 	}

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/paperhound/paperhound"
 	"github.com/paperhound/paperhound/schema"
 )
 
@@ -129,7 +130,7 @@ func TestUsersAdd(t *testing.T) {
 	}
 }
 
-func storedVotes(t *testing.T, dsn, user string) []schema.Vote {
+func storedVotes(t *testing.T, dsn, user string) []paperhound.Vote {
 	t.Helper()
 	st, err := schema.Open(context.Background(), dsn)
 	if err != nil {

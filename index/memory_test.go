@@ -1,4 +1,4 @@
-package recommend
+package index
 
 import (
 	"context"
@@ -10,8 +10,8 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/paperhound/paperhound"
 	"github.com/paperhound/paperhound/embed"
-	"github.com/paperhound/paperhound/schema"
 )
 
 // These tests are white-box where the brief is about slots; everything
@@ -39,8 +39,8 @@ func denseDoc(id string, v ...float32) Doc {
 	return Doc{ID: id, Vectors: map[string]embed.Vector{denseSpc: {Dense: v}}}
 }
 
-func memDay(s string) schema.Date {
-	d, err := schema.ParseDate(s)
+func memDay(s string) paperhound.Date {
+	d, err := paperhound.ParseDate(s)
 	if err != nil {
 		panic(err)
 	}

@@ -1,7 +1,9 @@
-// Package schema is paperhound's relational store: SQL migrations and the
-// sqlx code that reads and writes papers, vectors, users and votes on SQLite
-// or PostgreSQL. It is a leaf: it knows nothing of embedders or indexes.
-package schema
+// Package paperhound is the domain every other package speaks: papers,
+// days, votes and users, and the kinds of error that cross the layers.
+// It is a leaf: it imports nothing of the project. schema stores these
+// types, embed and recommend read them, api turns the error kinds into HTTP
+// statuses (one table, for JSON and HTML alike).
+package paperhound
 
 import (
 	"crypto/sha256"

@@ -1,4 +1,4 @@
-package recommend
+package index
 
 import (
 	"context"
@@ -6,8 +6,8 @@ import (
 	"math"
 	"sync"
 
+	"github.com/paperhound/paperhound"
 	"github.com/paperhound/paperhound/embed"
-	"github.com/paperhound/paperhound/schema"
 )
 
 // Memory is the embedded index: exact search held in process, rebuilt from
@@ -153,7 +153,7 @@ func (m *Memory) remove(slot int32) {
 	m.free = append(m.free, slot)
 }
 
-func dayOf(d schema.Date) int32 {
+func dayOf(d paperhound.Date) int32 {
 	return int32(d.Unix() / 86400)
 }
 
@@ -404,6 +404,6 @@ func (t *topK) push(h Hit) {
 }
 
 func (t *topK) sorted() []Hit {
-	sortHits(t.heap)
+	SortHits(t.heap)
 	return t.heap
 }

@@ -1,16 +1,14 @@
 // Package qdranttest runs an in-process Qdrant gRPC server for tests, so
-// that the Qdrant backend of recommend, and the packages wiring it (api,
-// cmd), are tested over real gRPC without a Qdrant install.
+// that the Qdrant index, and the packages wiring it (recommend, api, cmd),
+// are tested over real gRPC without a Qdrant install.
 //
 // The server implements the calls the backend makes, with Qdrant's
-// semantics, on one recommend.Memory per collection: named dense vectors
+// semantics, on one index.Memory per collection: named dense vectors
 // with cosine distance, named sparse vectors with the idf modifier (the same
 // IDF as Memory, over the points having a vector in that space), filters
 // made of a range on the integer payload field "published" and has_id in
-// must_not, nearest and recommend queries (average_vector on dense and
-// sparse vectors; best_score on dense ones), prefetches fused by RRF with
-// an explicit k, writes that are applied later unless wait is set, and an
-// api-key header. Anything else answers codes.Unimplemented, so a backend
+// must_not, nearest queries, writes that are applied later unless wait is
+// set, and an api-key header. Anything else answers codes.Unimplemented, so a backend
 // that drifts from what is simulated here fails loudly rather than quietly.
 //
 // Ties are ordered by point id, not by paper id, as Qdrant orders them by
@@ -23,6 +21,7 @@ package qdranttest
 import (
 	"cmp"
 	"context"
+	"fmt"
 	"maps"
 	"math"
 	"net"
@@ -30,6 +29,7 @@ import (
 	"slices"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -41,9 +41,9 @@ import (
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 
+	"github.com/paperhound/paperhound"
 	"github.com/paperhound/paperhound/embed"
-	"github.com/paperhound/paperhound/recommend"
-	"github.com/paperhound/paperhound/schema"
+	"github.com/paperhound/paperhound/index"
 )
 
 // DayField is the integer payload field, in days since 1970-01-01, that
@@ -63,7 +63,7 @@ type Options struct {
 type Server struct {
 	// Addr is the gRPC address, 127.0.0.1:port.
 	Addr string
-	// URL is http://Addr, the form recommend.QdrantConfig takes.
+	// URL is http://Addr, the form index.QdrantConfig takes.
 	URL string
 
 	apiKey string
@@ -177,7 +177,7 @@ type collection struct {
 	fields map[string]qdrant.FieldType
 	points map[string]*point // by pointKey
 	// mem holds a doc per point, ID its pointKey, a space per vector name.
-	mem *recommend.Memory
+	mem *index.Memory
 }
 
 type point struct {
@@ -236,7 +236,7 @@ func (c collections) Create(_ context.Context, req *qdrant.CreateCollection) (*q
 	}
 	col := &collection{
 		dense: map[string]uint64{}, sparse: map[string]bool{}, fields: map[string]qdrant.FieldType{},
-		points: map[string]*point{}, mem: recommend.NewMemory(),
+		points: map[string]*point{}, mem: index.NewMemory(),
 	}
 	if vc := req.GetVectorsConfig(); vc != nil {
 		if vc.GetParams() != nil {
@@ -368,7 +368,7 @@ func (p points) Upsert(_ context.Context, req *qdrant.UpsertPoints) (*qdrant.Poi
 	}
 	keys := make([]string, len(req.GetPoints()))
 	pts := make([]*point, len(req.GetPoints()))
-	docs := make([]recommend.Doc, len(req.GetPoints()))
+	docs := make([]index.Doc, len(req.GetPoints()))
 	for i, ps := range req.GetPoints() {
 		if keys[i], err = pointKey(ps.GetId()); err != nil {
 			return nil, err
@@ -376,7 +376,7 @@ func (p points) Upsert(_ context.Context, req *qdrant.UpsertPoints) (*qdrant.Poi
 		if pts[i], err = col.decode(ps); err != nil {
 			return nil, err
 		}
-		docs[i] = recommend.Doc{ID: keys[i], Published: published(pts[i].payload), Vectors: pts[i].vectors}
+		docs[i] = index.Doc{ID: keys[i], Published: published(pts[i].payload), Vectors: pts[i].vectors}
 	}
 	s.stats.Upserts++
 	s.stats.MaxBatch = max(s.stats.MaxBatch, len(pts))
@@ -445,16 +445,16 @@ func sparse(v *qdrant.SparseVector) (embed.Sparse, error) {
 	return embed.Sparse{Indices: slices.Clone(idx), Values: slices.Clone(vals)}, nil
 }
 
-func published(payload map[string]*qdrant.Value) schema.Date {
+func published(payload map[string]*qdrant.Value) paperhound.Date {
 	v, ok := payload[DayField].GetKind().(*qdrant.Value_IntegerValue)
 	if !ok {
-		return schema.Date{}
+		return paperhound.Date{}
 	}
 	return dayDate(v.IntegerValue)
 }
 
-func dayDate(day int64) schema.Date {
-	return schema.Date{Time: time.Unix(day*86400, 0).UTC()}
+func dayDate(day int64) paperhound.Date {
+	return paperhound.Date{Time: time.Unix(day*86400, 0).UTC()}
 }
 
 func (p points) Delete(_ context.Context, req *qdrant.DeletePoints) (*qdrant.PointsOperationResponse, error) {
@@ -500,11 +500,11 @@ func (p points) Query(ctx context.Context, req *qdrant.QueryPoints) (*qdrant.Que
 	if err != nil {
 		return nil, err
 	}
-	if req.LookupFrom != nil || req.ScoreThreshold != nil || req.WithVectors != nil {
-		return nil, unimplemented("lookup_from, score_threshold or with_vectors")
+	if len(req.GetPrefetch()) > 0 || req.LookupFrom != nil || req.ScoreThreshold != nil || req.WithVectors != nil {
+		return nil, unimplemented("prefetch, lookup_from, score_threshold or with_vectors")
 	}
 	limit, offset := int(cmp.Or(req.GetLimit(), 10)), int(req.GetOffset())
-	hits, err := col.query(ctx, req.GetQuery(), req.GetUsing(), req.GetFilter(), req.GetPrefetch(), limit+offset)
+	hits, err := col.query(ctx, req.GetQuery(), req.GetUsing(), req.GetFilter(), limit+offset)
 	if err != nil {
 		return nil, err
 	}
@@ -541,30 +541,8 @@ func selectPayload(payload map[string]*qdrant.Value, sel *qdrant.WithPayloadSele
 	return nil
 }
 
-// query runs one query, or fuses its prefetches, for the best limit points.
-func (c *collection) query(ctx context.Context, q *qdrant.Query, using string, filter *qdrant.Filter, prefetch []*qdrant.PrefetchQuery, limit int) ([]scored, error) {
-	if len(prefetch) > 0 {
-		k, err := rrfK(q)
-		if err != nil {
-			return nil, err
-		}
-		lists := make([][]scored, len(prefetch))
-		for i, pf := range prefetch {
-			if pf.ScoreThreshold != nil || pf.LookupFrom != nil {
-				return nil, unimplemented("score_threshold or lookup_from in a prefetch")
-			}
-			// Qdrant applies the outer filter to the prefetches too.
-			f := &qdrant.Filter{
-				Must:    slices.Concat(filter.GetMust(), pf.GetFilter().GetMust()),
-				MustNot: slices.Concat(filter.GetMustNot(), pf.GetFilter().GetMustNot()),
-				Should:  slices.Concat(filter.GetShould(), pf.GetFilter().GetShould()),
-			}
-			if lists[i], err = c.query(ctx, pf.GetQuery(), pf.GetUsing(), f, pf.GetPrefetch(), int(cmp.Or(pf.GetLimit(), 10))); err != nil {
-				return nil, err
-			}
-		}
-		return rrf(lists, k, limit), nil
-	}
+// query runs one nearest query for the best limit points.
+func (c *collection) query(ctx context.Context, q *qdrant.Query, using string, filter *qdrant.Filter, limit int) ([]scored, error) {
 	if _, ok := c.dense[using]; !ok && !c.sparse[using] {
 		return nil, status.Errorf(codes.InvalidArgument, "Wrong input: Not existing vector name error: %s", using)
 	}
@@ -580,47 +558,8 @@ func (c *collection) query(ctx context.Context, q *qdrant.Query, using string, f
 		}
 		f.Exclude = append(f.Exclude, exclude...)
 		return c.search(ctx, using, vec, f, limit)
-	case *qdrant.Query_Recommend:
-		return c.recommend(ctx, v.Recommend, using, f, limit)
 	}
 	return nil, unimplemented("query %T", q.GetVariant())
-}
-
-func rrfK(q *qdrant.Query) (uint32, error) {
-	switch v := q.GetVariant().(type) {
-	case *qdrant.Query_Fusion:
-		if v.Fusion == qdrant.Fusion_RRF {
-			return 2, nil // Qdrant's default k
-		}
-	case *qdrant.Query_Rrf:
-		if len(v.Rrf.GetWeights()) > 0 {
-			return 0, unimplemented("weighted RRF")
-		}
-		if v.Rrf.K == nil {
-			return 2, nil
-		}
-		if v.Rrf.GetK() == 0 {
-			return 0, status.Error(codes.InvalidArgument, "Validation error: rrf k must be at least 1")
-		}
-		return v.Rrf.GetK(), nil
-	}
-	return 0, unimplemented("rescoring prefetches with %T", q.GetVariant())
-}
-
-// rrf fuses rankings as Qdrant does: a point scores the sum, over the
-// rankings it is in, of 1/(position + k), positions counted from 0.
-func rrf(lists [][]scored, k uint32, limit int) []scored {
-	acc := map[string]float32{}
-	for _, list := range lists {
-		for pos, h := range list {
-			acc[h.key] += 1 / (float32(pos+1) + float32(k) - 1)
-		}
-	}
-	out := make([]scored, 0, len(acc))
-	for key, score := range acc {
-		out = append(out, scored{key, score})
-	}
-	return best(out, limit)
 }
 
 // best sorts by score, ties by point key, and keeps limit.
@@ -634,8 +573,8 @@ func best(s []scored, limit int) []scored {
 	return s[:min(limit, len(s))]
 }
 
-func (c *collection) search(ctx context.Context, name string, v embed.Vector, f recommend.Filter, limit int) ([]scored, error) {
-	hits, err := c.mem.Search(ctx, recommend.Query{Space: name, Vector: v, Limit: limit, Filter: f})
+func (c *collection) search(ctx context.Context, name string, v embed.Vector, f index.Filter, limit int) ([]scored, error) {
+	hits, err := c.mem.Search(ctx, index.Query{Space: name, Vector: v, Limit: limit, Filter: f})
 	if err != nil {
 		return nil, status.Errorf(codes.Internal, "qdranttest: %v", err)
 	}
@@ -683,138 +622,10 @@ func (c *collection) resolve(in *qdrant.VectorInput, name string) (embed.Vector,
 	return embed.Vector{}, nil, unimplemented("query input %T", in.GetVariant())
 }
 
-func (c *collection) recommend(ctx context.Context, in *qdrant.RecommendInput, name string, f recommend.Filter, limit int) ([]scored, error) {
-	examples := func(inputs []*qdrant.VectorInput) ([]embed.Vector, error) {
-		out := make([]embed.Vector, len(inputs))
-		for i, in := range inputs {
-			v, exclude, err := c.resolve(in, name)
-			if err != nil {
-				return nil, err
-			}
-			out[i] = v
-			f.Exclude = append(f.Exclude, exclude...)
-		}
-		return out, nil
-	}
-	pos, err := examples(in.GetPositive())
-	if err != nil {
-		return nil, err
-	}
-	neg, err := examples(in.GetNegative())
-	if err != nil {
-		return nil, err
-	}
-	if len(pos) == 0 {
-		return nil, status.Error(codes.InvalidArgument, "Wrong input: recommend needs a positive example")
-	}
-	_, dense := c.dense[name]
-	switch in.GetStrategy() {
-	case qdrant.RecommendStrategy_AverageVector:
-		var q embed.Vector
-		if dense {
-			q = embed.Vector{Dense: averageDense(pos, neg, int(c.dense[name]))}
-		} else {
-			q = embed.Vector{Sparse: averageSparse(pos, neg)}
-		}
-		return c.search(ctx, name, q, f, limit)
-	case qdrant.RecommendStrategy_BestScore:
-		if !dense {
-			return nil, unimplemented("best_score on sparse vectors")
-		}
-		return c.bestScore(ctx, name, pos, neg, f, limit)
-	}
-	return nil, unimplemented("recommend strategy %s", in.GetStrategy())
-}
-
-// averageDense is 2·mean(pos) − mean(neg), over the vectors as given: an
-// example point's vector is normalised, as stored; a raw one is not.
-func averageDense(pos, neg []embed.Vector, dims int) []float32 {
-	out := make([]float32, dims)
-	for _, v := range pos {
-		for i, x := range v.Dense {
-			out[i] += 2 * x / float32(len(pos))
-		}
-	}
-	for _, v := range neg {
-		for i, x := range v.Dense {
-			out[i] -= x / float32(len(neg))
-		}
-	}
-	return out
-}
-
-func averageSparse(pos, neg []embed.Vector) embed.Sparse {
-	acc := map[uint32]float32{}
-	for _, v := range pos {
-		for i, t := range v.Sparse.Indices {
-			acc[t] += 2 * v.Sparse.Values[i] / float32(len(pos))
-		}
-	}
-	for _, v := range neg {
-		for i, t := range v.Sparse.Indices {
-			acc[t] -= v.Sparse.Values[i] / float32(len(neg))
-		}
-	}
-	var out embed.Sparse
-	for _, t := range slices.Sorted(maps.Keys(acc)) {
-		if acc[t] != 0 {
-			out.Indices = append(out.Indices, t)
-			out.Values = append(out.Values, acc[t])
-		}
-	}
-	return out
-}
-
-// bestScore scores each candidate by its most similar example, as Qdrant's
-// best_score strategy: sigmoid(best positive) if it beats the best negative,
-// else −sigmoid(best negative), sigmoid(x) = (x/(1+|x|)+1)/2.
-func (c *collection) bestScore(ctx context.Context, name string, pos, neg []embed.Vector, f recommend.Filter, limit int) ([]scored, error) {
-	n := c.mem.Len()
-	sims := func(examples []embed.Vector) ([]map[string]float32, error) {
-		out := make([]map[string]float32, len(examples))
-		for i, ex := range examples {
-			hits, err := c.search(ctx, name, ex, f, n)
-			if err != nil {
-				return nil, err
-			}
-			out[i] = make(map[string]float32, len(hits))
-			for _, h := range hits {
-				out[i][h.key] = h.score
-			}
-		}
-		return out, nil
-	}
-	ps, err := sims(pos)
-	if err != nil {
-		return nil, err
-	}
-	ns, err := sims(neg)
-	if err != nil {
-		return nil, err
-	}
-	sigmoid := func(x float32) float32 { return 0.5 * (x/(1+float32(math.Abs(float64(x)))) + 1) }
-	var out []scored
-	for key := range ps[0] { // every point of the dense space passing f
-		bestPos, bestNeg := float32(math.Inf(-1)), float32(math.Inf(-1))
-		for _, m := range ps {
-			bestPos = max(bestPos, m[key])
-		}
-		for _, m := range ns {
-			bestNeg = max(bestNeg, m[key])
-		}
-		s := -sigmoid(bestNeg)
-		if bestPos > bestNeg {
-			s = sigmoid(bestPos)
-		}
-		out = append(out, scored{key, s})
-	}
-	return best(out, limit), nil
-}
-
 // filter turns the filters the backend sends into Memory's: a range on
 // DayField in must (undated points never pass one), has_id in must_not.
-func (c *collection) filter(f *qdrant.Filter) (recommend.Filter, error) {
-	var out recommend.Filter
+func (c *collection) filter(f *qdrant.Filter) (index.Filter, error) {
+	var out index.Filter
 	if len(f.GetShould()) > 0 || f.GetMinShould() != nil {
 		return out, unimplemented("should")
 	}
@@ -857,4 +668,33 @@ func (c *collection) filter(f *qdrant.Filter) (recommend.Filter, error) {
 		}
 	}
 	return out, nil
+}
+
+var (
+	unsafeName = regexp.MustCompile(`[^A-Za-z0-9_-]+`)
+	openSeq    atomic.Int64
+)
+
+// Open opens the Qdrant index at url on a collection of its own, named
+// after the test and deleted when it ends; configure may set more of its
+// config. url is a Server's URL, or a real Qdrant's for the live suites.
+func Open(t testing.TB, url, apiKey string, configure ...func(*index.QdrantConfig)) *index.Qdrant {
+	t.Helper()
+	ctx := context.Background()
+	name := fmt.Sprintf("paperhound_test_%s_%d_%d", unsafeName.ReplaceAllString(t.Name(), "_"), time.Now().UnixNano(), openSeq.Add(1))
+	cfg := index.QdrantConfig{URL: url, APIKey: apiKey, Collection: name}
+	for _, f := range configure {
+		f(&cfg)
+	}
+	q, err := index.NewQdrant(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := q.DeleteCollection(ctx); err != nil {
+			t.Errorf("delete collection %s: %v", name, err)
+		}
+		q.Close()
+	})
+	return q
 }

@@ -1,31 +1,23 @@
-// Package recommend is paperhound's engine: it keeps the vector index in
-// step with the store and ranks papers for similar-paper and related-work
-// queries. It knows embed and schema; api calls it; cmd wires it.
-package recommend
+// Package index holds paperhound's vector indexes: Memory, the exact
+// in-process index of the embedded mode, and Qdrant, the vector database
+// past one machine, with qdranttest, an in-process fake Qdrant server for
+// tests. Both answer the same queries with the same rankings (the
+// conformance suite). It knows embed and the domain types; recommend uses
+// it, cmd chooses the backend.
+package index
 
 import (
-	"context"
 	"slices"
 	"strings"
 
+	"github.com/paperhound/paperhound"
 	"github.com/paperhound/paperhound/embed"
-	"github.com/paperhound/paperhound/schema"
 )
-
-// Index is a vector index over papers: the embedded one (Memory) or a
-// vector database. Vectors are grouped by space (one per embedder).
-type Index interface {
-	// Upsert adds docs or replaces them whole, vectors included.
-	Upsert(ctx context.Context, docs []Doc) error
-	Delete(ctx context.Context, ids []string) error
-	// Search returns the best matches of q, best first, ties by id.
-	Search(ctx context.Context, q Query) ([]Hit, error)
-}
 
 // Doc is a paper as an index sees it.
 type Doc struct {
 	ID         string
-	Published  schema.Date
+	Published  paperhound.Date
 	Categories []string
 	Vectors    map[string]embed.Vector
 }
@@ -45,7 +37,7 @@ type Query struct {
 // Filter narrows a query. Dates are inclusive; a zero date is open. A doc
 // with no date never passes a date filter.
 type Filter struct {
-	After, Before schema.Date
+	After, Before paperhound.Date
 	Exclude       []string
 }
 
@@ -55,8 +47,8 @@ type Hit struct {
 	Score float64
 }
 
-// sortHits orders best first, ties by id, so every backend ranks alike.
-func sortHits(h []Hit) {
+// SortHits orders best first, ties by id, so every backend ranks alike.
+func SortHits(h []Hit) {
 	slices.SortFunc(h, func(a, b Hit) int {
 		switch {
 		case a.Score > b.Score:

@@ -1,4 +1,4 @@
-package schema_test
+package paperhound_test
 
 import (
 	"database/sql/driver"
@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/paperhound/paperhound/schema"
+	"github.com/paperhound/paperhound"
 )
 
 func TestDateJSON(t *testing.T) {
@@ -29,7 +29,7 @@ func TestDateJSON(t *testing.T) {
 		{in: `20240725`, wantErr: true},
 	}
 	for _, tt := range tests {
-		var d schema.Date
+		var d paperhound.Date
 		err := json.Unmarshal([]byte(tt.in), &d)
 		if (err != nil) != tt.wantErr {
 			t.Errorf("Unmarshal(%s) err = %v, want error %v", tt.in, err, tt.wantErr)
@@ -50,7 +50,7 @@ func TestDateJSON(t *testing.T) {
 
 func TestPaperJSON(t *testing.T) {
 	t.Parallel()
-	p := schema.Paper{ID: "x", Title: "T", Published: date("2024-07-25"), Authors: schema.Strings{"A"}}
+	p := paperhound.Paper{ID: "x", Title: "T", Published: date("2024-07-25"), Authors: paperhound.Strings{"A"}}
 	b, err := json.Marshal(p)
 	if err != nil {
 		t.Fatal(err)
@@ -58,11 +58,11 @@ func TestPaperJSON(t *testing.T) {
 	if want := `{"id":"x","title":"T","authors":["A"],"published":"2024-07-25"}`; string(b) != want {
 		t.Errorf("Marshal = %s, want %s", b, want)
 	}
-	var back schema.Paper
+	var back paperhound.Paper
 	if err := json.Unmarshal(b, &back); err != nil || !reflect.DeepEqual(back, p) {
 		t.Errorf("Unmarshal = %+v, %v; want %+v", back, err, p)
 	}
-	b, _ = json.Marshal(schema.Paper{ID: "x", Title: "T"})
+	b, _ = json.Marshal(paperhound.Paper{ID: "x", Title: "T"})
 	if want := `{"id":"x","title":"T"}`; string(b) != want {
 		t.Errorf("unknown date: Marshal = %s, want %s", b, want)
 	}
@@ -74,7 +74,7 @@ func TestDateText(t *testing.T) {
 	if err != nil || string(b) != "2024-07-25" {
 		t.Errorf("MarshalText = %q, %v", b, err)
 	}
-	var d schema.Date
+	var d paperhound.Date
 	if err := d.UnmarshalText([]byte("2024-07-25")); err != nil || d != date("2024-07-25") {
 		t.Errorf("UnmarshalText = %v, %v", d, err)
 	}
@@ -95,7 +95,7 @@ func TestDateSQL(t *testing.T) {
 		{time.Date(2024, 7, 25, 0, 0, 0, 0, time.FixedZone("", -8*3600)), "2024-07-25"},
 	}
 	for _, tt := range tests {
-		var d schema.Date
+		var d paperhound.Date
 		if err := d.Scan(tt.src); err != nil {
 			t.Errorf("Scan(%#v): %v", tt.src, err)
 			continue
@@ -112,7 +112,7 @@ func TestDateSQL(t *testing.T) {
 			t.Errorf("Value after Scan(%#v) = %#v, %v; want %#v", tt.src, v, err, want)
 		}
 	}
-	var d schema.Date
+	var d paperhound.Date
 	for _, bad := range []any{42, "not a date"} {
 		if err := d.Scan(bad); err == nil {
 			t.Errorf("Scan(%#v) succeeded", bad)
@@ -123,20 +123,20 @@ func TestDateSQL(t *testing.T) {
 func TestStringsSQL(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
-		in   schema.Strings
+		in   paperhound.Strings
 		json string
 	}{
 		{nil, `[]`},
-		{schema.Strings{}, `[]`},
-		{schema.Strings{"a"}, `["a"]`},
-		{schema.Strings{"a, b", `q"uote`, "ü"}, `["a, b","q\"uote","ü"]`},
+		{paperhound.Strings{}, `[]`},
+		{paperhound.Strings{"a"}, `["a"]`},
+		{paperhound.Strings{"a, b", `q"uote`, "ü"}, `["a, b","q\"uote","ü"]`},
 	}
 	for _, tt := range tests {
 		v, err := tt.in.Value()
 		if err != nil || v != tt.json {
 			t.Errorf("Value(%q) = %v, %v; want %s", tt.in, v, err, tt.json)
 		}
-		var back schema.Strings
+		var back paperhound.Strings
 		if err := back.Scan([]byte(tt.json)); err != nil {
 			t.Fatal(err)
 		}
@@ -148,7 +148,7 @@ func TestStringsSQL(t *testing.T) {
 			t.Errorf("Scan(%s) = %#v, want %#v", tt.json, back, want)
 		}
 	}
-	var s schema.Strings
+	var s paperhound.Strings
 	if err := s.Scan("{not json"); err == nil {
 		t.Error("Scan of bad JSON succeeded")
 	}
@@ -156,20 +156,20 @@ func TestStringsSQL(t *testing.T) {
 
 func TestHashes(t *testing.T) {
 	t.Parallel()
-	p := schema.Paper{ID: "x", Title: "T", Abstract: "A", Upvotes: 1}
+	p := paperhound.Paper{ID: "x", Title: "T", Abstract: "A", Upvotes: 1}
 	tests := []struct {
 		name       string
-		change     func(*schema.Paper)
+		change     func(*paperhound.Paper)
 		sameText   bool
 		sameRecord bool
 	}{
-		{"nothing", func(*schema.Paper) {}, true, true},
-		{"timestamps", func(p *schema.Paper) { p.UpdatedAt = time.Now() }, true, true},
-		{"upvotes", func(p *schema.Paper) { p.Upvotes++ }, true, false},
-		{"categories", func(p *schema.Paper) { p.Categories = schema.Strings{"cs.IR"} }, true, false},
-		{"published", func(p *schema.Paper) { p.Published = date("2020-01-01") }, true, false},
-		{"abstract", func(p *schema.Paper) { p.Abstract = "B" }, false, false},
-		{"id", func(p *schema.Paper) { p.ID = "y" }, true, false},
+		{"nothing", func(*paperhound.Paper) {}, true, true},
+		{"timestamps", func(p *paperhound.Paper) { p.UpdatedAt = time.Now() }, true, true},
+		{"upvotes", func(p *paperhound.Paper) { p.Upvotes++ }, true, false},
+		{"categories", func(p *paperhound.Paper) { p.Categories = paperhound.Strings{"cs.IR"} }, true, false},
+		{"published", func(p *paperhound.Paper) { p.Published = date("2020-01-01") }, true, false},
+		{"abstract", func(p *paperhound.Paper) { p.Abstract = "B" }, false, false},
+		{"id", func(p *paperhound.Paper) { p.ID = "y" }, true, false},
 	}
 	for _, tt := range tests {
 		q := p
@@ -181,4 +181,12 @@ func TestHashes(t *testing.T) {
 			t.Errorf("%s: same record hash = %v, want %v", tt.name, !tt.sameRecord, tt.sameRecord)
 		}
 	}
+}
+
+func date(s string) paperhound.Date {
+	d, err := paperhound.ParseDate(s)
+	if err != nil {
+		panic(err)
+	}
+	return d
 }

@@ -1,4 +1,4 @@
-package recommend_test
+package index_test
 
 import (
 	"bufio"
@@ -10,17 +10,14 @@ import (
 	"math"
 	"os"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"strings"
-	"sync/atomic"
 	"testing"
-	"time"
 
+	"github.com/paperhound/paperhound"
 	"github.com/paperhound/paperhound/embed"
-	"github.com/paperhound/paperhound/recommend"
-	"github.com/paperhound/paperhound/recommend/qdranttest"
-	"github.com/paperhound/paperhound/schema"
+	"github.com/paperhound/paperhound/index"
+	"github.com/paperhound/paperhound/index/qdranttest"
 )
 
 // The conformance suite: the same cases against every Index, so that the
@@ -35,20 +32,27 @@ const (
 )
 
 // confOpen returns an empty index for one case; it is cleaned up with t.
-type confOpen func(t *testing.T) recommend.Index
+// backend is what the suite tests: the methods recommend needs.
+type backend interface {
+	Upsert(ctx context.Context, docs []index.Doc) error
+	Delete(ctx context.Context, ids []string) error
+	Search(ctx context.Context, q index.Query) ([]index.Hit, error)
+}
+
+type confOpen func(t *testing.T) backend
 
 func TestMemoryConformance(t *testing.T) {
-	runConformance(t, func(*testing.T) recommend.Index { return recommend.NewMemory() })
+	runConformance(t, func(*testing.T) backend { return index.NewMemory() })
 }
 
 func TestQdrantConformance(t *testing.T) {
 	srv := qdranttest.Start(t)
-	runConformance(t, func(t *testing.T) recommend.Index { return confQdrant(t, srv.URL, "") })
+	runConformance(t, func(t *testing.T) backend { return qdranttest.Open(t, srv.URL, "") })
 }
 
 func TestQdrantLiveConformance(t *testing.T) {
 	url := confLiveURL(t)
-	runConformance(t, func(t *testing.T) recommend.Index { return confQdrant(t, url, os.Getenv("QDRANT_API_KEY")) })
+	runConformance(t, func(t *testing.T) backend { return qdranttest.Open(t, url, os.Getenv("QDRANT_API_KEY")) })
 }
 
 // confLiveURL is the real Qdrant to test against, or skips the test.
@@ -60,41 +64,13 @@ func confLiveURL(t *testing.T) string {
 	return url
 }
 
-var (
-	confUnsafe = regexp.MustCompile(`[^A-Za-z0-9_-]+`)
-	confSeq    atomic.Int64
-)
-
-// confQdrant opens the Qdrant backend on a collection of its own, deleted
-// when the test ends.
-func confQdrant(t testing.TB, url, apiKey string, spaces ...func(*recommend.QdrantConfig)) *recommend.Qdrant {
-	t.Helper()
-	ctx := context.Background()
-	name := fmt.Sprintf("paperhound_test_%s_%d_%d", confUnsafe.ReplaceAllString(t.Name(), "_"), time.Now().UnixNano(), confSeq.Add(1))
-	cfg := recommend.QdrantConfig{URL: url, APIKey: apiKey, Collection: name}
-	for _, f := range spaces {
-		f(&cfg)
-	}
-	q, err := recommend.NewQdrant(ctx, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := q.DeleteCollection(ctx); err != nil {
-			t.Errorf("delete collection %s: %v", name, err)
-		}
-		q.Close()
-	})
-	return q
-}
-
 // confStep is one step of a case: an upsert, a delete, or a search and
 // what it must answer (the hits, scores within 1e-5, or an error).
 type confStep struct {
-	upsert  []recommend.Doc
+	upsert  []index.Doc
 	delete  []string
-	search  *recommend.Query
-	want    []recommend.Hit
+	search  *index.Query
+	want    []index.Hit
 	wantErr string // in the error of the step
 }
 
@@ -103,8 +79,8 @@ type confCase struct {
 	steps []confStep
 }
 
-func confDay(s string) schema.Date {
-	d, err := schema.ParseDate(s)
+func confDay(s string) paperhound.Date {
+	d, err := paperhound.ParseDate(s)
 	if err != nil {
 		panic(err)
 	}
@@ -121,8 +97,8 @@ func confVec(terms map[uint32]float32) embed.Vector {
 	return v
 }
 
-func confDoc(id, date string, terms map[uint32]float32, dense ...float32) recommend.Doc {
-	d := recommend.Doc{ID: id, Vectors: map[string]embed.Vector{confSparse: confVec(terms)}}
+func confDoc(id, date string, terms map[uint32]float32, dense ...float32) index.Doc {
+	d := index.Doc{ID: id, Vectors: map[string]embed.Vector{confSparse: confVec(terms)}}
 	if date != "" {
 		d.Published = confDay(date)
 	}
@@ -133,8 +109,8 @@ func confDoc(id, date string, terms map[uint32]float32, dense ...float32) recomm
 }
 
 // confBase is four docs with both spaces; d has no date.
-func confBase() []recommend.Doc {
-	return []recommend.Doc{
+func confBase() []index.Doc {
+	return []index.Doc{
 		confDoc("a", "2024-01-10", map[uint32]float32{1: 1, 2: 0.5}, 1, 0),
 		confDoc("b", "2024-02-10", map[uint32]float32{1: 0.5, 3: 1}, 0, 1),
 		confDoc("c", "2024-03-10", map[uint32]float32{2: 1, 3: 0.5}, 1, 1),
@@ -142,19 +118,19 @@ func confBase() []recommend.Doc {
 	}
 }
 
-func confSparseQ(terms map[uint32]float32, limit int, f recommend.Filter) *recommend.Query {
-	return &recommend.Query{Space: confSparse, Vector: confVec(terms), Limit: limit, Filter: f}
+func confSparseQ(terms map[uint32]float32, limit int, f index.Filter) *index.Query {
+	return &index.Query{Space: confSparse, Vector: confVec(terms), Limit: limit, Filter: f}
 }
 
-func confDenseQ(limit int, f recommend.Filter, v ...float32) *recommend.Query {
-	return &recommend.Query{Space: confDense, Vector: embed.Vector{Dense: v}, Limit: limit, Filter: f}
+func confDenseQ(limit int, f index.Filter, v ...float32) *index.Query {
+	return &index.Query{Space: confDense, Vector: embed.Vector{Dense: v}, Limit: limit, Filter: f}
 }
 
 // idf is the weight of a term in df of n docs.
-func confIDF(n, df float64) float64 { return recommend.IDF(n, df) }
+func confIDF(n, df float64) float64 { return index.IDF(n, df) }
 
 var (
-	confNoFilter = recommend.Filter{}
+	confNoFilter = index.Filter{}
 	confSqrtHalf = math.Sqrt(0.5)
 )
 
@@ -167,115 +143,115 @@ func confCases() []confCase {
 		}},
 		{"sparse search weighs terms by idf", []confStep{base,
 			// n=4; terms 1 and 2 are in two docs each.
-			{search: confSparseQ(map[uint32]float32{1: 1, 2: 1}, 10, confNoFilter), want: []recommend.Hit{
+			{search: confSparseQ(map[uint32]float32{1: 1, 2: 1}, 10, confNoFilter), want: []index.Hit{
 				{"a", 1.5 * confIDF(4, 2)}, {"c", confIDF(4, 2)}, {"b", 0.5 * confIDF(4, 2)},
 			}},
 			// Term 4 is in one doc: rarer, so weightier.
-			{search: confSparseQ(map[uint32]float32{3: 1, 4: 1}, 10, confNoFilter), want: []recommend.Hit{
+			{search: confSparseQ(map[uint32]float32{3: 1, 4: 1}, 10, confNoFilter), want: []index.Hit{
 				{"d", confIDF(4, 1)}, {"b", confIDF(4, 2)}, {"c", 0.5 * confIDF(4, 2)},
 			}},
 			// Query weights scale; an unknown term adds nothing.
-			{search: confSparseQ(map[uint32]float32{4: 2, 99: 1}, 10, confNoFilter), want: []recommend.Hit{{"d", 2 * confIDF(4, 1)}}},
+			{search: confSparseQ(map[uint32]float32{4: 2, 99: 1}, 10, confNoFilter), want: []index.Hit{{"d", 2 * confIDF(4, 1)}}},
 			{search: confSparseQ(map[uint32]float32{99: 1}, 10, confNoFilter)},
 			{search: confSparseQ(nil, 10, confNoFilter)},
 		}},
 		{"dense search is cosine", []confStep{base,
-			{search: confDenseQ(10, confNoFilter, 2, 0), want: []recommend.Hit{{"a", 1}, {"c", confSqrtHalf}, {"b", 0}, {"d", -1}}},
-			{search: confDenseQ(10, confNoFilter, -3, -3), want: []recommend.Hit{{"d", confSqrtHalf}, {"a", -confSqrtHalf}, {"b", -confSqrtHalf}, {"c", -1}}},
+			{search: confDenseQ(10, confNoFilter, 2, 0), want: []index.Hit{{"a", 1}, {"c", confSqrtHalf}, {"b", 0}, {"d", -1}}},
+			{search: confDenseQ(10, confNoFilter, -3, -3), want: []index.Hit{{"d", confSqrtHalf}, {"a", -confSqrtHalf}, {"b", -confSqrtHalf}, {"c", -1}}},
 		}},
 		{"limits", []confStep{base,
-			{search: confDenseQ(2, confNoFilter, 1, 0), want: []recommend.Hit{{"a", 1}, {"c", confSqrtHalf}}},
-			{search: confDenseQ(1, confNoFilter, 1, 0), want: []recommend.Hit{{"a", 1}}},
+			{search: confDenseQ(2, confNoFilter, 1, 0), want: []index.Hit{{"a", 1}, {"c", confSqrtHalf}}},
+			{search: confDenseQ(1, confNoFilter, 1, 0), want: []index.Hit{{"a", 1}}},
 			{search: confDenseQ(0, confNoFilter, 1, 0)},
-			{search: confSparseQ(map[uint32]float32{1: 1, 2: 1}, 1, confNoFilter), want: []recommend.Hit{{"a", 1.5 * confIDF(4, 2)}}},
-			{search: confSparseQ(map[uint32]float32{1: 1, 2: 1}, 100, confNoFilter), want: []recommend.Hit{
+			{search: confSparseQ(map[uint32]float32{1: 1, 2: 1}, 1, confNoFilter), want: []index.Hit{{"a", 1.5 * confIDF(4, 2)}}},
+			{search: confSparseQ(map[uint32]float32{1: 1, 2: 1}, 100, confNoFilter), want: []index.Hit{
 				{"a", 1.5 * confIDF(4, 2)}, {"c", confIDF(4, 2)}, {"b", 0.5 * confIDF(4, 2)},
 			}},
 		}},
 		{"date filters are inclusive and drop undated docs", []confStep{base,
-			{search: confDenseQ(10, recommend.Filter{After: confDay("2024-02-10")}, 1, 0), want: []recommend.Hit{{"c", confSqrtHalf}, {"b", 0}}},
-			{search: confDenseQ(10, recommend.Filter{Before: confDay("2024-02-10")}, 1, 0), want: []recommend.Hit{{"a", 1}, {"b", 0}}},
-			{search: confDenseQ(10, recommend.Filter{After: confDay("2024-02-10"), Before: confDay("2024-02-10")}, 1, 0), want: []recommend.Hit{{"b", 0}}},
-			{search: confDenseQ(10, recommend.Filter{After: confDay("2024-02-11"), Before: confDay("2024-03-09")}, 1, 0)},
-			{search: confDenseQ(10, recommend.Filter{After: confDay("2024-03-01"), Before: confDay("2024-01-01")}, 1, 0)},
+			{search: confDenseQ(10, index.Filter{After: confDay("2024-02-10")}, 1, 0), want: []index.Hit{{"c", confSqrtHalf}, {"b", 0}}},
+			{search: confDenseQ(10, index.Filter{Before: confDay("2024-02-10")}, 1, 0), want: []index.Hit{{"a", 1}, {"b", 0}}},
+			{search: confDenseQ(10, index.Filter{After: confDay("2024-02-10"), Before: confDay("2024-02-10")}, 1, 0), want: []index.Hit{{"b", 0}}},
+			{search: confDenseQ(10, index.Filter{After: confDay("2024-02-11"), Before: confDay("2024-03-09")}, 1, 0)},
+			{search: confDenseQ(10, index.Filter{After: confDay("2024-03-01"), Before: confDay("2024-01-01")}, 1, 0)},
 			// The undated doc is found without a date filter.
-			{search: confSparseQ(map[uint32]float32{4: 1}, 10, confNoFilter), want: []recommend.Hit{{"d", confIDF(4, 1)}}},
-			{search: confSparseQ(map[uint32]float32{4: 1}, 10, recommend.Filter{Before: confDay("2030-01-01")})},
+			{search: confSparseQ(map[uint32]float32{4: 1}, 10, confNoFilter), want: []index.Hit{{"d", confIDF(4, 1)}}},
+			{search: confSparseQ(map[uint32]float32{4: 1}, 10, index.Filter{Before: confDay("2030-01-01")})},
 		}},
 		{"exclude", []confStep{base,
-			{search: confDenseQ(10, recommend.Filter{Exclude: []string{"a", "not-there"}}, 1, 0), want: []recommend.Hit{{"c", confSqrtHalf}, {"b", 0}, {"d", -1}}},
-			{search: confSparseQ(map[uint32]float32{1: 1, 2: 1}, 10, recommend.Filter{Exclude: []string{"c"}, After: confDay("2024-01-11")}), want: []recommend.Hit{
+			{search: confDenseQ(10, index.Filter{Exclude: []string{"a", "not-there"}}, 1, 0), want: []index.Hit{{"c", confSqrtHalf}, {"b", 0}, {"d", -1}}},
+			{search: confSparseQ(map[uint32]float32{1: 1, 2: 1}, 10, index.Filter{Exclude: []string{"c"}, After: confDay("2024-01-11")}), want: []index.Hit{
 				{"b", 0.5 * confIDF(4, 2)},
 			}},
 		}},
 		{"upsert replaces a doc whole", []confStep{base,
-			{upsert: []recommend.Doc{confDoc("a", "2024-05-01", map[uint32]float32{4: 1}, 0, -1)}},
+			{upsert: []index.Doc{confDoc("a", "2024-05-01", map[uint32]float32{4: 1}, 0, -1)}},
 			// a's old terms are gone, its new one counts in df; n is still 4.
-			{search: confSparseQ(map[uint32]float32{1: 1, 2: 1}, 10, confNoFilter), want: []recommend.Hit{
+			{search: confSparseQ(map[uint32]float32{1: 1, 2: 1}, 10, confNoFilter), want: []index.Hit{
 				{"c", confIDF(4, 1)}, {"b", 0.5 * confIDF(4, 1)},
 			}},
-			{search: confSparseQ(map[uint32]float32{4: 1}, 10, confNoFilter), want: []recommend.Hit{{"a", confIDF(4, 2)}, {"d", confIDF(4, 2)}}},
-			{search: confDenseQ(10, confNoFilter, 0, -1), want: []recommend.Hit{{"a", 1}, {"d", 0}, {"c", -confSqrtHalf}, {"b", -1}}},
-			{search: confDenseQ(10, recommend.Filter{After: confDay("2024-04-01")}, 0, -1), want: []recommend.Hit{{"a", 1}}},
+			{search: confSparseQ(map[uint32]float32{4: 1}, 10, confNoFilter), want: []index.Hit{{"a", confIDF(4, 2)}, {"d", confIDF(4, 2)}}},
+			{search: confDenseQ(10, confNoFilter, 0, -1), want: []index.Hit{{"a", 1}, {"d", 0}, {"c", -confSqrtHalf}, {"b", -1}}},
+			{search: confDenseQ(10, index.Filter{After: confDay("2024-04-01")}, 0, -1), want: []index.Hit{{"a", 1}}},
 			// Without its dense vector now, a leaves the dense space.
-			{upsert: []recommend.Doc{confDoc("a", "", map[uint32]float32{4: 1})}},
-			{search: confDenseQ(10, confNoFilter, 1, 0), want: []recommend.Hit{{"c", confSqrtHalf}, {"b", 0}, {"d", -1}}},
-			{search: confSparseQ(map[uint32]float32{4: 1}, 10, recommend.Filter{After: confDay("2024-04-01")})},
+			{upsert: []index.Doc{confDoc("a", "", map[uint32]float32{4: 1})}},
+			{search: confDenseQ(10, confNoFilter, 1, 0), want: []index.Hit{{"c", confSqrtHalf}, {"b", 0}, {"d", -1}}},
+			{search: confSparseQ(map[uint32]float32{4: 1}, 10, index.Filter{After: confDay("2024-04-01")})},
 		}},
 		{"delete", []confStep{base,
 			{delete: []string{"b", "not-there"}},
 			// n=3: term 1 is in a only, term 2 in a and c.
-			{search: confSparseQ(map[uint32]float32{1: 1, 2: 1}, 10, confNoFilter), want: []recommend.Hit{
+			{search: confSparseQ(map[uint32]float32{1: 1, 2: 1}, 10, confNoFilter), want: []index.Hit{
 				{"a", confIDF(3, 1) + 0.5*confIDF(3, 2)}, {"c", confIDF(3, 2)},
 			}},
-			{search: confDenseQ(10, confNoFilter, 0, 1), want: []recommend.Hit{{"c", confSqrtHalf}, {"a", 0}, {"d", 0}}},
+			{search: confDenseQ(10, confNoFilter, 0, 1), want: []index.Hit{{"c", confSqrtHalf}, {"a", 0}, {"d", 0}}},
 			{delete: []string{"a", "c", "d"}},
 			{search: confDenseQ(10, confNoFilter, 0, 1)},
-			{upsert: []recommend.Doc{confDoc("b", "2024-02-10", map[uint32]float32{1: 1}, 0, 1)}},
-			{search: confDenseQ(10, confNoFilter, 0, 1), want: []recommend.Hit{{"b", 1}}},
+			{upsert: []index.Doc{confDoc("b", "2024-02-10", map[uint32]float32{1: 1}, 0, 1)}},
+			{search: confDenseQ(10, confNoFilter, 0, 1), want: []index.Hit{{"b", 1}}},
 			{delete: nil},
 		}},
 		{"ties rank by id", []confStep{
 			{upsert: confTied()},
 			{search: confSparseQ(map[uint32]float32{7: 1}, 3, confNoFilter), want: confTiedHits(3, confIDF(12, 12))},
 			{search: confDenseQ(5, confNoFilter, 1, 1), want: confTiedHits(5, 1)},
-			{search: confDenseQ(4, recommend.Filter{Exclude: []string{"tie-00"}}, 1, 1), want: confTiedHits(5, 1)[1:]},
+			{search: confDenseQ(4, index.Filter{Exclude: []string{"tie-00"}}, 1, 1), want: confTiedHits(5, 1)[1:]},
 			{search: confDenseQ(20, confNoFilter, 1, 1), want: confTiedHits(12, 1)},
 		}},
 		{"unknown space answers nothing", []confStep{base,
-			{search: &recommend.Query{Space: "nope/v1", Vector: confVec(map[uint32]float32{1: 1}), Limit: 10}},
-			{search: &recommend.Query{Space: "nope/v2", Vector: embed.Vector{Dense: []float32{1, 0}}, Limit: 10}},
+			{search: &index.Query{Space: "nope/v1", Vector: confVec(map[uint32]float32{1: 1}), Limit: 10}},
+			{search: &index.Query{Space: "nope/v2", Vector: embed.Vector{Dense: []float32{1, 0}}, Limit: 10}},
 			// A dense query on a sparse space, or the reverse, finds nothing.
-			{search: &recommend.Query{Space: confSparse, Vector: embed.Vector{Dense: []float32{1, 0}}, Limit: 10}},
-			{search: &recommend.Query{Space: confDense, Vector: confVec(map[uint32]float32{1: 1}), Limit: 10}},
+			{search: &index.Query{Space: confSparse, Vector: embed.Vector{Dense: []float32{1, 0}}, Limit: 10}},
+			{search: &index.Query{Space: confDense, Vector: confVec(map[uint32]float32{1: 1}), Limit: 10}},
 		}},
 		{"refused", []confStep{base,
 			{search: confDenseQ(10, confNoFilter, 1, 0, 0), wantErr: "dimensions"},
-			{upsert: []recommend.Doc{confDoc("e", "", nil, 1, 0, 0)}, wantErr: "dimensional"},
-			{upsert: []recommend.Doc{{ID: "e", Vectors: map[string]embed.Vector{confSparse: {Dense: []float32{1, 0}}}}}, wantErr: "mixes"},
-			{upsert: []recommend.Doc{{ID: "e", Vectors: map[string]embed.Vector{confDense: confVec(map[uint32]float32{1: 1})}}}, wantErr: "mixes"},
-			{upsert: []recommend.Doc{confDoc("", "", map[uint32]float32{1: 1})}, wantErr: "without id"},
+			{upsert: []index.Doc{confDoc("e", "", nil, 1, 0, 0)}, wantErr: "dimensional"},
+			{upsert: []index.Doc{{ID: "e", Vectors: map[string]embed.Vector{confSparse: {Dense: []float32{1, 0}}}}}, wantErr: "mixes"},
+			{upsert: []index.Doc{{ID: "e", Vectors: map[string]embed.Vector{confDense: confVec(map[uint32]float32{1: 1})}}}, wantErr: "mixes"},
+			{upsert: []index.Doc{confDoc("", "", map[uint32]float32{1: 1})}, wantErr: "without id"},
 			// A bad doc in a batch refuses the batch whole.
-			{upsert: []recommend.Doc{confDoc("e", "", map[uint32]float32{1: 1}, 5, 5), confDoc("f", "", nil, 1)}, wantErr: "dimensional"},
-			{search: confDenseQ(10, confNoFilter, 1, 0), want: []recommend.Hit{{"a", 1}, {"c", confSqrtHalf}, {"b", 0}, {"d", -1}}},
+			{upsert: []index.Doc{confDoc("e", "", map[uint32]float32{1: 1}, 5, 5), confDoc("f", "", nil, 1)}, wantErr: "dimensional"},
+			{search: confDenseQ(10, confNoFilter, 1, 0), want: []index.Hit{{"a", 1}, {"c", confSqrtHalf}, {"b", 0}, {"d", -1}}},
 		}},
 	}
 }
 
 // confTied is twelve docs with the same vectors, so that every query ties
 // them all. Their point ids order them otherwise than their ids do.
-func confTied() []recommend.Doc {
-	var docs []recommend.Doc
+func confTied() []index.Doc {
+	var docs []index.Doc
 	for i := 11; i >= 0; i-- {
 		docs = append(docs, confDoc(fmt.Sprintf("tie-%02d", i), "2024-01-01", map[uint32]float32{7: 1}, 2, 2))
 	}
 	return docs
 }
 
-func confTiedHits(n int, score float64) []recommend.Hit {
-	hits := make([]recommend.Hit, n)
+func confTiedHits(n int, score float64) []index.Hit {
+	hits := make([]index.Hit, n)
 	for i := range hits {
-		hits[i] = recommend.Hit{ID: fmt.Sprintf("tie-%02d", i), Score: score}
+		hits[i] = index.Hit{ID: fmt.Sprintf("tie-%02d", i), Score: score}
 	}
 	return hits
 }
@@ -287,7 +263,7 @@ func runConformance(t *testing.T, open confOpen) {
 			ctx := context.Background()
 			for i, s := range c.steps {
 				var err error
-				var hits []recommend.Hit
+				var hits []index.Hit
 				switch {
 				case s.upsert != nil:
 					err = idx.Upsert(ctx, s.upsert)
@@ -320,7 +296,7 @@ func runConformance(t *testing.T, open confOpen) {
 
 // confDiff says how got differs from want: the same ids in the same order,
 // scores within 1e-5 (relative above 1).
-func confDiff(got, want []recommend.Hit) string {
+func confDiff(got, want []index.Hit) string {
 	if len(got) != len(want) {
 		return fmt.Sprintf("got %d hits %v, want %d %v", len(got), got, len(want), want)
 	}
@@ -334,22 +310,22 @@ func confDiff(got, want []recommend.Hit) string {
 
 // confCorpus is the sample papers as docs: words, character n-grams, and a
 // deterministic 16-dimensional stand-in for a dense embedding.
-func confCorpus(t testing.TB) []recommend.Doc {
+func confCorpus(t testing.TB) []index.Doc {
 	t.Helper()
 	f, err := os.Open(filepath.Join("..", "cmd", "paperhound", "sample-papers.jsonl"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	var docs []recommend.Doc
+	var docs []index.Doc
 	sc := bufio.NewScanner(f)
 	sc.Buffer(nil, 1<<20)
 	for sc.Scan() {
-		var p schema.Paper
+		var p paperhound.Paper
 		if err := json.Unmarshal(sc.Bytes(), &p); err != nil {
 			t.Fatal(err)
 		}
-		docs = append(docs, recommend.Doc{
+		docs = append(docs, index.Doc{
 			ID: p.ID, Published: p.Published, Categories: p.Categories,
 			Vectors: map[string]embed.Vector{
 				embed.WordsSpace: {Sparse: embed.Words{}.Vector(p.Text())},
@@ -386,18 +362,18 @@ func confHashDense(text string) []float32 {
 // confCompareCorpus loads the sample corpus into idx and into a Memory and
 // checks that every paper's vectors, as queries, rank alike in both, with
 // and without filters.
-func confCompareCorpus(t *testing.T, idx recommend.Index) {
+func confCompareCorpus(t *testing.T, idx backend) {
 	ctx := context.Background()
 	docs := confCorpus(t)
-	ref := recommend.NewMemory()
-	for _, ix := range []recommend.Index{ref, idx} {
+	ref := index.NewMemory()
+	for _, ix := range []backend{ref, idx} {
 		if err := ix.Upsert(ctx, docs); err != nil {
 			t.Fatal(err)
 		}
 	}
 	// Deleting and re-adding some keeps both honest about df bookkeeping.
 	gone := []string{docs[0].ID, docs[5].ID, docs[9].ID}
-	for _, ix := range []recommend.Index{ref, idx} {
+	for _, ix := range []backend{ref, idx} {
 		if err := ix.Delete(ctx, gone); err != nil {
 			t.Fatal(err)
 		}
@@ -405,7 +381,7 @@ func confCompareCorpus(t *testing.T, idx recommend.Index) {
 			t.Fatal(err)
 		}
 	}
-	filters := []recommend.Filter{
+	filters := []index.Filter{
 		{},
 		{After: confDay("2025-01-01")},
 		{Before: confDay("2024-12-31"), Exclude: []string{docs[3].ID, docs[4].ID}},
@@ -414,7 +390,7 @@ func confCompareCorpus(t *testing.T, idx recommend.Index) {
 	queries := 0
 	for i, d := range docs {
 		for _, space := range []string{embed.WordsSpace, embed.CharsSpace, confDense} {
-			q := recommend.Query{Space: space, Vector: d.Vectors[space], Limit: 5 + i%12, Filter: filters[i%len(filters)]}
+			q := index.Query{Space: space, Vector: d.Vectors[space], Limit: 5 + i%12, Filter: filters[i%len(filters)]}
 			want, err := ref.Search(ctx, q)
 			if err != nil {
 				t.Fatal(err)

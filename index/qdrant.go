@@ -1,4 +1,4 @@
-package recommend
+package index
 
 import (
 	"context"
@@ -14,11 +14,9 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/qdrant/go-client/qdrant"
-
-	"github.com/paperhound/paperhound/embed"
 )
 
-// Qdrant is the Index kept in a Qdrant collection, over gRPC.
+// Qdrant is the index kept in a Qdrant collection, over gRPC.
 //
 // One collection holds every space: each space is a named vector (dense
 // spaces cosine, sparse spaces with Qdrant's idf modifier, which applies the
@@ -524,168 +522,9 @@ func (q *Qdrant) run(ctx context.Context, req *qdrant.QueryPoints, limit int) ([
 			}
 			hits[i] = Hit{ID: id, Score: float64(p.GetScore())}
 		}
-		sortHits(hits)
+		SortHits(hits)
 		return hits[:min(limit, len(hits))], nil
 	}
-}
-
-// RecommendStrategy says how Recommend weighs its examples; the names are
-// Qdrant's.
-type RecommendStrategy int
-
-const (
-	// StrategyAverageVector searches near one vector:
-	// 2·mean(positives) − mean(negatives).
-	StrategyAverageVector RecommendStrategy = iota
-	// StrategyBestScore scores each candidate by its most similar example:
-	// s = sigmoid(best positive similarity) when that beats the best
-	// negative one, else −sigmoid(best negative similarity), with
-	// sigmoid(x) = (x/(1+|x|)+1)/2.
-	StrategyBestScore
-)
-
-// Example is one example for Recommend: a paper in the index (ID) or a
-// vector of the query's space (ID empty).
-type Example struct {
-	ID     string
-	Vector embed.Vector
-}
-
-// RecommendQuery asks one space for papers like the positive examples and
-// unlike the negative ones. Papers given as examples are never returned.
-type RecommendQuery struct {
-	Space              string
-	Positive, Negative []Example
-	Strategy           RecommendStrategy
-	Limit              int
-	Filter             Filter
-}
-
-// Recommend runs a recommendation query: Qdrant's Query with a recommend
-// input (its Recommend call is deprecated). An example paper missing from
-// the collection is an error from Qdrant.
-func (q *Qdrant) Recommend(ctx context.Context, r RecommendQuery) ([]Hit, error) {
-	if len(r.Positive) == 0 {
-		return nil, fmt.Errorf("%w: recommend needs a positive example", ErrInvalid)
-	}
-	if r.Limit <= 0 {
-		return nil, nil
-	}
-	s, err := q.state(ctx)
-	if err != nil || s == nil {
-		return nil, err
-	}
-	name := QdrantVectorName(r.Space)
-	if _, ok := s.dense[name]; !ok && !s.sparse[name] {
-		return nil, nil
-	}
-	var examples []string
-	inputs := func(ex []Example) ([]*qdrant.VectorInput, error) {
-		out := make([]*qdrant.VectorInput, 0, len(ex))
-		for _, e := range ex {
-			switch {
-			case e.ID != "":
-				examples = append(examples, e.ID)
-				out = append(out, qdrant.NewVectorInputID(qdrant.NewIDUUID(QdrantPointID(e.ID))))
-			case e.Vector.Dense != nil:
-				if dims, ok := s.dense[name]; !ok || len(e.Vector.Dense) != dims {
-					return nil, fmt.Errorf("%w: recommend in space %q: a %d-dimensional example does not fit", ErrInvalid, r.Space, len(e.Vector.Dense))
-				}
-				out = append(out, qdrant.NewVectorInputDense(e.Vector.Dense))
-			default:
-				if !s.sparse[name] {
-					return nil, fmt.Errorf("%w: recommend in dense space %q: sparse example", ErrInvalid, r.Space)
-				}
-				out = append(out, qdrant.NewVectorInputSparse(e.Vector.Sparse.Indices, e.Vector.Sparse.Values))
-			}
-		}
-		return out, nil
-	}
-	pos, err := inputs(r.Positive)
-	if err != nil {
-		return nil, err
-	}
-	neg, err := inputs(r.Negative)
-	if err != nil {
-		return nil, err
-	}
-	strategy := qdrant.RecommendStrategy_AverageVector
-	switch r.Strategy {
-	case StrategyAverageVector:
-	case StrategyBestScore:
-		strategy = qdrant.RecommendStrategy_BestScore
-	default:
-		return nil, fmt.Errorf("%w: unknown recommend strategy %d", ErrInvalid, r.Strategy)
-	}
-	return q.run(ctx, &qdrant.QueryPoints{
-		CollectionName: q.collection,
-		Query: qdrant.NewQueryRecommend(&qdrant.RecommendInput{
-			Positive: pos, Negative: neg, Strategy: strategy.Enum(),
-		}),
-		Using: &name,
-		// Qdrant leaves example points out itself; saying so makes it
-		// explicit and independent of the server version.
-		Filter: qdrantFilter(r.Filter, examples),
-	}, r.Limit)
-}
-
-// FusionQuery fuses the rankings of several queries, typically a dense and
-// a sparse one, by reciprocal rank in one Qdrant request: each query is a
-// prefetch (its Limit is how deep its ranking goes, its Filter applies to
-// it), and a paper scores Σ 1/(K + rank) over the rankings it is in, rank
-// counted from 1 as in Cormack et al.
-type FusionQuery struct {
-	Queries []Query
-	// K is the RRF constant; 0 means 60, the paper's. Qdrant counts
-	// positions from 0 and defaults to 2, so K+1 is sent, explicitly.
-	K     int
-	Limit int
-}
-
-// Fuse runs a fusion query. Queries on a space the collection lacks, or
-// with no terms, rank nothing and are left out.
-func (q *Qdrant) Fuse(ctx context.Context, f FusionQuery) ([]Hit, error) {
-	if f.K < 0 {
-		return nil, fmt.Errorf("%w: RRF k must not be negative", ErrInvalid)
-	}
-	k := f.K
-	if k == 0 {
-		k = 60
-	}
-	if f.Limit <= 0 {
-		return nil, nil
-	}
-	s, err := q.state(ctx)
-	if err != nil || s == nil {
-		return nil, err
-	}
-	var prefetch []*qdrant.PrefetchQuery
-	for _, query := range f.Queries {
-		if query.Limit <= 0 {
-			continue
-		}
-		input, name, err := q.nearest(s, query)
-		if err != nil {
-			return nil, err
-		}
-		if input == nil {
-			continue
-		}
-		prefetch = append(prefetch, &qdrant.PrefetchQuery{
-			Query:  qdrant.NewQueryNearest(input),
-			Using:  &name,
-			Filter: qdrantFilter(query.Filter, nil),
-			Limit:  qdrant.PtrOf(uint64(query.Limit)),
-		})
-	}
-	if len(prefetch) == 0 {
-		return nil, nil
-	}
-	return q.run(ctx, &qdrant.QueryPoints{
-		CollectionName: q.collection,
-		Prefetch:       prefetch,
-		Query:          qdrant.NewQueryRRF(&qdrant.Rrf{K: qdrant.PtrOf(uint32(k + 1))}),
-	}, f.Limit)
 }
 
 // DeleteCollection drops the whole collection, for tests and for a reindex
@@ -703,5 +542,3 @@ func (q *Qdrant) DeleteCollection(ctx context.Context) error {
 	}
 	return nil
 }
-
-var _ Index = (*Qdrant)(nil)
