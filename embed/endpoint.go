@@ -19,6 +19,8 @@ import (
 	"github.com/sashabaranov/go-openai"
 	"golang.org/x/sync/errgroup"
 	"golang.org/x/time/rate"
+
+	"github.com/paperhound/paperhound"
 )
 
 // EndpointConfig configures an Endpoint. Zero values take the defaults noted.
@@ -71,8 +73,9 @@ const (
 
 // ErrUnavailable is wrapped by errors that more attempts did not cure: the
 // endpoint is down, overloaded or too slow. Callers may keep the work for
-// later (ingest marks dense vectors pending).
-var ErrUnavailable = errors.New("endpoint unavailable")
+// later (ingest marks dense vectors pending). It is of the domain's kind
+// paperhound.ErrUnavailable, so the API answers 503.
+var ErrUnavailable = fmt.Errorf("endpoint %w", paperhound.ErrUnavailable)
 
 // Endpoint embeds texts as dense vectors with any server speaking OpenAI's
 // embeddings API: OpenAI, vLLM, Ollama, TEI, llama.cpp. It batches,

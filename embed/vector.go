@@ -1,6 +1,7 @@
-// Package embed turns paper text into vectors. It is a leaf: it knows
-// nothing of stores or indexes. The lexical embedders here need no network
-// and no model weights.
+// Package embed turns paper text into vectors. It is a leaf: of the project
+// it knows only the domain's error kinds, nothing of stores or indexes. The
+// lexical embedders need no network and no model weights; Endpoint calls
+// any OpenAI-compatible embeddings server.
 package embed
 
 import (

@@ -346,11 +346,14 @@ func (e *Engine) checkDims(ctx context.Context, space string, vecs []embed.Vecto
 }
 
 // DimsError says an embedder returned vectors of another length than those
-// stored in its space.
+// stored in its space. It is a paperhound.ErrConflict: the configured model
+// contradicts the stored vectors.
 type DimsError struct {
 	Space       string
 	Stored, Got int
 }
+
+func (DimsError) Unwrap() error { return paperhound.ErrConflict }
 
 func (d DimsError) Error() string {
 	return fmt.Sprintf("space %q holds %d-dimensional vectors, but the embedder now returns %d: "+
