@@ -3,6 +3,7 @@ package recommend
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -27,13 +28,31 @@ func (s *IngestStats) Add(o IngestStats) {
 	s.Pending += o.Pending
 }
 
-// Ingest stores papers with their vectors and indexes them. An unchanged
-// paper is skipped; a vector already stored for the same text is reused, so
-// re-ingesting costs no embedding. Each paper is written with its vectors in
-// one transaction, or not at all; a remote channel's vectors are saved as
-// each request returns, and when its endpoint is unavailable the papers are
-// stored and indexed without them (pending, see CompletePending).
+// IngestBatch papers are written in one transaction: big enough to
+// amortise a commit, small enough that a crash loses little work.
+const IngestBatch = 500
+
+// Ingest stores papers with their vectors and indexes them, IngestBatch
+// papers at a time. An unchanged paper is skipped; a vector already stored
+// for the same text is reused, so re-ingesting costs no embedding. Each
+// paper is written with its vectors in one transaction, or not at all; a
+// remote channel's vectors are saved as each request returns, and when its
+// endpoint is unavailable the papers are stored and indexed without them
+// (pending, see CompletePending). Stats count the batches written before
+// an error too.
 func (e *Engine) Ingest(ctx context.Context, papers []paperhound.Paper) (IngestStats, error) {
+	var stats IngestStats
+	for batch := range slices.Chunk(papers, IngestBatch) {
+		st, err := e.ingestBatch(ctx, batch)
+		if err != nil {
+			return stats, err
+		}
+		stats.Add(st)
+	}
+	return stats, nil
+}
+
+func (e *Engine) ingestBatch(ctx context.Context, papers []paperhound.Paper) (IngestStats, error) {
 	var stats IngestStats
 	// The last copy of an id in a batch wins, as it would across batches.
 	last := make(map[string]int, len(papers))

@@ -48,6 +48,50 @@ func (e *Engine) Vote(ctx context.Context, user, paper string, value int) error 
 	return nil
 }
 
+// voteBatch votes are written in one transaction by ImportVotes.
+const voteBatch = 5000
+
+// ImportVotes stores votes in bulk (an upvotes file, an evaluation's
+// training votes), voteBatch to a transaction, creating the users it has
+// not seen; a vote replaces an earlier one only if it is not older. Votes
+// on papers that are not stored are left out, and their indexes in votes
+// returned, so that the caller can say which lines failed. Saved counts the
+// votes written. The vote graph is not touched: a serving engine picks the
+// votes up at its next RefreshVotes, as it does another process's.
+func (e *Engine) ImportVotes(ctx context.Context, votes []paperhound.Vote) (saved int, unknown []int, err error) {
+	for first := 0; first < len(votes); first += voteBatch {
+		batch := votes[first:min(first+voteBatch, len(votes))]
+		ids := make([]string, len(batch))
+		for i, v := range batch {
+			ids[i] = v.Paper
+		}
+		missing, err := e.store.MissingPapers(ctx, ids)
+		if err != nil {
+			return saved, unknown, fmt.Errorf("import votes: %w", err)
+		}
+		absent := make(map[string]bool, len(missing))
+		for _, id := range missing {
+			absent[id] = true
+		}
+		known := make([]paperhound.Vote, 0, len(batch))
+		for i, v := range batch {
+			if absent[v.Paper] {
+				unknown = append(unknown, first+i)
+				continue
+			}
+			known = append(known, v)
+		}
+		if len(known) == 0 {
+			continue
+		}
+		if err := e.store.SaveVotes(ctx, known); err != nil {
+			return saved, unknown, fmt.Errorf("import votes: %w", err)
+		}
+		saved += len(known)
+	}
+	return saved, unknown, nil
+}
+
 // Unvote removes user's vote on paper if it is of kind value (1 an upvote,
 // -1 a hide, 0 either): removing an upvote leaves a hide alone. Removing
 // what isn't there is no error; an unknown user or paper is paperhound.ErrNotFound.

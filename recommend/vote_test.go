@@ -216,3 +216,39 @@ func TestVoteConcurrent(t *testing.T) {
 		})
 	}
 }
+
+func TestImportVotes(t *testing.T) {
+	for _, b := range schematest.Backends(t) {
+		t.Run(b.Name, func(t *testing.T) {
+			ctx := context.Background()
+			e := trendingEngine(t, b.Store)
+			votes := []paperhound.Vote{
+				{User: "ann", Paper: "n1", Value: 1},
+				{User: "ann", Paper: "gone", Value: 1},
+				{User: "bob", Paper: "n2", Value: -1},
+				{User: "bob", Paper: "gone", Value: -1},
+			}
+			saved, unknown, err := e.ImportVotes(ctx, votes)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if saved != 2 || !slices.Equal(unknown, []int{1, 3}) {
+				t.Errorf("ImportVotes = %d saved, unknown %v; want 2 saved, unknown [1 3]", saved, unknown)
+			}
+			for _, want := range []paperhound.Vote{votes[0], votes[2]} {
+				got, err := b.Store.VoteOf(ctx, want.User, want.Paper)
+				if err != nil || got.Value != want.Value {
+					t.Errorf("stored vote of %s on %s = %+v, %v; want value %d", want.User, want.Paper, got, err, want.Value)
+				}
+			}
+			// A serving engine sees imported votes at its next refresh.
+			if reloaded, err := e.RefreshVotes(ctx); err != nil || !reloaded {
+				t.Errorf("RefreshVotes after an import = %v, %v; want a reload", reloaded, err)
+			}
+			recs, err := e.Feed(ctx, "ann", recommend.FeedOptions{Limit: 10})
+			if err != nil || len(recs) == 0 || recs[0].Trending {
+				t.Errorf("ann's feed after the refresh = %d papers, %v; want a feed from her upvote, not trending", len(recs), err)
+			}
+		})
+	}
+}

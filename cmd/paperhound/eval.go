@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"io"
@@ -77,17 +78,13 @@ func evalEngine(ctx context.Context, papers []paperhound.Paper, votes []paperhou
 	cleanup := func() { store.Close(); os.RemoveAll(dir) }
 	engine := recommend.New(store, index.NewMemory(), recommend.LexicalChannels(), log)
 	start := time.Now()
-	for i := 0; i < len(papers); i += ingestBatch {
-		if _, err := engine.Ingest(ctx, papers[i:min(i+ingestBatch, len(papers))]); err != nil {
-			cleanup()
-			return nil, nil, err
-		}
+	if _, err := engine.Ingest(ctx, papers); err != nil {
+		cleanup()
+		return nil, nil, err
 	}
-	for i := 0; i < len(votes); i += 5000 {
-		if err := store.SaveVotes(ctx, votes[i:min(i+5000, len(votes))]); err != nil {
-			cleanup()
-			return nil, nil, err
-		}
+	if _, unknown, err := engine.ImportVotes(ctx, votes); err != nil || len(unknown) > 0 {
+		cleanup()
+		return nil, nil, cmp.Or(err, fmt.Errorf("%d votes on papers the data set does not hold", len(unknown)))
 	}
 	if _, err := engine.Load(ctx); err != nil {
 		cleanup()
