@@ -1,4 +1,13 @@
-package api
+// Package web serves the web pages: server-rendered HTML for people, over
+// the same engine and store as the JSON API (package api), whose parameter
+// checks, error table and votes export it shares. Every page reads without
+// JavaScript; static/app.js only adds small conveniences.
+//
+// A signed-in browser carries the user's API token in an HttpOnly cookie
+// (sessionCookie). The token never appears in a page: forms carry a CSRF
+// token, an HMAC of the cookie under a key made at start-up, and every
+// POST must also pass http.CrossOriginProtection (Sec-Fetch-Site/Origin).
+package web
 
 import (
 	"bytes"
@@ -7,34 +16,27 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
-	stdembed "embed" // not our embed package: api must not depend on it
+	"embed"
 	"encoding/base64"
 	"errors"
 	"fmt"
 	"html/template"
 	"io/fs"
+	"log/slog"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
 	"unicode"
 
 	"github.com/paperhound/paperhound"
+	"github.com/paperhound/paperhound/api"
 	"github.com/paperhound/paperhound/recommend"
+	"github.com/paperhound/paperhound/schema"
 )
 
-// The web pages: server-rendered HTML for people, over the same engine as
-// the JSON API. Every page reads without JavaScript; web/static/app.js
-// only adds small conveniences.
-//
-// A signed-in browser carries the user's API token in an HttpOnly cookie
-// (sessionCookie). The token never appears in a page: forms carry a CSRF
-// token, an HMAC of the cookie under a key made at start-up, and every
-// POST must also pass http.CrossOriginProtection (Sec-Fetch-Site/Origin).
-
-//go:embed web
-var webFiles stdembed.FS
+//go:embed *.html static
+var files embed.FS
 
 const (
 	sessionCookie = "paperhound_session"
@@ -43,41 +45,47 @@ const (
 	pageLimit = 20
 )
 
-// web holds what the pages need besides the Server.
-type web struct {
-	*Server
+// Site holds what the pages need.
+type Site struct {
+	engine  *recommend.Engine
+	store   *schema.Store // users and their tokens, feed keys
+	log     *slog.Logger
 	pages   map[string]*template.Template
 	csrfKey []byte
 }
 
-// webRoutes registers the pages on mux. Called once from New.
-func (s *Server) webRoutes(mux *http.ServeMux) {
-	wb := &web{Server: s, csrfKey: make([]byte, 32)}
-	_, _ = rand.Read(wb.csrfKey) // never fails (crypto/rand)
-	wb.pages = parsePages()
+// New returns the web pages over engine and store; api.Handler serves them
+// next to the JSON API.
+func New(engine *recommend.Engine, store *schema.Store, log *slog.Logger) *Site {
+	s := &Site{engine: engine, store: store, log: log, csrfKey: make([]byte, 32), pages: parsePages()}
+	_, _ = rand.Read(s.csrfKey) // never fails (crypto/rand)
+	return s
+}
 
-	static, _ := fs.Sub(webFiles, "web/static")
-	files := http.StripPrefix("/static/", http.FileServerFS(static))
+// Routes registers every page and the static files.
+func (s *Site) Routes(mux *http.ServeMux) {
+	static, _ := fs.Sub(files, "static")
+	staticFiles := http.StripPrefix("/static/", http.FileServerFS(static))
 	mux.Handle("GET /static/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Cache-Control", "public, max-age=3600")
-		files.ServeHTTP(w, r)
+		staticFiles.ServeHTTP(w, r)
 	}))
 
 	cop := http.NewCrossOriginProtection()
 	page := func(pattern string, h http.HandlerFunc) {
 		mux.Handle(pattern, cop.Handler(securityHeaders(h)))
 	}
-	page("GET /{$}", wb.home)
-	page("GET /papers/{id}", wb.paperPage)
-	page("POST /papers/{id}/vote", wb.votePost)
-	page("GET /search", wb.searchPage)
-	page("POST /search", wb.searchPage)
-	page("GET /me", wb.mePage)
-	page("GET /me/votes.jsonl", wb.meExport)
-	page("POST /me/feed-key", wb.meFeedKey)
-	page("GET /signin", wb.signinPage)
-	page("POST /signin", wb.signinPost)
-	page("POST /signout", wb.signoutPost)
+	page("GET /{$}", s.home)
+	page("GET /papers/{id}", s.paperPage)
+	page("POST /papers/{id}/vote", s.votePost)
+	page("GET /search", s.searchPage)
+	page("POST /search", s.searchPage)
+	page("GET /me", s.mePage)
+	page("GET /me/votes.jsonl", s.meExport)
+	page("POST /me/feed-key", s.meFeedKey)
+	page("GET /signin", s.signinPage)
+	page("POST /signin", s.signinPost)
+	page("POST /signout", s.signoutPost)
 }
 
 // securityHeaders keeps the pages out of frames and scripts to our own.
@@ -124,7 +132,7 @@ func parsePages() map[string]*template.Template {
 	pages := map[string]*template.Template{}
 	for _, name := range []string{"home", "paper", "search", "me", "signin", "error"} {
 		pages[name] = template.Must(template.New("layout.html").Funcs(funcs).
-			ParseFS(webFiles, "web/layout.html", "web/card.html", "web/"+name+".html"))
+			ParseFS(files, "layout.html", "card.html", name+".html"))
 	}
 	return pages
 }
@@ -142,10 +150,10 @@ type view struct {
 
 // render writes a page, or a plain 500 when its template fails: the
 // page goes to a buffer first so a failure never sends half of one.
-func (wb *web) render(w http.ResponseWriter, r *http.Request, status int, name string, v view) {
+func (s *Site) render(w http.ResponseWriter, r *http.Request, status int, name string, v view) {
 	var buf bytes.Buffer
-	if err := wb.pages[name].Execute(&buf, v); err != nil {
-		wb.log.Error("render page", "page", name, "err", err)
+	if err := s.pages[name].Execute(&buf, v); err != nil {
+		s.log.Error("render page", "page", name, "err", err)
 		http.Error(w, "internal error; the server log has the details", http.StatusInternalServerError)
 		return
 	}
@@ -163,12 +171,12 @@ type session struct {
 
 // session reads the cookie and checks its token. A cookie whose token no
 // longer works (replaced, user gone) reads as signed out.
-func (wb *web) session(r *http.Request) (session, error) {
+func (s *Site) session(r *http.Request) (session, error) {
 	c, err := r.Cookie(sessionCookie)
 	if err != nil || c.Value == "" {
 		return session{}, nil
 	}
-	u, err := wb.engine.UserByToken(r.Context(), c.Value)
+	u, err := s.store.UserByToken(r.Context(), c.Value)
 	if errors.Is(err, paperhound.ErrNotFound) {
 		return session{}, nil
 	}
@@ -181,46 +189,38 @@ func (wb *web) session(r *http.Request) (session, error) {
 // csrf is the form token of a session: an HMAC of its cookie, so it
 // proves the form came from one of our pages to this browser without
 // showing the API token.
-func (wb *web) csrf(sess session) string {
-	mac := hmac.New(sha256.New, wb.csrfKey)
+func (s *Site) csrf(sess session) string {
+	mac := hmac.New(sha256.New, s.csrfKey)
 	mac.Write([]byte("csrf\x00" + sess.token))
 	return base64.RawURLEncoding.EncodeToString(mac.Sum(nil))
 }
 
-func (wb *web) checkCSRF(r *http.Request, sess session) bool {
+func (s *Site) checkCSRF(r *http.Request, sess session) bool {
 	got := r.PostFormValue("csrf")
-	want := wb.csrf(sess)
+	want := s.csrf(sess)
 	return got != "" && subtle.ConstantTimeCompare([]byte(got), []byte(want)) == 1
 }
 
 // newView starts a page's view with who is signed in.
-func (wb *web) newView(r *http.Request, sess session, title, nav string) view {
+func (s *Site) newView(r *http.Request, sess session, title, nav string) view {
 	v := view{Title: title, User: sess.user, Path: r.URL.RequestURI(), Nav: nav}
 	if sess.user != "" {
-		v.CSRF = wb.csrf(sess)
+		v.CSRF = s.csrf(sess)
 	}
 	return v
 }
 
-func (wb *web) errorPage(w http.ResponseWriter, r *http.Request, sess session, status int, msg string) {
-	v := wb.newView(r, sess, http.StatusText(status), "")
+func (s *Site) errorPage(w http.ResponseWriter, r *http.Request, sess session, status int, msg string) {
+	v := s.newView(r, sess, http.StatusText(status), "")
 	v.Message = msg
-	wb.render(w, r, status, "error", v)
+	s.render(w, r, status, "error", v)
 }
 
-// failPage maps an engine error like fail does, as a page.
-func (wb *web) failPage(w http.ResponseWriter, r *http.Request, sess session, err error) {
-	switch {
-	case errors.Is(err, paperhound.ErrNotFound):
-		wb.errorPage(w, r, sess, http.StatusNotFound, err.Error())
-	case errors.Is(err, paperhound.ErrInvalid):
-		wb.errorPage(w, r, sess, http.StatusBadRequest, err.Error())
-	case errors.Is(err, r.Context().Err()):
-		wb.errorPage(w, r, sess, http.StatusServiceUnavailable, "the request was cancelled or timed out")
-	default:
-		wb.log.Error("page failed", "path", r.URL.Path, "err", err)
-		wb.errorPage(w, r, sess, http.StatusInternalServerError, "internal error; the server log has the details")
-	}
+// failPage answers an engine error with the error page of its status
+// (api.ErrorStatus, the table the JSON API uses too).
+func (s *Site) failPage(w http.ResponseWriter, r *http.Request, sess session, err error) {
+	status, msg := api.ErrorStatus(s.log, r, err)
+	s.errorPage(w, r, sess, status, msg)
 }
 
 // card is one paper in a list.
@@ -244,10 +244,10 @@ func plainCard(p paperhound.Paper) card {
 
 // home shows the signed-in user's feed, or trending papers (also when
 // ?days= is given).
-func (wb *web) home(w http.ResponseWriter, r *http.Request) {
-	sess, err := wb.session(r)
+func (s *Site) home(w http.ResponseWriter, r *http.Request) {
+	sess, err := s.session(r)
 	if err != nil {
-		wb.failPage(w, r, sess, err)
+		s.failPage(w, r, sess, err)
 		return
 	}
 	data := struct {
@@ -257,9 +257,9 @@ func (wb *web) home(w http.ResponseWriter, r *http.Request) {
 	}{}
 	q := r.URL.Query().Get("days")
 	if sess.user != "" && q == "" {
-		recs, err := wb.engine.Feed(r.Context(), sess.user, recommend.FeedOptions{Limit: pageLimit})
+		recs, err := s.engine.Feed(r.Context(), sess.user, recommend.FeedOptions{Limit: pageLimit})
 		if err != nil {
-			wb.failPage(w, r, sess, err)
+			s.failPage(w, r, sess, err)
 			return
 		}
 		data.Feed = true
@@ -268,49 +268,44 @@ func (wb *web) home(w http.ResponseWriter, r *http.Request) {
 			c.Because, c.Trending = rec.Because, rec.Trending
 			data.Cards = append(data.Cards, c)
 		}
-		v := wb.newView(r, sess, "Your papers", "home")
+		v := s.newView(r, sess, "Your papers", "home")
 		v.Data = data
-		wb.render(w, r, http.StatusOK, "home", v)
+		s.render(w, r, http.StatusOK, "home", v)
 		return
 	}
-	data.Days = defaultTrendingDays
-	if q != "" {
-		d, err := strconv.Atoi(q)
-		if err != nil || d < 1 || d > recommend.MaxTrendingDays {
-			wb.errorPage(w, r, sess, http.StatusBadRequest, fmt.Sprintf("days must be a whole number from 1 to %d", recommend.MaxTrendingDays))
-			return
-		}
-		data.Days = d
+	if data.Days, err = api.ParseDays(q); err != nil {
+		s.errorPage(w, r, sess, http.StatusBadRequest, err.Error())
+		return
 	}
-	results, err := wb.engine.Trending(r.Context(), recommend.TrendingOptions{Days: data.Days, Limit: pageLimit})
+	results, err := s.engine.Trending(r.Context(), recommend.TrendingOptions{Days: data.Days, Limit: pageLimit})
 	if err != nil {
-		wb.failPage(w, r, sess, err)
+		s.failPage(w, r, sess, err)
 		return
 	}
 	for _, res := range results {
 		data.Cards = append(data.Cards, plainCard(res.Paper))
 	}
-	v := wb.newView(r, sess, "Trending papers", "home")
+	v := s.newView(r, sess, "Trending papers", "home")
 	v.Data = data
-	wb.render(w, r, http.StatusOK, "home", v)
+	s.render(w, r, http.StatusOK, "home", v)
 }
 
 // paperPage shows a paper, the user's vote on it and similar papers.
-func (wb *web) paperPage(w http.ResponseWriter, r *http.Request) {
-	sess, err := wb.session(r)
+func (s *Site) paperPage(w http.ResponseWriter, r *http.Request) {
+	sess, err := s.session(r)
 	if err != nil {
-		wb.failPage(w, r, sess, err)
+		s.failPage(w, r, sess, err)
 		return
 	}
 	id := r.PathValue("id")
-	p, err := wb.engine.Paper(r.Context(), id)
+	p, err := s.engine.Paper(r.Context(), id)
 	if err != nil {
-		wb.failPage(w, r, sess, err)
+		s.failPage(w, r, sess, err)
 		return
 	}
-	similar, err := wb.engine.Similar(r.Context(), id, recommend.Options{Limit: 10})
+	similar, err := s.engine.Similar(r.Context(), id, recommend.Options{Limit: 10})
 	if err != nil {
-		wb.failPage(w, r, sess, err)
+		s.failPage(w, r, sess, err)
 		return
 	}
 	data := struct {
@@ -319,21 +314,21 @@ func (wb *web) paperPage(w http.ResponseWriter, r *http.Request) {
 		Similar []card
 	}{Paper: p}
 	if sess.user != "" {
-		if data.Vote, err = wb.voteOn(r.Context(), sess.user, id); err != nil {
-			wb.failPage(w, r, sess, err)
+		if data.Vote, err = s.voteOn(r.Context(), sess.user, id); err != nil {
+			s.failPage(w, r, sess, err)
 			return
 		}
 	}
 	for _, res := range similar {
 		data.Similar = append(data.Similar, plainCard(res.Paper))
 	}
-	v := wb.newView(r, sess, p.Title, "")
+	v := s.newView(r, sess, p.Title, "")
 	v.Data = data
-	wb.render(w, r, http.StatusOK, "paper", v)
+	s.render(w, r, http.StatusOK, "paper", v)
 }
 
-func (wb *web) voteOn(ctx context.Context, user, paper string) (int, error) {
-	votes, err := wb.engine.Votes(ctx, user)
+func (s *Site) voteOn(ctx context.Context, user, paper string) (int, error) {
+	votes, err := s.engine.Votes(ctx, user)
 	if err != nil {
 		return 0, err
 	}
@@ -347,8 +342,8 @@ func (wb *web) voteOn(ctx context.Context, user, paper string) (int, error) {
 
 // votePost answers the upvote and hide buttons: action is up, hide,
 // unup or unhide; then back to next (a local path) or the paper.
-func (wb *web) votePost(w http.ResponseWriter, r *http.Request) {
-	sess, ok := wb.signedInPost(w, r)
+func (s *Site) votePost(w http.ResponseWriter, r *http.Request) {
+	sess, ok := s.signedInPost(w, r)
 	if !ok {
 		return
 	}
@@ -356,19 +351,19 @@ func (wb *web) votePost(w http.ResponseWriter, r *http.Request) {
 	var err error
 	switch r.PostFormValue("action") {
 	case "up":
-		err = wb.engine.Vote(r.Context(), sess.user, id, 1)
+		err = s.engine.Vote(r.Context(), sess.user, id, 1)
 	case "hide":
-		err = wb.engine.Vote(r.Context(), sess.user, id, -1)
+		err = s.engine.Vote(r.Context(), sess.user, id, -1)
 	case "unup":
-		err = wb.engine.Unvote(r.Context(), sess.user, id, 1)
+		err = s.engine.Unvote(r.Context(), sess.user, id, 1)
 	case "unhide":
-		err = wb.engine.Unvote(r.Context(), sess.user, id, -1)
+		err = s.engine.Unvote(r.Context(), sess.user, id, -1)
 	default:
-		wb.errorPage(w, r, sess, http.StatusBadRequest, "action must be up, hide, unup or unhide")
+		s.errorPage(w, r, sess, http.StatusBadRequest, "action must be up, hide, unup or unhide")
 		return
 	}
 	if err != nil {
-		wb.failPage(w, r, sess, err)
+		s.failPage(w, r, sess, err)
 		return
 	}
 	http.Redirect(w, r, localPath(r.PostFormValue("next"), "/papers/"+url.PathEscape(id)), http.StatusSeeOther)
@@ -377,23 +372,23 @@ func (wb *web) votePost(w http.ResponseWriter, r *http.Request) {
 // signedInPost reads a POST's form and lets it through when it comes from
 // a signed-in user's page: 303 to sign in without a session, 403 without
 // the session's CSRF token.
-func (wb *web) signedInPost(w http.ResponseWriter, r *http.Request) (session, bool) {
-	r.Body = http.MaxBytesReader(w, r.Body, maxBody)
+func (s *Site) signedInPost(w http.ResponseWriter, r *http.Request) (session, bool) {
+	r.Body = http.MaxBytesReader(w, r.Body, api.MaxBody)
 	if err := r.ParseForm(); err != nil {
-		wb.errorPage(w, r, session{}, http.StatusBadRequest, "the form could not be read")
+		s.errorPage(w, r, session{}, http.StatusBadRequest, "the form could not be read")
 		return session{}, false
 	}
-	sess, err := wb.session(r)
+	sess, err := s.session(r)
 	if err != nil {
-		wb.failPage(w, r, sess, err)
+		s.failPage(w, r, sess, err)
 		return sess, false
 	}
 	if sess.user == "" {
 		http.Redirect(w, r, "/signin?next="+url.QueryEscape(localPath(r.PostFormValue("next"), "/")), http.StatusSeeOther)
 		return sess, false
 	}
-	if !wb.checkCSRF(r, sess) {
-		wb.errorPage(w, r, sess, http.StatusForbidden, "this form is out of date or came from another site: reload the page and try again")
+	if !s.checkCSRF(r, sess) {
+		s.errorPage(w, r, sess, http.StatusForbidden, "this form is out of date or came from another site: reload the page and try again")
 		return sess, false
 	}
 	return sess, true
@@ -415,10 +410,10 @@ func localPath(next, fallback string) string {
 // searchPage is related-work lookup: ?q= from the search box, or a draft
 // abstract POSTed from the textarea. Searching changes nothing, so it
 // needs no session.
-func (wb *web) searchPage(w http.ResponseWriter, r *http.Request) {
-	sess, err := wb.session(r)
+func (s *Site) searchPage(w http.ResponseWriter, r *http.Request) {
+	sess, err := s.session(r)
 	if err != nil {
-		wb.failPage(w, r, sess, err)
+		s.failPage(w, r, sess, err)
 		return
 	}
 	text := r.URL.Query().Get("q")
@@ -428,18 +423,18 @@ func (wb *web) searchPage(w http.ResponseWriter, r *http.Request) {
 		Cards    []card
 	}{Q: text}
 	if r.Method == http.MethodPost {
-		r.Body = http.MaxBytesReader(w, r.Body, maxBody)
+		r.Body = http.MaxBytesReader(w, r.Body, api.MaxBody)
 		if err := r.ParseForm(); err != nil {
-			wb.errorPage(w, r, sess, http.StatusRequestEntityTooLarge, fmt.Sprintf("the draft is over %d bytes", maxBody))
+			s.errorPage(w, r, sess, http.StatusRequestEntityTooLarge, fmt.Sprintf("the draft is over %d bytes", api.MaxBody))
 			return
 		}
 		text = r.PostFormValue("text")
 		data.Q, data.Draft = "", text
 	}
 	if strings.TrimSpace(text) != "" {
-		results, err := wb.engine.Search(r.Context(), text, recommend.Options{Limit: pageLimit})
+		results, err := s.engine.Search(r.Context(), text, recommend.Options{Limit: pageLimit})
 		if err != nil {
-			wb.failPage(w, r, sess, err)
+			s.failPage(w, r, sess, err)
 			return
 		}
 		data.Searched = true
@@ -450,12 +445,12 @@ func (wb *web) searchPage(w http.ResponseWriter, r *http.Request) {
 			data.Cards = append(data.Cards, c)
 		}
 	}
-	v := wb.newView(r, sess, "Related work", "search")
+	v := s.newView(r, sess, "Related work", "search")
 	if data.Q != "" {
 		v.Title = data.Q + " – related work"
 	}
 	v.Data = data
-	wb.render(w, r, http.StatusOK, "search", v)
+	s.render(w, r, http.StatusOK, "search", v)
 }
 
 // stopWords are never highlighted: they match every title.
@@ -485,8 +480,8 @@ func queryWords(text string) map[string]bool {
 
 // highlight splits title into segments, marking the words (whitespace
 // separated, ignoring punctuation and case) found in words, or a word
-// whose hyphenated parts are. A plain lowercase match: the api package
-// doesn't know the embedder's tokenizer.
+// whose hyphenated parts are. A plain lowercase match: the web pages
+// don't know the embedder's tokenizer.
 func highlight(title string, words map[string]bool) []segment {
 	var out []segment
 	add := func(text string, mark bool) {
@@ -521,14 +516,14 @@ func highlight(title string, words map[string]bool) []segment {
 }
 
 // mePage lists the user's upvoted and hidden papers.
-func (wb *web) mePage(w http.ResponseWriter, r *http.Request) {
-	wb.me(w, r, "")
+func (s *Site) mePage(w http.ResponseWriter, r *http.Request) {
+	s.me(w, r, "")
 }
 
-func (wb *web) me(w http.ResponseWriter, r *http.Request, feedURL string) {
-	sess, err := wb.session(r)
+func (s *Site) me(w http.ResponseWriter, r *http.Request, feedURL string) {
+	sess, err := s.session(r)
 	if err != nil {
-		wb.failPage(w, r, sess, err)
+		s.failPage(w, r, sess, err)
 		return
 	}
 	if sess.user == "" {
@@ -541,9 +536,9 @@ func (wb *web) me(w http.ResponseWriter, r *http.Request, feedURL string) {
 		APIExport       string
 	}{FeedURL: feedURL, APIExport: "/v1/users/" + url.PathEscape(sess.user) + "/votes.jsonl"}
 	for _, value := range []int{1, -1} {
-		voted, err := wb.engine.VotedPapers(r.Context(), sess.user, value)
+		voted, err := s.engine.VotedPapers(r.Context(), sess.user, value)
 		if err != nil {
-			wb.failPage(w, r, sess, err)
+			s.failPage(w, r, sess, err)
 			return
 		}
 		for _, vp := range voted {
@@ -556,79 +551,81 @@ func (wb *web) me(w http.ResponseWriter, r *http.Request, feedURL string) {
 			}
 		}
 	}
-	v := wb.newView(r, sess, "My papers", "me")
+	v := s.newView(r, sess, "My papers", "me")
 	v.Path = "/me"
 	v.Data = data
-	wb.render(w, r, http.StatusOK, "me", v)
+	s.render(w, r, http.StatusOK, "me", v)
 }
 
-// meExport is the votes export for a browser, which can't send the
-// bearer header GET /v1/users/{user}/votes.jsonl wants: the session's
-// token stands in for it.
-func (wb *web) meExport(w http.ResponseWriter, r *http.Request) {
-	sess, err := wb.session(r)
+// meExport is the votes export of GET /v1/users/{user}/votes.jsonl for a
+// browser, which can't send the bearer header the API wants.
+func (s *Site) meExport(w http.ResponseWriter, r *http.Request) {
+	sess, err := s.session(r)
 	if err != nil {
-		wb.failPage(w, r, sess, err)
+		s.failPage(w, r, sess, err)
 		return
 	}
 	if sess.user == "" {
 		http.Redirect(w, r, "/signin?next=/me", http.StatusSeeOther)
 		return
 	}
-	r2 := r.Clone(r.Context())
-	r2.Header.Set("Authorization", "Bearer "+sess.token)
-	r2.SetPathValue("user", sess.user)
+	votes, err := s.engine.Votes(r.Context(), sess.user)
+	if err != nil {
+		s.failPage(w, r, sess, err)
+		return
+	}
+	w.Header().Set("Content-Type", api.JSONLines)
 	w.Header().Set("Content-Disposition", `attachment; filename="`+sess.user+`-votes.jsonl"`)
-	wb.exportVotes(w, r2)
+	_ = api.WriteVotes(w, votes) // the browser may be gone; nothing left to tell it
 }
 
 // meFeedKey issues a new Atom feed key and shows its URL once: only its
 // hash is stored, so it can't be shown again.
-func (wb *web) meFeedKey(w http.ResponseWriter, r *http.Request) {
-	sess, ok := wb.signedInPost(w, r)
+func (s *Site) meFeedKey(w http.ResponseWriter, r *http.Request) {
+	sess, ok := s.signedInPost(w, r)
 	if !ok {
 		return
 	}
-	key, err := wb.engine.IssueFeedKey(r.Context(), sess.user)
+	key, err := s.store.IssueFeedKey(r.Context(), sess.user)
 	if err != nil {
-		wb.failPage(w, r, sess, err)
+		s.failPage(w, r, sess, err)
 		return
 	}
-	wb.me(w, r, baseURL(r)+"/v1/users/"+url.PathEscape(sess.user)+"/feed.atom?key="+url.QueryEscape(key))
+	s.me(w, r, api.BaseURL(r)+"/v1/users/"+url.PathEscape(sess.user)+"/feed.atom?key="+url.QueryEscape(key))
 }
 
-func (wb *web) signinPage(w http.ResponseWriter, r *http.Request) {
-	sess, err := wb.session(r)
+func (s *Site) signinPage(w http.ResponseWriter, r *http.Request) {
+	sess, err := s.session(r)
 	if err != nil {
-		wb.failPage(w, r, sess, err)
+		s.failPage(w, r, sess, err)
 		return
 	}
-	v := wb.newView(r, sess, "Sign in", "signin")
+	v := s.newView(r, sess, "Sign in", "signin")
 	v.Data = localPath(r.URL.Query().Get("next"), "/")
-	wb.render(w, r, http.StatusOK, "signin", v)
+	s.render(w, r, http.StatusOK, "signin", v)
 }
 
 // signinPost checks the token and keeps it in the session cookie. Login
 // CSRF is stopped by CrossOriginProtection: there is no session yet to
 // tie a form token to.
-func (wb *web) signinPost(w http.ResponseWriter, r *http.Request) {
+func (s *Site) signinPost(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
 	if err := r.ParseForm(); err != nil {
-		wb.errorPage(w, r, session{}, http.StatusBadRequest, "the form could not be read")
+		s.errorPage(w, r, session{}, http.StatusBadRequest, "the form could not be read")
 		return
 	}
 	next := localPath(r.PostFormValue("next"), "/")
 	token := strings.TrimSpace(r.PostFormValue("token"))
-	u, err := wb.engine.UserByToken(r.Context(), token)
+	u, err := s.store.UserByToken(r.Context(), token)
 	if token == "" || errors.Is(err, paperhound.ErrNotFound) {
-		v := wb.newView(r, session{}, "Sign in", "signin")
+		v := s.newView(r, session{}, "Sign in", "signin")
 		v.Message = "That token is not valid: it may have been replaced by a newer one (paperhound users add NAME prints one)."
 		v.Data = next
-		wb.render(w, r, http.StatusUnauthorized, "signin", v)
+		s.render(w, r, http.StatusUnauthorized, "signin", v)
 		return
 	}
 	if err != nil {
-		wb.failPage(w, r, session{}, err)
+		s.failPage(w, r, session{}, err)
 		return
 	}
 	http.SetCookie(w, &http.Cookie{
@@ -636,12 +633,12 @@ func (wb *web) signinPost(w http.ResponseWriter, r *http.Request) {
 		MaxAge: int(sessionMaxAge / time.Second), HttpOnly: true, Secure: secure(r),
 		SameSite: http.SameSiteLaxMode,
 	})
-	wb.log.Info("signed in", "user", u.Name)
+	s.log.Info("signed in", "user", u.Name)
 	http.Redirect(w, r, next, http.StatusSeeOther)
 }
 
-func (wb *web) signoutPost(w http.ResponseWriter, r *http.Request) {
-	if _, ok := wb.signedInPost(w, r); !ok {
+func (s *Site) signoutPost(w http.ResponseWriter, r *http.Request) {
+	if _, ok := s.signedInPost(w, r); !ok {
 		return
 	}
 	http.SetCookie(w, &http.Cookie{
