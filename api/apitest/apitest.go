@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"testing"
 	"time"
 
@@ -100,6 +101,21 @@ func ErrorCases() []ErrorCase {
 		{"timed out", fmt.Errorf("search: %w", context.DeadlineExceeded), context.DeadlineExceeded, 503},
 		{"internal", errors.New(Secret), nil, 500},
 		{"internal, cancelled meanwhile", errors.New(Secret), context.Canceled, 500},
+	}
+}
+
+// CheckHidden checks that an internal error's response body shows nothing
+// of it but a pointer to the server log, and that the log has it.
+func (c ErrorCase) CheckHidden(t *testing.T, body, log string) {
+	t.Helper()
+	if c.Status != http.StatusInternalServerError {
+		return
+	}
+	if strings.Contains(body, "hunter2") || !strings.Contains(body, "server log") {
+		t.Errorf("body %s, want only a pointer to the server log", body)
+	}
+	if !strings.Contains(log, "hunter2") {
+		t.Errorf("the log lacks the error: %s", log)
 	}
 }
 

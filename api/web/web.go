@@ -369,6 +369,21 @@ func (s *Site) votePost(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, localPath(r.PostFormValue("next"), "/papers/"+url.PathEscape(id)), http.StatusSeeOther)
 }
 
+// signedIn is the session of a page for signed-in users only (those under
+// /me): without one it sends the browser to sign in, and returns false.
+func (s *Site) signedIn(w http.ResponseWriter, r *http.Request) (session, bool) {
+	sess, err := s.session(r)
+	if err != nil {
+		s.failPage(w, r, sess, err)
+		return sess, false
+	}
+	if sess.user == "" {
+		http.Redirect(w, r, "/signin?next=/me", http.StatusSeeOther)
+		return sess, false
+	}
+	return sess, true
+}
+
 // signedInPost reads a POST's form and lets it through when it comes from
 // a signed-in user's page: 303 to sign in without a session, 403 without
 // the session's CSRF token.
@@ -521,13 +536,8 @@ func (s *Site) mePage(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Site) me(w http.ResponseWriter, r *http.Request, feedURL string) {
-	sess, err := s.session(r)
-	if err != nil {
-		s.failPage(w, r, sess, err)
-		return
-	}
-	if sess.user == "" {
-		http.Redirect(w, r, "/signin?next=/me", http.StatusSeeOther)
+	sess, ok := s.signedIn(w, r)
+	if !ok {
 		return
 	}
 	data := struct {
@@ -560,13 +570,8 @@ func (s *Site) me(w http.ResponseWriter, r *http.Request, feedURL string) {
 // meExport is the votes export of GET /v1/users/{user}/votes.jsonl for a
 // browser, which can't send the bearer header the API wants.
 func (s *Site) meExport(w http.ResponseWriter, r *http.Request) {
-	sess, err := s.session(r)
-	if err != nil {
-		s.failPage(w, r, sess, err)
-		return
-	}
-	if sess.user == "" {
-		http.Redirect(w, r, "/signin?next=/me", http.StatusSeeOther)
+	sess, ok := s.signedIn(w, r)
+	if !ok {
 		return
 	}
 	votes, err := s.engine.Votes(r.Context(), sess.user)
