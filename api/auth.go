@@ -23,7 +23,9 @@ import (
 //   - similar papers, search and trending need nothing.
 //
 // Tokens come as "Authorization: Bearer TOKEN". No token or a wrong one is
-// 401; a valid token acting for someone else is 403.
+// 401; a valid token acting for someone else is 403. Each route declares
+// which rule it follows in the route table (api.go) with the middleware
+// below: actingFor, adminOnly, feedReader.
 
 // Option configures the API.
 type Option func(*Server)
