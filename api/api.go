@@ -1,90 +1,81 @@
-// Package api serves paperhound over HTTP: the JSON API under /v1 and the
-// health checks. Handlers read, validate, call the recommend engine and
-// respond; errors are application/problem+json. It knows recommend and
-// schema types, never a database or an index directly.
+// Package api serves paperhound's JSON API under /v1 and the health checks
+// (/healthz, /readyz). Handlers read, validate, call the recommend engine or
+// the store and respond; errors are application/problem+json, their status
+// from one table (errors.go). It also assembles the server: Handler puts
+// every package's routes on one mux, behind one not-found answer and the
+// request logging and panic recovery. The web pages live in api/web, which
+// may use this package's helpers; api never imports it.
 package api
 
 import (
+	"fmt"
 	"log/slog"
 	"net/http"
-	"time"
 
 	"github.com/paperhound/paperhound/recommend"
+	"github.com/paperhound/paperhound/schema"
 )
 
-// maxBody bounds request bodies: a pasted draft abstract is a few KB.
-const maxBody = 1 << 20
+// MaxBody bounds request bodies: a pasted draft abstract is a few KB.
+const MaxBody = 1 << 20
 
-// Server holds what the handlers need.
+// Server holds what the JSON handlers need.
 type Server struct {
 	engine     *recommend.Engine
+	store      *schema.Store // users, tokens and feed keys
 	log        *slog.Logger
 	adminToken string // acts for every user; "" turns admin requests off (auth.go)
 }
 
-// New returns the HTTP handler of the whole API.
-func New(engine *recommend.Engine, log *slog.Logger, opts ...Option) http.Handler {
-	s := &Server{engine: engine, log: log}
+// New returns the JSON API over engine and store; Handler serves it.
+func New(engine *recommend.Engine, store *schema.Store, log *slog.Logger, opts ...Option) *Server {
+	s := &Server{engine: engine, store: store, log: log}
 	for _, o := range opts {
 		o(s)
 	}
-	mux := http.NewServeMux()
+	return s
+}
+
+// Routes registers every route of the JSON API, with who may call it
+// (auth.go): the whole API in one table.
+func (s *Server) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /healthz", s.health)
 	mux.HandleFunc("GET /readyz", s.ready)
 	mux.HandleFunc("GET /v1/papers/{id}", s.paper)
 	mux.HandleFunc("GET /v1/papers/{id}/similar", s.similar)
 	mux.HandleFunc("GET /v1/search", s.searchGet)
 	mux.HandleFunc("POST /v1/search", s.searchPost)
-	mux.HandleFunc("POST /v1/papers", s.addPapers)
+	mux.Handle("POST /v1/papers", s.adminOnly(http.HandlerFunc(s.addPapers)))
 	mux.HandleFunc("GET /v1/trending", s.trending)
-	mux.HandleFunc("GET /v1/users/{user}/recommendations", s.recommendations)
-	mux.HandleFunc("GET /v1/users/{user}/upvotes", s.listVotes(1))
-	mux.HandleFunc("GET /v1/users/{user}/hidden", s.listVotes(-1))
-	mux.HandleFunc("PUT /v1/users/{user}/upvotes/{paper}", s.vote(1))
-	mux.HandleFunc("PUT /v1/users/{user}/hidden/{paper}", s.vote(-1))
-	mux.HandleFunc("DELETE /v1/users/{user}/upvotes/{paper}", s.unvote(1))
-	mux.HandleFunc("DELETE /v1/users/{user}/hidden/{paper}", s.unvote(-1))
-	mux.HandleFunc("GET /v1/users/{user}/votes.jsonl", s.exportVotes)
-	mux.HandleFunc("POST /v1/users/{user}/feed-key", s.feedKey)
-	mux.HandleFunc("GET /v1/users/{user}/feed.atom", s.atomFeed)
-	s.webRoutes(mux) // the HTML pages (web.go)
-	mux.HandleFunc("/", s.notFound)
-	return s.recoverer(s.logRequests(mux))
+	mux.Handle("GET /v1/users/{user}/recommendations", s.actingFor(http.HandlerFunc(s.recommendations)))
+	mux.Handle("GET /v1/users/{user}/upvotes", s.actingFor(s.listVotes(1)))
+	mux.Handle("GET /v1/users/{user}/hidden", s.actingFor(s.listVotes(-1)))
+	mux.Handle("PUT /v1/users/{user}/upvotes/{paper}", s.actingFor(s.vote(1)))
+	mux.Handle("PUT /v1/users/{user}/hidden/{paper}", s.actingFor(s.vote(-1)))
+	mux.Handle("DELETE /v1/users/{user}/upvotes/{paper}", s.actingFor(s.unvote(1)))
+	mux.Handle("DELETE /v1/users/{user}/hidden/{paper}", s.actingFor(s.unvote(-1)))
+	mux.Handle("GET /v1/users/{user}/votes.jsonl", s.actingFor(http.HandlerFunc(s.exportVotes)))
+	mux.Handle("POST /v1/users/{user}/feed-key", s.actingFor(http.HandlerFunc(s.feedKey)))
+	mux.Handle("GET /v1/users/{user}/feed.atom", s.feedReader(http.HandlerFunc(s.atomFeed)))
 }
 
-// logRequests logs one line per request; never the body or the query,
-// which may hold a user's unpublished draft.
-func (s *Server) logRequests(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		start := time.Now()
-		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
-		next.ServeHTTP(rec, r)
-		s.log.Info("http", "method", r.Method, "path", r.URL.Path, "status", rec.status,
-			"duration", time.Since(start).Round(time.Microsecond))
-	})
+// Router is a set of routes to serve: the JSON API (*Server), the web
+// pages (web.Site).
+type Router interface {
+	Routes(mux *http.ServeMux)
 }
 
-func (s *Server) recoverer(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		defer func() {
-			if v := recover(); v != nil {
-				if v == http.ErrAbortHandler {
-					panic(v)
-				}
-				s.log.Error("panic in handler", "path", r.URL.Path, "panic", v)
-				s.problem(w, r, http.StatusInternalServerError, "internal error; the server log has the details")
-			}
-		}()
-		next.ServeHTTP(w, r)
-	})
+// Handler serves the routes of every router on one mux. Any other path is a
+// 404 problem; every request is logged and a panic is a 500 (middleware.go).
+func Handler(log *slog.Logger, routers ...Router) http.Handler {
+	mux := http.NewServeMux()
+	for _, r := range routers {
+		r.Routes(mux)
+	}
+	mux.HandleFunc("/", notFound)
+	return recoverer(log, logRequests(log, mux))
 }
 
-type statusRecorder struct {
-	http.ResponseWriter
-	status int
-}
-
-func (r *statusRecorder) WriteHeader(code int) {
-	r.status = code
-	r.ResponseWriter.WriteHeader(code)
+func notFound(w http.ResponseWriter, r *http.Request) {
+	problem(w, r, http.StatusNotFound, fmt.Sprintf("no such endpoint: %s %s", r.Method, r.URL.Path))
 }

@@ -2,7 +2,6 @@ package api_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -15,14 +14,11 @@ import (
 
 	"github.com/paperhound/paperhound"
 	"github.com/paperhound/paperhound/api"
-	"github.com/paperhound/paperhound/index"
-	"github.com/paperhound/paperhound/ingest"
+	"github.com/paperhound/paperhound/api/apitest"
 	"github.com/paperhound/paperhound/recommend"
 	"github.com/paperhound/paperhound/schema"
 	"github.com/paperhound/paperhound/schema/schematest"
 )
-
-const samplePath = "../cmd/paperhound/sample-papers.jsonl"
 
 // kvCache are the sample papers about KV caches, Elastic Cache (2407.18121)
 // among them.
@@ -30,51 +26,18 @@ var kvCache = []string{"2407.18121", "2411.10803", "2508.02401", "2510.14973",
 	"2412.08521", "2407.15891", "2307.02628", "2411.02886"}
 
 // oldStyle is an arXiv id from before 2007, with a slash in it.
-var oldStyle = paperhound.Paper{
-	ID:        "hep-th/9901001",
-	Title:     "Dualities of string theories with a slash in the identifier",
-	Abstract:  "We study string dualities in ten dimensions and their compactifications.",
-	Authors:   paperhound.Strings{"A. Physicist"},
-	Published: paperhound.Date{},
-}
+var oldStyle = apitest.OldStyle
 
 // newAPI returns the whole API over store, filled with the sample papers
 // and oldStyle through the engine, as the server fills it.
 func newAPI(t *testing.T, store *schema.Store) http.Handler {
 	t.Helper()
-	return api.New(sampleEngine(t, store), slog.New(slog.DiscardHandler))
+	return newHandler(apitest.SampleEngine(t, store), store, slog.New(slog.DiscardHandler))
 }
 
-// sampleEngine is an engine over store with the 38 sample papers and
-// oldStyle ingested.
-func sampleEngine(t testing.TB, store *schema.Store) *recommend.Engine {
-	t.Helper()
-	ctx := context.Background()
-	engine := recommend.New(store, index.NewMemory(), recommend.LexicalChannels(), nil)
-	f, err := ingest.Open(samplePath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	var papers []paperhound.Paper
-	err = ingest.ReadPapers(ctx, f, samplePath,
-		func(_ int, p paperhound.Paper) error { papers = append(papers, p); return nil },
-		func(p ingest.Problem) error { t.Error(p); return nil })
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(papers) != 38 {
-		t.Fatalf("read %d sample papers, want 38", len(papers))
-	}
-	papers = append(papers, oldStyle)
-	stats, err := engine.Ingest(ctx, papers)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if stats.Added != 39 {
-		t.Fatalf("ingest: %+v, want 39 added", stats)
-	}
-	return engine
+// newHandler is the JSON API over engine and store as the server serves it.
+func newHandler(engine *recommend.Engine, store *schema.Store, log *slog.Logger, opts ...api.Option) http.Handler {
+	return api.Handler(log, api.New(engine, store, log, opts...))
 }
 
 func do(t *testing.T, h http.Handler, method, target, body string) *httptest.ResponseRecorder {
@@ -521,7 +484,7 @@ func testSlashInID(t *testing.T, h http.Handler) {
 // does not show the panic.
 func TestPanicIs500(t *testing.T) {
 	var logs bytes.Buffer
-	h := api.New(nil, slog.New(slog.NewTextHandler(&logs, nil)))
+	h := newHandler(nil, nil, slog.New(slog.NewTextHandler(&logs, nil)))
 	w := do(t, h, "GET", "/v1/papers/2407.18121", "")
 	p := problem(t, w, http.StatusInternalServerError)
 	for _, leak := range []string{"nil pointer", "runtime error", "goroutine", ".go:"} {

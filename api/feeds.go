@@ -1,13 +1,9 @@
 package api
 
 import (
-	"encoding/base64"
 	"encoding/xml"
-	"fmt"
-	"math"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
 
@@ -16,9 +12,6 @@ import (
 
 // A user's recommendations (JSON, paged with a cursor), the same feed as
 // Atom for feed readers, and the public trending list.
-
-// defaultFeedLimit is a feed page when limit is not given.
-const defaultFeedLimit = 50
 
 type reasonJSON struct {
 	ID         string  `json:"id"`
@@ -40,12 +33,9 @@ type feedJSON struct {
 // recommendations answers GET /v1/users/{user}/recommendations.
 func (s *Server) recommendations(w http.ResponseWriter, r *http.Request) {
 	user := r.PathValue("user")
-	if !s.actFor(w, r, user) {
-		return
-	}
 	opts, err := feedOptions(r)
 	if err != nil {
-		s.problem(w, r, http.StatusBadRequest, err.Error())
+		problem(w, r, http.StatusBadRequest, err.Error())
 		return
 	}
 	// One more than the page tells whether there is a next page, so the
@@ -78,81 +68,20 @@ func (s *Server) recommendations(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, out)
 }
 
-// feedOptions validates limit, cursor, after, before and popularity.
-func feedOptions(r *http.Request) (recommend.FeedOptions, error) {
-	q := r.URL.Query()
-	dates, err := options("", q.Get("after"), q.Get("before"))
-	if err != nil {
-		return recommend.FeedOptions{}, err
-	}
-	opts := recommend.FeedOptions{Limit: defaultFeedLimit, Filter: dates.Filter}
-	if v := q.Get("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > 100 {
-			return opts, fmt.Errorf("limit must be a whole number from 1 to 100, got %q", v)
-		}
-		opts.Limit = n
-	}
-	if c := q.Get("cursor"); c != "" {
-		if opts.Offset, err = decodeCursor(c); err != nil {
-			return opts, err
-		}
-	}
-	if v := q.Get("popularity"); v != "" {
-		p, err := strconv.ParseFloat(v, 64)
-		if err != nil || math.IsNaN(p) || p < 0 || p > 1 {
-			return opts, fmt.Errorf("popularity must be a number from 0 to 1, got %q", v)
-		}
-		opts.Popularity = &p
-	}
-	return opts, nil
-}
-
-// A cursor is the offset of the next page, opaque to clients so that it
-// can change; the prefix versions it.
-const cursorPrefix = "v1:"
-
-func encodeCursor(offset int) string {
-	return base64.RawURLEncoding.EncodeToString([]byte(cursorPrefix + strconv.Itoa(offset)))
-}
-
-func decodeCursor(c string) (int, error) {
-	bad := fmt.Errorf("cursor %q is not one this server gave: pass the next_cursor of the previous page unchanged, or leave cursor out for the first page", c)
-	raw, err := base64.RawURLEncoding.DecodeString(c)
-	if err != nil {
-		return 0, bad
-	}
-	digits, ok := strings.CutPrefix(string(raw), cursorPrefix)
-	if !ok {
-		return 0, bad
-	}
-	n, err := strconv.Atoi(digits)
-	if err != nil || n < 1 || n >= recommend.MaxFeedDepth || strconv.Itoa(n) != digits {
-		return 0, bad
-	}
-	return n, nil
-}
-
-// defaultTrendingDays is the window of GET /v1/trending when days is not given.
-const defaultTrendingDays = 7
-
 // trending answers GET /v1/trending?days=7&limit=10: no token needed.
 func (s *Server) trending(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	opts, err := options(q.Get("limit"), "", "")
+	limit, err := parseLimit(q.Get("limit"), defaultLimit)
 	if err != nil {
-		s.problem(w, r, http.StatusBadRequest, err.Error())
+		problem(w, r, http.StatusBadRequest, err.Error())
 		return
 	}
-	days := defaultTrendingDays
-	if v := q.Get("days"); v != "" {
-		days, err = strconv.Atoi(v)
-		if err != nil || days < 1 || days > recommend.MaxTrendingDays {
-			s.problem(w, r, http.StatusBadRequest, fmt.Sprintf("days must be a whole number from 1 to %d, got %q", recommend.MaxTrendingDays, v))
-			return
-		}
+	days, err := ParseDays(q.Get("days"))
+	if err != nil {
+		problem(w, r, http.StatusBadRequest, err.Error())
+		return
 	}
-	results, err := s.engine.Trending(r.Context(), recommend.TrendingOptions{Days: days, Limit: opts.Limit})
+	results, err := s.engine.Trending(r.Context(), recommend.TrendingOptions{Days: days, Limit: limit})
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -201,41 +130,16 @@ type atomEntry struct {
 // atomFeed answers GET /v1/users/{user}/feed.atom?key=FEED_KEY: the first
 // page of the user's recommendations for a feed reader. Feed readers can't
 // send headers, so the feed key rides in the URL; it reads this feed and
-// nothing else, and is not the API token. A bearer token works too.
+// nothing else, and is not the API token. A bearer token works too
+// (feedReader, auth.go).
 func (s *Server) atomFeed(w http.ResponseWriter, r *http.Request) {
 	user := r.PathValue("user")
-	q := r.URL.Query()
-	switch key := q.Get("key"); {
-	case key != "":
-		ok, err := s.engine.CheckFeedKey(r.Context(), user, key)
-		if err != nil {
-			s.fail(w, r, err)
-			return
-		}
-		if !ok {
-			w.Header().Set("WWW-Authenticate", `Bearer realm="paperhound"`)
-			s.problem(w, r, http.StatusUnauthorized, fmt.Sprintf("the feed key is not valid for this feed: it may have been replaced; POST /v1/users/%s/feed-key issues a new one", url.PathEscape(user)))
-			return
-		}
-	case bearer(r) != "":
-		if !s.actFor(w, r, user) {
-			return
-		}
-	default:
-		w.Header().Set("WWW-Authenticate", `Bearer realm="paperhound"`)
-		s.problem(w, r, http.StatusUnauthorized, fmt.Sprintf("this feed needs its key: add ?key=FEED_KEY (POST /v1/users/%s/feed-key issues one)", url.PathEscape(user)))
+	limit, err := parseLimit(r.URL.Query().Get("limit"), defaultFeedLimit)
+	if err != nil {
+		problem(w, r, http.StatusBadRequest, err.Error())
 		return
 	}
-	limit := defaultFeedLimit
-	if v := q.Get("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > 100 {
-			s.problem(w, r, http.StatusBadRequest, fmt.Sprintf("limit must be a whole number from 1 to 100, got %q", v))
-			return
-		}
-		limit = n
-	}
-	u, err := s.engine.User(r.Context(), user)
+	u, err := s.store.User(r.Context(), user)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -251,7 +155,7 @@ func (s *Server) atomFeed(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	base := baseURL(r)
+	base := BaseURL(r)
 	// The feed changes when the user votes or a paper in it changes.
 	updated := u.CreatedAt
 	for _, v := range votes {
@@ -327,9 +231,9 @@ func later(a, b time.Time) time.Time {
 	return a
 }
 
-// baseURL is the scheme and host the client reached: feed readers need
+// BaseURL is the scheme and host the client reached: feed readers need
 // absolute links. X-Forwarded-Proto is believed only as http or https.
-func baseURL(r *http.Request) string {
+func BaseURL(r *http.Request) string {
 	scheme := "http"
 	if r.TLS != nil {
 		scheme = "https"

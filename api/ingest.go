@@ -32,27 +32,24 @@ type addedJSON struct {
 	Rejected  []rejectedJSON `json:"rejected"`
 }
 
-// addPapers answers POST /v1/papers (admin only): one paper object, a JSON
+// addPapers answers POST /v1/papers (adminOnly): one paper object, a JSON
 // array of them, or JSON Lines, in any format "paperhound ingest" reads and
 // checked the same way. A bad record is listed with its line and the others
 // are stored: 200 either way, with the counts.
 func (s *Server) addPapers(w http.ResponseWriter, r *http.Request) {
-	if !s.adminOnly(w, r) {
-		return
-	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxPapersBody))
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
-			s.problem(w, r, http.StatusRequestEntityTooLarge, fmt.Sprintf("the body is over %d bytes: send the papers in several requests", maxPapersBody))
+			problem(w, r, http.StatusRequestEntityTooLarge, fmt.Sprintf("the body is over %d bytes: send the papers in several requests", maxPapersBody))
 			return
 		}
-		s.problem(w, r, http.StatusBadRequest, "read the body: "+err.Error())
+		problem(w, r, http.StatusBadRequest, "read the body: "+err.Error())
 		return
 	}
 	body = bytes.TrimSpace(body)
 	if len(body) == 0 {
-		s.problem(w, r, http.StatusBadRequest, "empty body: send a paper object like {\"id\": \"2407.18121\", \"title\": \"...\"}, a JSON array of them, or JSON Lines")
+		problem(w, r, http.StatusBadRequest, "empty body: send a paper object like {\"id\": \"2407.18121\", \"title\": \"...\"}, a JSON array of them, or JSON Lines")
 		return
 	}
 	// The reader takes objects one a line; one object may come indented.
@@ -80,7 +77,7 @@ func (s *Server) addPapers(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if whole != nil && len(papers) == 0 {
-		s.problem(w, r, http.StatusBadRequest, "the body is not papers in JSON: "+whole.Reason)
+		problem(w, r, http.StatusBadRequest, "the body is not papers in JSON: "+whole.Reason)
 		return
 	}
 	var stats recommend.IngestStats

@@ -47,8 +47,24 @@ func (s *Server) health(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 }
 
-func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
-	s.problem(w, r, http.StatusNotFound, fmt.Sprintf("no such endpoint: %s %s", r.Method, r.URL.Path))
+// paperDetailJSON is GET /v1/papers/{id}: the whole record but the store's
+// timestamps. Empty fields are left out, as they always were.
+type paperDetailJSON struct {
+	ID         string          `json:"id"`
+	Title      string          `json:"title"`
+	Abstract   string          `json:"abstract,omitempty"`
+	Authors    []string        `json:"authors,omitempty"`
+	Published  paperhound.Date `json:"published,omitzero"`
+	URL        string          `json:"url,omitempty"`
+	Categories []string        `json:"categories,omitempty"`
+	Upvotes    int             `json:"upvotes,omitempty"`
+}
+
+func paperDetail(p paperhound.Paper) paperDetailJSON {
+	return paperDetailJSON{
+		ID: p.ID, Title: p.Title, Abstract: p.Abstract, Authors: p.Authors, Published: p.Published,
+		URL: p.URL, Categories: p.Categories, Upvotes: p.Upvotes,
+	}
 }
 
 func (s *Server) paper(w http.ResponseWriter, r *http.Request) {
@@ -57,13 +73,13 @@ func (s *Server) paper(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, p)
+	writeJSON(w, http.StatusOK, paperDetail(p))
 }
 
 func (s *Server) similar(w http.ResponseWriter, r *http.Request) {
 	opts, err := queryOptions(r)
 	if err != nil {
-		s.problem(w, r, http.StatusBadRequest, err.Error())
+		problem(w, r, http.StatusBadRequest, err.Error())
 		return
 	}
 	results, err := s.engine.Similar(r.Context(), r.PathValue("id"), opts)
@@ -77,7 +93,7 @@ func (s *Server) similar(w http.ResponseWriter, r *http.Request) {
 func (s *Server) searchGet(w http.ResponseWriter, r *http.Request) {
 	opts, err := queryOptions(r)
 	if err != nil {
-		s.problem(w, r, http.StatusBadRequest, err.Error())
+		problem(w, r, http.StatusBadRequest, err.Error())
 		return
 	}
 	s.search(w, r, r.URL.Query().Get("q"), opts)
@@ -94,14 +110,14 @@ type searchRequest struct {
 func (s *Server) searchPost(w http.ResponseWriter, r *http.Request) {
 	// Read the whole body first: a body over the limit is 413 whatever it
 	// holds, and nothing may follow the one JSON object.
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBody))
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
-			s.problem(w, r, http.StatusRequestEntityTooLarge, fmt.Sprintf("the body is over %d bytes", maxBody))
+			problem(w, r, http.StatusRequestEntityTooLarge, fmt.Sprintf("the body is over %d bytes", MaxBody))
 			return
 		}
-		s.problem(w, r, http.StatusBadRequest, "read the body: "+err.Error())
+		problem(w, r, http.StatusBadRequest, "read the body: "+err.Error())
 		return
 	}
 	var req searchRequest
@@ -114,7 +130,7 @@ func (s *Server) searchPost(w http.ResponseWriter, r *http.Request) {
 		err = errors.New("something follows the JSON object")
 	}
 	if err != nil {
-		s.problem(w, r, http.StatusBadRequest, "the body must be JSON like {\"text\": \"...\", \"limit\": 10}: "+err.Error())
+		problem(w, r, http.StatusBadRequest, "the body must be JSON like {\"text\": \"...\", \"limit\": 10}: "+err.Error())
 		return
 	}
 	limit := ""
@@ -123,7 +139,7 @@ func (s *Server) searchPost(w http.ResponseWriter, r *http.Request) {
 	}
 	opts, err := options(limit, req.After, req.Before)
 	if err != nil {
-		s.problem(w, r, http.StatusBadRequest, err.Error())
+		problem(w, r, http.StatusBadRequest, err.Error())
 		return
 	}
 	s.search(w, r, req.Text, opts)
@@ -131,7 +147,7 @@ func (s *Server) searchPost(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) search(w http.ResponseWriter, r *http.Request, text string, opts recommend.Options) {
 	if strings.TrimSpace(text) == "" {
-		s.problem(w, r, http.StatusBadRequest, "the query is empty: give q=... (GET) or {\"text\": \"...\"} (POST)")
+		problem(w, r, http.StatusBadRequest, "the query is empty: give q=... (GET) or {\"text\": \"...\"} (POST)")
 		return
 	}
 	results, err := s.engine.Search(r.Context(), text, opts)
@@ -140,32 +156,4 @@ func (s *Server) search(w http.ResponseWriter, r *http.Request, text string, opt
 		return
 	}
 	writeJSON(w, http.StatusOK, ranked(results))
-}
-
-func queryOptions(r *http.Request) (recommend.Options, error) {
-	q := r.URL.Query()
-	return options(q.Get("limit"), q.Get("after"), q.Get("before"))
-}
-
-// options validates the parameters every ranking takes.
-func options(limit, after, before string) (recommend.Options, error) {
-	opts := recommend.Options{Limit: 10}
-	if limit != "" {
-		n, err := strconv.Atoi(limit)
-		if err != nil || n < 1 || n > 100 {
-			return opts, fmt.Errorf("limit must be a whole number from 1 to 100, got %q", limit)
-		}
-		opts.Limit = n
-	}
-	var err error
-	if opts.Filter.After, err = paperhound.ParseDate(after); err != nil {
-		return opts, fmt.Errorf("after: %w", err)
-	}
-	if opts.Filter.Before, err = paperhound.ParseDate(before); err != nil {
-		return opts, fmt.Errorf("before: %w", err)
-	}
-	if !opts.Filter.After.IsZero() && !opts.Filter.Before.IsZero() && opts.Filter.Before.Before(opts.Filter.After.Time) {
-		return opts, fmt.Errorf("before (%s) is earlier than after (%s)", opts.Filter.Before, opts.Filter.After)
-	}
-	return opts, nil
 }

@@ -8,7 +8,6 @@ import (
 	"testing"
 
 	"github.com/paperhound/paperhound"
-	"github.com/paperhound/paperhound/api"
 	"github.com/paperhound/paperhound/embed"
 	"github.com/paperhound/paperhound/embed/embedtest"
 	"github.com/paperhound/paperhound/index"
@@ -53,7 +52,7 @@ func TestReadyz(t *testing.T) {
 	}
 	channels := append(recommend.LexicalChannels(), recommend.Channel{Embedder: ep, Weight: 1, Remote: true})
 	engine := recommend.New(st, index.NewMemory(), channels, nil)
-	h := api.New(engine, slog.New(slog.DiscardHandler))
+	h := newHandler(engine, st, slog.New(slog.DiscardHandler))
 
 	got := ready(t, h, http.StatusOK)
 	if got.Status != "ready" || len(got.Checks) != 3 || !got.Checks["store"].OK || !got.Checks["index"].OK || !got.Checks["embedder"].OK {

@@ -12,8 +12,7 @@ import (
 func TestRecoverer(t *testing.T) {
 	const secret = "password=hunter2 at db.internal:5432"
 	var logs bytes.Buffer
-	s := &Server{log: slog.New(slog.NewTextHandler(&logs, nil))}
-	h := s.recoverer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { panic(secret) }))
+	h := recoverer(slog.New(slog.NewTextHandler(&logs, nil)), http.HandlerFunc(func(http.ResponseWriter, *http.Request) { panic(secret) }))
 
 	w := httptest.NewRecorder()
 	h.ServeHTTP(w, httptest.NewRequest("GET", "/v1/papers/x", nil))
@@ -37,8 +36,7 @@ func TestRecoverer(t *testing.T) {
 // http.ErrAbortHandler is how a handler asks net/http to drop the
 // connection: it must go through.
 func TestRecovererAbort(t *testing.T) {
-	s := &Server{log: slog.New(slog.DiscardHandler)}
-	h := s.recoverer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { panic(http.ErrAbortHandler) }))
+	h := recoverer(slog.New(slog.DiscardHandler), http.HandlerFunc(func(http.ResponseWriter, *http.Request) { panic(http.ErrAbortHandler) }))
 	defer func() {
 		if v := recover(); v != http.ErrAbortHandler {
 			t.Errorf("recovered %v, want http.ErrAbortHandler", v)

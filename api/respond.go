@@ -2,10 +2,7 @@ package api
 
 import (
 	"encoding/json"
-	"errors"
 	"net/http"
-
-	"github.com/paperhound/paperhound"
 )
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
@@ -17,7 +14,7 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 }
 
 // problem answers with an RFC 9457 problem document.
-func (s *Server) problem(w http.ResponseWriter, r *http.Request, status int, detail string) {
+func problem(w http.ResponseWriter, r *http.Request, status int, detail string) {
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(map[string]any{
@@ -29,18 +26,8 @@ func (s *Server) problem(w http.ResponseWriter, r *http.Request, status int, det
 	})
 }
 
-// fail maps an engine error to its status, once for every handler.
-// Internal errors are logged and never shown.
+// fail answers with the problem err's kind maps to (ErrorStatus).
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
-	switch {
-	case errors.Is(err, paperhound.ErrNotFound):
-		s.problem(w, r, http.StatusNotFound, err.Error())
-	case errors.Is(err, paperhound.ErrInvalid):
-		s.problem(w, r, http.StatusBadRequest, err.Error())
-	case errors.Is(err, r.Context().Err()):
-		s.problem(w, r, http.StatusServiceUnavailable, "the request was cancelled or timed out")
-	default:
-		s.log.Error("request failed", "path", r.URL.Path, "err", err)
-		s.problem(w, r, http.StatusInternalServerError, "internal error; the server log has the details")
-	}
+	status, detail := ErrorStatus(s.log, r, err)
+	problem(w, r, status, detail)
 }

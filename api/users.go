@@ -3,6 +3,7 @@ package api
 import (
 	"bufio"
 	"encoding/json"
+	"io"
 	"net/http"
 	"net/url"
 	"time"
@@ -12,16 +13,13 @@ import (
 
 // A user's votes: PUT and DELETE /v1/users/{user}/upvotes/{paper} and
 // /hidden/{paper}, the lists, and the export. All need the user's token or
-// the admin's (auth.go).
+// the admin's (actingFor, auth.go).
 
 // vote answers PUT: value 1 upvotes the paper, -1 hides it, replacing the
 // other. 204 whether or not it was already so.
 func (s *Server) vote(value int) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		user, paper := r.PathValue("user"), r.PathValue("paper")
-		if !s.actFor(w, r, user) {
-			return
-		}
 		if err := s.engine.Vote(r.Context(), user, paper, value); err != nil {
 			s.fail(w, r, err)
 			return
@@ -35,9 +33,6 @@ func (s *Server) vote(value int) http.HandlerFunc {
 func (s *Server) unvote(value int) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		user, paper := r.PathValue("user"), r.PathValue("paper")
-		if !s.actFor(w, r, user) {
-			return
-		}
 		if err := s.engine.Unvote(r.Context(), user, paper, value); err != nil {
 			s.fail(w, r, err)
 			return
@@ -61,9 +56,6 @@ type votedPaperJSON struct {
 func (s *Server) listVotes(value int) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		user := r.PathValue("user")
-		if !s.actFor(w, r, user) {
-			return
-		}
 		voted, err := s.engine.VotedPapers(r.Context(), user, value)
 		if err != nil {
 			s.fail(w, r, err)
@@ -96,36 +88,38 @@ type voteLine struct {
 // exportVotes answers GET /v1/users/{user}/votes.jsonl: every vote of the
 // user, oldest first, as JSON Lines.
 func (s *Server) exportVotes(w http.ResponseWriter, r *http.Request) {
-	user := r.PathValue("user")
-	if !s.actFor(w, r, user) {
-		return
-	}
-	votes, err := s.engine.Votes(r.Context(), user)
+	votes, err := s.engine.Votes(r.Context(), r.PathValue("user"))
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	w.Header().Set("Content-Type", "application/x-ndjson")
+	w.Header().Set("Content-Type", JSONLines)
+	_ = WriteVotes(w, votes) // the client may be gone; nothing left to tell it
+}
+
+// JSONLines is the media type of the votes export.
+const JSONLines = "application/x-ndjson"
+
+// WriteVotes writes votes to w as JSON Lines, one voteLine each: the votes
+// export, for the API and the web pages alike.
+func WriteVotes(w io.Writer, votes []paperhound.Vote) error {
 	bw := bufio.NewWriter(w)
 	enc := json.NewEncoder(bw)
 	enc.SetEscapeHTML(false)
 	for _, v := range votes {
 		line := voteLine{User: v.User, Paper: v.Paper, At: v.At.UTC().Format(time.RFC3339Nano), Vote: v.Value}
 		if err := enc.Encode(line); err != nil {
-			return // the client is gone
+			return err
 		}
 	}
-	_ = bw.Flush()
+	return bw.Flush()
 }
 
 // feedKey answers POST /v1/users/{user}/feed-key with a new key for the
 // user's Atom feed, which replaces the last one.
 func (s *Server) feedKey(w http.ResponseWriter, r *http.Request) {
 	user := r.PathValue("user")
-	if !s.actFor(w, r, user) {
-		return
-	}
-	key, err := s.engine.IssueFeedKey(r.Context(), user)
+	key, err := s.store.IssueFeedKey(r.Context(), user)
 	if err != nil {
 		s.fail(w, r, err)
 		return

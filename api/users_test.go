@@ -13,6 +13,7 @@ import (
 
 	"github.com/paperhound/paperhound"
 	"github.com/paperhound/paperhound/api"
+	"github.com/paperhound/paperhound/api/apitest"
 	"github.com/paperhound/paperhound/ingest"
 	"github.com/paperhound/paperhound/recommend"
 	"github.com/paperhound/paperhound/schema"
@@ -43,7 +44,7 @@ type users struct {
 func newUsers(t *testing.T, store *schema.Store) *users {
 	t.Helper()
 	ctx := context.Background()
-	engine := sampleEngine(t, store)
+	engine := apitest.SampleEngine(t, store)
 	var imported []paperhound.Vote
 	for _, id := range []string{elasticCache, razor, ems, "2411.02886", s2d} {
 		imported = append(imported, paperhound.Vote{User: "carol", Paper: id, Value: 1})
@@ -64,7 +65,7 @@ func newUsers(t *testing.T, store *schema.Store) *users {
 			t.Fatal(err)
 		}
 	}
-	u.h = api.New(engine, slog.New(slog.DiscardHandler), api.WithAdminToken(adminToken))
+	u.h = newHandler(engine, store, slog.New(slog.DiscardHandler), api.WithAdminToken(adminToken))
 	return u
 }
 
@@ -189,12 +190,12 @@ func TestUserAuth(t *testing.T) {
 					t.Errorf("%s's hidden: %v, want none", user, got)
 				}
 			}
-			if _, err := u.engine.User(context.Background(), "nobody"); err == nil {
+			if _, err := u.store.User(context.Background(), "nobody"); err == nil {
 				t.Error("user nobody was created")
 			}
 
 			// Without an admin token configured, none works.
-			h := api.New(u.engine, slog.New(slog.DiscardHandler))
+			h := newHandler(u.engine, u.store, slog.New(slog.DiscardHandler))
 			for _, token := range []string{adminToken, ""} {
 				w := sendAs(t, h, "GET", "/v1/users/alice/upvotes", "Bearer "+token, true, "")
 				problem(t, w, 401)

@@ -62,7 +62,7 @@ func addVoters(t *testing.T, e *recommend.Engine, votes []paperhound.Vote) {
 	t.Helper()
 	ctx := context.Background()
 	for _, v := range votes {
-		if _, err := e.User(ctx, v.User); errors.Is(err, paperhound.ErrNotFound) {
+		if _, err := e.Store().User(ctx, v.User); errors.Is(err, paperhound.ErrNotFound) {
 			if _, _, err := e.Store().IssueToken(ctx, v.User); err != nil {
 				t.Fatal(err)
 			}

@@ -130,7 +130,7 @@ func (e *Engine) unvote(ctx context.Context, user, paper string, value int) erro
 
 // checkVoter makes sure both ends of a vote exist.
 func (e *Engine) checkVoter(ctx context.Context, user, paper string) error {
-	if _, err := e.User(ctx, user); err != nil {
+	if _, err := e.store.User(ctx, user); err != nil {
 		return err
 	}
 	_, err := e.Paper(ctx, paper)
@@ -140,7 +140,7 @@ func (e *Engine) checkVoter(ctx context.Context, user, paper string) error {
 // Votes returns user's votes from the store, oldest first. An unknown user
 // is paperhound.ErrNotFound.
 func (e *Engine) Votes(ctx context.Context, user string) ([]paperhound.Vote, error) {
-	if _, err := e.User(ctx, user); err != nil {
+	if _, err := e.store.User(ctx, user); err != nil {
 		return nil, err
 	}
 	votes, err := e.store.Votes(ctx, user)

@@ -49,7 +49,7 @@ func TestVote(t *testing.T) {
 			if err := e.Vote(ctx, "nobody", "n1", 1); !errors.Is(err, paperhound.ErrNotFound) {
 				t.Errorf("unknown user: %v, want ErrNotFound", err)
 			}
-			if _, err := e.User(ctx, "nobody"); !errors.Is(err, paperhound.ErrNotFound) {
+			if _, err := e.Store().User(ctx, "nobody"); !errors.Is(err, paperhound.ErrNotFound) {
 				t.Errorf("a vote by an unknown user created it: %v", err)
 			}
 			if _, err := e.Votes(ctx, "nobody"); !errors.Is(err, paperhound.ErrNotFound) {

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/paperhound/paperhound/api"
+	"github.com/paperhound/paperhound/api/web"
 	"github.com/paperhound/paperhound/recommend"
 )
 
@@ -55,7 +56,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, log *sl
 		return fmt.Errorf("listen on %s: %w (is another server running there? choose another with --addr)", cfg.Addr, err)
 	}
 	srv := &http.Server{
-		Handler:           api.New(engine, log, api.WithAdminToken(cfg.AdminToken)),
+		Handler:           api.Handler(log, api.New(engine, b.store, log, api.WithAdminToken(cfg.AdminToken)), web.New(engine, b.store, log)),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,

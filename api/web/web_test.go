@@ -1,4 +1,4 @@
-package api_test
+package web_test
 
 import (
 	"bytes"
@@ -15,11 +15,16 @@ import (
 	"time"
 
 	"github.com/paperhound/paperhound/api"
+	"github.com/paperhound/paperhound/api/apitest"
+	"github.com/paperhound/paperhound/api/web"
 	"github.com/paperhound/paperhound/recommend"
 	"github.com/paperhound/paperhound/schema/schematest"
 )
 
-// webSite is the API over the sample papers with users alice and bob,
+// s2d is a sample paper on speculative decoding.
+const s2d = "2407.01955"
+
+// webSite is the pages and the API over the sample papers with users alice and bob,
 // and what its log wrote.
 type webSite struct {
 	h      http.Handler
@@ -46,13 +51,13 @@ func (b *lockedBuffer) String() string {
 	return b.buf.String()
 }
 
-// newWebSite is newUsers (users_test.go) for benchmarks too, without the
-// imported votes: alice and bob start with none.
+// newWebSite serves the pages and the JSON API as the server does, with
+// users alice and bob, who start with no votes.
 func newWebSite(t testing.TB) *webSite {
 	t.Helper()
 	ctx := context.Background()
 	store := schematest.Open(t, "sqlite")
-	engine := sampleEngine(t, store)
+	engine := apitest.SampleEngine(t, store)
 	s := &webSite{engine: engine, token: map[string]string{}, log: &lockedBuffer{}}
 	for _, name := range []string{"alice", "bob"} {
 		var err error
@@ -60,7 +65,8 @@ func newWebSite(t testing.TB) *webSite {
 			t.Fatal(err)
 		}
 	}
-	s.h = api.New(engine, slog.New(slog.NewTextHandler(s.log, nil)), api.WithAdminToken(adminToken))
+	log := slog.New(slog.NewTextHandler(s.log, nil))
+	s.h = api.Handler(log, api.New(engine, store, log), web.New(engine, store, log))
 	return s
 }
 

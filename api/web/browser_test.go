@@ -1,4 +1,4 @@
-package api_test
+package web_test
 
 import (
 	"context"
@@ -80,7 +80,7 @@ func TestBrowser(t *testing.T) {
 			t.Fatalf("%s: %v", step, err)
 		}
 	}
-	artifacts := filepath.Join("..", "artifacts")
+	artifacts := filepath.Join("..", "..", "artifacts")
 	if err := os.MkdirAll(artifacts, 0o755); err != nil {
 		t.Fatal(err)
 	}
@@ -145,7 +145,7 @@ func TestBrowser(t *testing.T) {
 	// The README's screenshot is refreshed on request, so test runs leave
 	// the tree as they found it.
 	if os.Getenv("PAPERHOUND_UPDATE_SCREENSHOT") != "" {
-		if err := os.WriteFile(filepath.Join("..", "docs", "home.png"), homePNG, 0o644); err != nil {
+		if err := os.WriteFile(filepath.Join("..", "..", "docs", "home.png"), homePNG, 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
