@@ -10,15 +10,10 @@ import (
 
 	"github.com/paperhound/paperhound"
 	"github.com/paperhound/paperhound/ingest"
-	"github.com/paperhound/paperhound/recommend"
 )
 
 // maxPapersBody bounds POST /v1/papers: thousands of papers with abstracts.
 const maxPapersBody = 16 << 20
-
-// papersBatch papers go to the engine at once, each batch in one
-// transaction, as "paperhound ingest" does.
-const papersBatch = 500
 
 type rejectedJSON struct {
 	Line   int    `json:"line"`
@@ -80,14 +75,11 @@ func (s *Server) addPapers(w http.ResponseWriter, r *http.Request) {
 		problem(w, r, http.StatusBadRequest, "the body is not papers in JSON: "+whole.Reason)
 		return
 	}
-	var stats recommend.IngestStats
-	for i := 0; i < len(papers); i += papersBatch {
-		st, err := s.engine.Ingest(r.Context(), papers[i:min(i+papersBatch, len(papers))])
-		if err != nil {
-			s.fail(w, r, err)
-			return
-		}
-		stats.Add(st)
+	// The engine commits a batch at a time, as "paperhound ingest" does.
+	stats, err := s.engine.Ingest(r.Context(), papers)
+	if err != nil {
+		s.fail(w, r, err)
+		return
 	}
 	out.Added, out.Updated, out.Unchanged = stats.Added, stats.Updated, stats.Unchanged
 	writeJSON(w, http.StatusOK, out)
