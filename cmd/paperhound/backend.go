@@ -58,10 +58,12 @@ type backend struct {
 }
 
 // Close releases the index and the store.
-func (b *backend) Close() {
+func (b *backend) Close() error {
+	var errs []error
 	for i := len(b.closers) - 1; i >= 0; i-- {
-		_ = b.closers[i]()
+		errs = append(errs, b.closers[i]())
 	}
+	return errors.Join(errs...)
 }
 
 func (b *backend) denseSpace() string {

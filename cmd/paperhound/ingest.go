@@ -44,14 +44,15 @@ func (s *summary) reject(w io.Writer, p ingest.Problem) {
 	}
 }
 
-func ingestCmd(ctx context.Context, args []string, stdout, stderr io.Writer, log *slog.Logger) error {
+func ingestCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var cfg Config
 	var votes bool
-	fs := flags("ingest", stderr)
+	fs := cfg.flags("ingest", stderr)
 	cfg.storeFlags(fs)
 	cfg.backendFlags(fs)
 	fs.BoolVar(&votes, "upvotes", false, "the files hold votes, not papers")
-	if err := parse(fs, args); err != nil {
+	log, err := cfg.parse(fs, args)
+	if err != nil {
 		return err
 	}
 	if fs.NArg() == 0 {

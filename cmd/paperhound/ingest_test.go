@@ -34,7 +34,7 @@ type ingestRun struct {
 func ingestFiles(t *testing.T, args ...string) ingestRun {
 	t.Helper()
 	var stdout, stderr bytes.Buffer
-	err := run(context.Background(), append([]string{"ingest"}, args...), &stdout, &stderr, discardLog())
+	err := run(context.Background(), append([]string{"ingest"}, args...), &stdout, &stderr)
 	return ingestRun{err, stdout.String(), stderr.String()}
 }
 

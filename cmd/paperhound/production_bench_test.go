@@ -39,7 +39,7 @@ func BenchmarkIngestEndpoint(b *testing.B) {
 						"--embed-batch", "16", "--embed-concurrency", fmt.Sprint(conc))
 				}
 				var stdout, stderr bytes.Buffer
-				if err := run(context.Background(), append(args, file), &stdout, &stderr, discardLog()); err != nil {
+				if err := run(context.Background(), append(args, file), &stdout, &stderr); err != nil {
 					b.Fatalf("ingest: %v; %s", err, stderr.String())
 				}
 			}

@@ -15,15 +15,16 @@ import (
 // reindexCmd rebuilds the Qdrant collection from the store, which holds
 // every vector: no embedder is called. Papers whose dense vector is pending
 // go in with their lexical vectors and are reported.
-func reindexCmd(ctx context.Context, args []string, stdout, stderr io.Writer, log *slog.Logger) error {
+func reindexCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var cfg Config
 	var recreate bool
-	fs := flags("reindex", stderr)
+	fs := cfg.flags("reindex", stderr)
 	cfg.storeFlags(fs)
 	cfg.backendFlags(fs)
 	fs.BoolVar(&recreate, "recreate", false,
 		"delete the collection and create it anew: after a change of embedding model or vector size (searches find less until the rebuild ends)")
-	if err := parse(fs, args); err != nil {
+	log, err := cfg.parse(fs, args)
+	if err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {

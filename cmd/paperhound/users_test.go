@@ -21,7 +21,7 @@ const testAdminToken = "cmd-test-admin-token-0123456789"
 func users(t *testing.T, args ...string) (stdout, stderr string, err error) {
 	t.Helper()
 	var out, errOut bytes.Buffer
-	err = run(context.Background(), append([]string{"users"}, args...), &out, &errOut, discardLog())
+	err = run(context.Background(), append([]string{"users"}, args...), &out, &errOut)
 	return out.String(), errOut.String(), err
 }
 
@@ -109,7 +109,7 @@ func TestUsersAdd(t *testing.T) {
 			if code, body := call(t, "GET", s.url+"/v1/users/alice/feed.atom?key="+strings.TrimSpace(out), ""); code != 200 || !bytes.Contains(body, []byte("<feed")) {
 				t.Errorf("feed with the printed key: %d %.200s", code, body)
 			}
-			if err := s.stop(); err != nil {
+			if err := s.Close(); err != nil {
 				t.Fatal(err)
 			}
 
@@ -165,7 +165,7 @@ func TestUsersErrors(t *testing.T) {
 func TestAdminTokenFlag(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "x.db")
 	var stdout, stderr bytes.Buffer
-	err := run(context.Background(), []string{"serve", "--db", db, "--addr", "127.0.0.1:0", "--admin-token", "short"}, &stdout, &stderr, discardLog())
+	err := run(context.Background(), []string{"serve", "--db", db, "--addr", "127.0.0.1:0", "--admin-token", "short"}, &stdout, &stderr)
 	if err == nil || !strings.Contains(err.Error(), "--admin-token") {
 		t.Errorf("a short admin token: %v, want an error naming --admin-token", err)
 	}
@@ -174,7 +174,7 @@ func TestAdminTokenFlag(t *testing.T) {
 	t.Setenv("PAPERHOUND_ADMIN_TOKEN", testAdminToken)
 	stdout.Reset()
 	stderr.Reset()
-	run(context.Background(), []string{"serve", "-h"}, &stdout, &stderr, discardLog())
+	run(context.Background(), []string{"serve", "-h"}, &stdout, &stderr)
 	if help := stdout.String() + stderr.String(); strings.Contains(help, testAdminToken) || !strings.Contains(help, "admin-token") {
 		t.Errorf("serve -h shows the token or not the flag:\n%s", help)
 	}
