@@ -336,6 +336,7 @@ func TestServeCommand(t *testing.T) {
 // what the demo suggests, closes it, then serves the same database again
 // to check that --demo is idempotent.
 func TestServe(t *testing.T) {
+	t.Parallel()
 	for _, db := range databases(t) {
 		t.Run(db.name, func(t *testing.T) {
 			s := startServe(t, "--db", db.dsn, "--demo")
@@ -421,6 +422,7 @@ func TestServe(t *testing.T) {
 // Without --demo an empty database serves, and finds nothing (the banner
 // has no demo hints: TestServeCommand).
 func TestServeEmpty(t *testing.T) {
+	t.Parallel()
 	s := startServe(t, "--db", filepath.Join(t.TempDir(), "x.db"))
 	if got := ranked(t, "GET", s.url+"/v1/search?q=kv+cache", ""); len(got) != 0 {
 		t.Errorf("empty store found %v", idsOf(got))
@@ -431,6 +433,7 @@ func TestServeEmpty(t *testing.T) {
 }
 
 func TestServeErrors(t *testing.T) {
+	t.Parallel()
 	file := filepath.Join(t.TempDir(), "plain")
 	if err := os.WriteFile(file, nil, 0o644); err != nil {
 		t.Fatal(err)
@@ -455,6 +458,7 @@ func TestServeErrors(t *testing.T) {
 }
 
 func TestUsage(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		args []string
 		want error

@@ -22,7 +22,7 @@ import (
 func BenchmarkIngestEndpoint(b *testing.B) {
 	const n = 2000
 	file := filepath.Join(b.TempDir(), "synth.jsonl")
-	if err := os.WriteFile(file, synthPapers(n), 0o644); err != nil {
+	if err := os.WriteFile(file, synthPapers(n, 100), 0o644); err != nil {
 		b.Fatal(err)
 	}
 	for _, conc := range []int{0, 1, 8} {

@@ -44,6 +44,7 @@ func table(t *testing.T, args ...string) []string {
 }
 
 func TestQueryCommands(t *testing.T) {
+	t.Parallel()
 	db := sampleDB(t)
 
 	ids := table(t, "similar", "--db", db, "2407.18121")
@@ -78,6 +79,7 @@ func TestQueryCommands(t *testing.T) {
 }
 
 func TestQueryCommandErrors(t *testing.T) {
+	t.Parallel()
 	db := sampleDB(t)
 	tests := []struct {
 		args    []string

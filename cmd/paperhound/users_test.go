@@ -51,6 +51,7 @@ func call(t *testing.T, method, target, token string) (int, []byte) {
 // database; a second one replaces it; the votes it casts export in the
 // format "ingest --upvotes" reads back.
 func TestUsersAdd(t *testing.T) {
+	t.Parallel()
 	for _, db := range databases(t) {
 		t.Run(db.name, func(t *testing.T) {
 			out, errOut, err := users(t, "add", "--db", db.dsn, "alice")
@@ -145,6 +146,7 @@ func storedVotes(t *testing.T, dsn, user string) []paperhound.Vote {
 }
 
 func TestUsersErrors(t *testing.T) {
+	t.Parallel()
 	db := filepath.Join(t.TempDir(), "x.db")
 	for _, args := range [][]string{nil, {"remove", "alice"}, {"add"}, {"add", "--db", db}, {"add", "--db", db, "a", "b"}, {"feed-key", "--db", db}} {
 		if _, errOut, err := users(t, args...); !errors.Is(err, errUsage) || errOut == "" {
