@@ -247,3 +247,12 @@ func (b *backend) buildDeferred(ctx context.Context, log *slog.Logger) (n int, b
 	n, err = recommend.New(b.store, q, b.channels, log).LoadIndex(ctx)
 	return n, err == nil, err
 }
+
+// discard is the index of processes that only write the store.
+type discard struct{}
+
+func (discard) Upsert(context.Context, []index.Doc) error { return nil }
+func (discard) Delete(context.Context, []string) error    { return nil }
+func (discard) Search(context.Context, index.Query) ([]index.Hit, error) {
+	return nil, nil
+}

@@ -50,7 +50,7 @@ func (c *Config) flags(name string, stderr io.Writer) *flag.FlagSet {
 			c.badEnv = append(c.badEnv, fmt.Errorf("PAPERHOUND_LOG_LEVEL=%q: want debug, info, warn or error", v))
 		}
 	}
-	fs.TextVar(&c.LogLevel, "log-level", c.LogLevel, "show log records from this level up: debug, info, warn or error (env PAPERHOUND_LOG_LEVEL)")
+	fs.TextVar(&c.LogLevel, "log-level", c.LogLevel, "show log records from this `level` up: debug, info, warn or error (env PAPERHOUND_LOG_LEVEL)")
 	return fs
 }
 

@@ -16,7 +16,6 @@ import (
 
 	"github.com/paperhound/paperhound"
 	"github.com/paperhound/paperhound/embed"
-	"github.com/paperhound/paperhound/index"
 	"github.com/paperhound/paperhound/ingest"
 	"github.com/paperhound/paperhound/recommend"
 )
@@ -249,13 +248,4 @@ func (c *countReader) Read(p []byte) (int, error) {
 	n, err := c.r.Read(p)
 	c.n.Add(int64(n))
 	return n, err
-}
-
-// discard is the index of processes that only write the store.
-type discard struct{}
-
-func (discard) Upsert(context.Context, []index.Doc) error { return nil }
-func (discard) Delete(context.Context, []string) error    { return nil }
-func (discard) Search(context.Context, index.Query) ([]index.Hit, error) {
-	return nil, nil
 }

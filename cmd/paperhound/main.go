@@ -1,6 +1,12 @@
 // Command paperhound is a recommendation engine for research papers: it
 // ingests papers, embeds their abstracts, and serves similar papers and
-// related-work search over HTTP. This package only wires the parts.
+// related-work search over HTTP.
+//
+// This package only wires: it reads flags and environment into a Config
+// (config.go), opens the store, embedders and index that Config names
+// (backend.go), and hands each command to the packages that do the work:
+// ingest reads files, recommend ranks, api serves. serve runs an App
+// (app.go), which tests drive directly.
 package main
 
 import (
