@@ -52,16 +52,18 @@ type backend struct {
 	// deferred is set when ingest cannot size a Qdrant collection that does
 	// not exist yet (the endpoint is down and no dense vector is stored):
 	// papers then go to the store only, and the collection is built at the
-	// end of the run once the size is known (see finishIngest).
+	// end of the run once the size is known (see completePending).
 	deferred bool
 	closers  []func() error
 }
 
 // Close releases the index and the store.
-func (b *backend) Close() {
+func (b *backend) Close() error {
+	var errs []error
 	for i := len(b.closers) - 1; i >= 0; i-- {
-		_ = b.closers[i]()
+		errs = append(errs, b.closers[i]())
 	}
+	return errors.Join(errs...)
 }
 
 func (b *backend) denseSpace() string {
@@ -220,4 +222,37 @@ func (b *backend) checkQdrant(ctx context.Context, log *slog.Logger) {
 		log.Warn("the Qdrant collection holds fewer papers than the store: run \"paperhound reindex\" to fill it from the store",
 			"collection", b.qdrant.Collection(), "points", points, "papers", papers)
 	}
+}
+
+// buildDeferred creates and fills the Qdrant collection that ingest could
+// not size at start-up, once the size of the dense vectors is known (from
+// the endpoint, or from those stored since). It returns how many papers
+// went in, and built false while the size is still unknown: every paper is
+// then pending, and whoever embeds them first upserts them.
+func (b *backend) buildDeferred(ctx context.Context, log *slog.Logger) (n int, built bool, err error) {
+	space := b.endpoint.Space()
+	dims := b.endpoint.Dims()
+	if dims == 0 {
+		if dims, err = recommend.StoredDims(ctx, b.store, space); err != nil || dims == 0 {
+			return 0, false, err
+		}
+	}
+	qc := b.qconfig
+	qc.Dense = map[string]int{space: dims}
+	q, err := index.NewQdrant(ctx, qc)
+	if err != nil {
+		return 0, false, err
+	}
+	defer q.Close()
+	n, err = recommend.New(b.store, q, b.channels, log).LoadIndex(ctx)
+	return n, err == nil, err
+}
+
+// discard is the index of processes that only write the store.
+type discard struct{}
+
+func (discard) Upsert(context.Context, []index.Doc) error { return nil }
+func (discard) Delete(context.Context, []string) error    { return nil }
+func (discard) Search(context.Context, index.Query) ([]index.Hit, error) {
+	return nil, nil
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"strconv"
@@ -13,9 +14,13 @@ import (
 // Config is everything paperhound can be told, from flags with environment
 // variables as their defaults. Every subcommand reads it from here.
 type Config struct {
-	DB      string // SQLite file path or postgres:// URL
+	DB       string     // SQLite file path or postgres:// URL
+	LogLevel slog.Level // the least important log records shown, on stderr
+
+	// serve's.
 	Addr    string
 	Refresh time.Duration // how often serve looks for papers ingested elsewhere
+	Demo    bool          // load the built-in sample papers before serving
 	// AdminToken acts for every user in the API; "" turns that off.
 	AdminToken string
 
@@ -30,7 +35,43 @@ type Config struct {
 	QdrantURL, QdrantAPIKey           string
 	QdrantCollection                  string
 
-	badEnv []error // environment values that did not parse; reported by backendErr
+	badEnv  []error // environment values that did not parse; reported by parse
+	ignored []error // environment values that did not parse and were replaced; logged by parse
+}
+
+// flags returns the flag set of command name, with the flags every command
+// takes; it writes errors and help to stderr.
+func (c *Config) flags(name string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet("paperhound "+name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	c.LogLevel = slog.LevelInfo
+	if v := os.Getenv("PAPERHOUND_LOG_LEVEL"); v != "" {
+		if err := c.LogLevel.UnmarshalText([]byte(v)); err != nil {
+			c.badEnv = append(c.badEnv, fmt.Errorf("PAPERHOUND_LOG_LEVEL=%q: want debug, info, warn or error", v))
+		}
+	}
+	fs.TextVar(&c.LogLevel, "log-level", c.LogLevel, "show log records from this `level` up: debug, info, warn or error (env PAPERHOUND_LOG_LEVEL)")
+	return fs
+}
+
+// parse reads args into c and returns the command's logger, which writes
+// text records where fs writes its errors (stderr), from c.LogLevel up.
+// Errors in flags have been explained by fs, and are errUsage.
+func (c *Config) parse(fs *flag.FlagSet, args []string) (*slog.Logger, error) {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil, err
+		}
+		return nil, errUsage
+	}
+	if err := errors.Join(c.badEnv...); err != nil {
+		return nil, err
+	}
+	log := slog.New(slog.NewTextHandler(fs.Output(), &slog.HandlerOptions{Level: c.LogLevel}))
+	for _, err := range c.ignored {
+		log.Warn("ignoring a setting of the environment", "err", err)
+	}
+	return log, nil
 }
 
 func envOr(key, def string) string {
@@ -55,11 +96,12 @@ func (c *Config) serveFlags(fs *flag.FlagSet) {
 		"address to listen on, HOST:PORT (env PAPERHOUND_ADDR)")
 	refresh, err := time.ParseDuration(envOr("PAPERHOUND_REFRESH", "10s"))
 	if err != nil {
-		slog.Warn("ignoring PAPERHOUND_REFRESH: want a duration like 10s", "err", err)
+		c.ignored = append(c.ignored, fmt.Errorf("PAPERHOUND_REFRESH: want a duration like 10s: %w", err))
 		refresh = 10 * time.Second
 	}
 	fs.DurationVar(&c.Refresh, "refresh", refresh,
 		"how often to pick up papers ingested by another process; 0 turns it off (env PAPERHOUND_REFRESH)")
+	fs.BoolVar(&c.Demo, "demo", false, "load the built-in sample papers before serving")
 }
 
 // backendFlags registers the embeddings endpoint and Qdrant settings, which
@@ -118,9 +160,6 @@ func (c *Config) envFloat(key string, def float64) float64 {
 
 // backendErr checks the backend settings once flags are parsed.
 func (c *Config) backendErr() error {
-	if err := errors.Join(c.badEnv...); err != nil {
-		return err
-	}
 	switch {
 	case c.EmbedURL == "" && c.EmbedModel != "":
 		return errors.New("--embed-model (or PAPERHOUND_EMBED_MODEL) is set but --embed-url is not: give the endpoint's API root, e.g. http://localhost:11434/v1")
@@ -129,5 +168,35 @@ func (c *Config) backendErr() error {
 	case c.EmbedDims < 0, c.EmbedBatch < 1, c.EmbedConcurrency < 1, c.EmbedRPS < 0, c.EmbedTPM < 0, c.EmbedWeight <= 0:
 		return errors.New("--embed-batch and --embed-concurrency must be 1 or more; --embed-dims, --embed-rps and --embed-tpm 0 or more; --embed-weight above 0")
 	}
+	return nil
+}
+
+// minAdminToken is the shortest admin token serve accepts: it opens
+// everything, so it must not be guessable.
+const minAdminToken = 16
+
+func (c *Config) checkAdminToken() error {
+	if c.AdminToken != "" && len(c.AdminToken) < minAdminToken {
+		return fmt.Errorf("--admin-token (or PAPERHOUND_ADMIN_TOKEN) is %d characters: use at least %d, e.g. from \"openssl rand -base64 32\"", len(c.AdminToken), minAdminToken)
+	}
+	return nil
+}
+
+// secretFlag is a string flag whose value "-h" never shows: its default
+// may come from the environment (env names the variable).
+type secretFlag struct {
+	p   *string
+	env string
+}
+
+func (f secretFlag) String() string {
+	if f.p == nil || *f.p == "" {
+		return ""
+	}
+	return "$" + f.env
+}
+
+func (f secretFlag) Set(s string) error {
+	*f.p = s
 	return nil
 }

@@ -20,24 +20,26 @@ import (
 	"github.com/paperhound/paperhound/schema"
 )
 
-func evalCmd(ctx context.Context, args []string, stdout, stderr io.Writer, log *slog.Logger) error {
+func evalCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	switch {
 	case len(args) > 0 && args[0] == "similar":
-		return evalSimilarCmd(ctx, args[1:], stdout, stderr, log)
+		return evalSimilarCmd(ctx, args[1:], stdout, stderr)
 	case len(args) > 0 && args[0] == "recommend":
-		return evalRecommendCmd(ctx, args[1:], stdout, stderr, log)
+		return evalRecommendCmd(ctx, args[1:], stdout, stderr)
 	}
 	fmt.Fprintln(stderr, "usage: paperhound eval similar|recommend --data DIR")
 	return errUsage
 }
 
-func evalSimilarCmd(ctx context.Context, args []string, stdout, stderr io.Writer, log *slog.Logger) error {
+func evalSimilarCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	var cfg Config
 	var data string
 	var k int
-	fs := flags("eval similar", stderr)
+	fs := cfg.flags("eval similar", stderr)
 	fs.StringVar(&data, "data", "../shared/data/citeulike-a", "the citeulike-a data set folder")
 	fs.IntVar(&k, "k", 10, "cut-off of recall@k and nDCG@k")
-	if err := parse(fs, args); err != nil {
+	log, err := cfg.parse(fs, args)
+	if err != nil {
 		return err
 	}
 	d, err := evaluate.LoadCiteULike(data)
@@ -113,14 +115,16 @@ func evalSimilar(ctx context.Context, p evaluate.Protocol, votes []paperhound.Vo
 	return evaluate.RunSimilar(ctx, p, rank, k, runtime.GOMAXPROCS(0))
 }
 
-func evalRecommendCmd(ctx context.Context, args []string, stdout, stderr io.Writer, log *slog.Logger) error {
+func evalRecommendCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	var cfg Config
 	var data, split string
 	var validation int
-	fs := flags("eval recommend", stderr)
+	fs := cfg.flags("eval recommend", stderr)
 	fs.StringVar(&data, "data", "../shared/data/citeulike-a", "the citeulike-a data set folder")
 	fs.StringVar(&split, "split", "10", "the standard split: 10 (ten train items per user) or 1")
 	fs.IntVar(&validation, "validation", 0, "tune instead: score on a carve of split 10's train votes, each user keeping this many oldest items (never the test set)")
-	if err := parse(fs, args); err != nil {
+	log, err := cfg.parse(fs, args)
+	if err != nil {
 		return err
 	}
 	if split != "1" && split != "10" {

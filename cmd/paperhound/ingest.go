@@ -16,15 +16,9 @@ import (
 
 	"github.com/paperhound/paperhound"
 	"github.com/paperhound/paperhound/embed"
-	"github.com/paperhound/paperhound/index"
 	"github.com/paperhound/paperhound/ingest"
 	"github.com/paperhound/paperhound/recommend"
-	"github.com/paperhound/paperhound/schema"
 )
-
-// ingestBatch papers go to the store in one transaction: big enough to
-// amortise a commit, small enough that a crash loses little work.
-const ingestBatch = 500
 
 // maxShownProblems caps the rejected lines printed; the rest are counted.
 const maxShownProblems = 100
@@ -44,14 +38,15 @@ func (s *summary) reject(w io.Writer, p ingest.Problem) {
 	}
 }
 
-func ingestCmd(ctx context.Context, args []string, stdout, stderr io.Writer, log *slog.Logger) error {
+func ingestCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var cfg Config
 	var votes bool
-	fs := flags("ingest", stderr)
+	fs := cfg.flags("ingest", stderr)
 	cfg.storeFlags(fs)
 	cfg.backendFlags(fs)
 	fs.BoolVar(&votes, "upvotes", false, "the files hold votes, not papers")
-	if err := parse(fs, args); err != nil {
+	log, err := cfg.parse(fs, args)
+	if err != nil {
 		return err
 	}
 	if fs.NArg() == 0 {
@@ -81,7 +76,7 @@ func ingestCmd(ctx context.Context, args []string, stdout, stderr io.Writer, log
 	line := fmt.Sprintf("added %d, updated %d, unchanged %d, rejected %d", sum.Added, sum.Updated, sum.Unchanged, sum.Rejected)
 	var pendingErr error
 	if b.endpoint != nil && !votes && ctx.Err() == nil {
-		pending, err := finishIngest(ctx, b, stdout, log)
+		pending, err := completePending(ctx, b, stdout, log)
 		if err != nil && !errors.Is(err, embed.ErrUnavailable) {
 			return err
 		}
@@ -97,6 +92,35 @@ func ingestCmd(ctx context.Context, args []string, stdout, stderr io.Writer, log
 		return err
 	}
 	return ctx.Err()
+}
+
+// completePending computes the dense vectors left pending (by this run or
+// an earlier one) and builds the Qdrant collection that ingest deferred. It
+// returns the papers still pending, with an error wrapping
+// embed.ErrUnavailable that says what becomes of them while the endpoint
+// is down.
+func completePending(ctx context.Context, b *backend, stdout io.Writer, log *slog.Logger) (int, error) {
+	stats, err := b.engine.CompletePending(ctx)
+	if stats.Embedded > 0 {
+		fmt.Fprintf(stdout, "embedded %d papers whose dense vectors were pending\n", stats.Embedded)
+	}
+	if err != nil && !errors.Is(err, embed.ErrUnavailable) {
+		return stats.Pending, err
+	}
+	if b.deferred {
+		n, built, buildErr := b.buildDeferred(ctx, log)
+		if buildErr != nil {
+			return stats.Pending, buildErr
+		}
+		if built {
+			fmt.Fprintf(stdout, "filled Qdrant collection %q with %d papers\n", b.qconfig.Collection, n)
+		}
+	}
+	if err != nil {
+		return stats.Pending, fmt.Errorf("%d papers are stored, but their dense vectors are pending because the embeddings endpoint does not answer; "+
+			"the next ingest run computes them, and so does serve once the endpoint answers (%w)", stats.Pending, err)
+	}
+	return stats.Pending, nil
 }
 
 // ingestFile reads one file with progress on stderr. A file that can't be
@@ -118,88 +142,57 @@ func ingestFile(ctx context.Context, engine *recommend.Engine, path string, vote
 	r, stop := progress(path, f, size, stderr, log)
 	defer stop()
 	if votes {
-		return ingestVotes(ctx, engine.Store(), path, r, sum, stderr)
+		return ingestVotes(ctx, engine, path, r, sum, stderr)
 	}
 	return ingestPapers(ctx, engine, path, r, sum, stderr)
 }
 
-// ingestPapers streams papers into the engine in batches.
+// ingestPapers streams papers into the engine.
 func ingestPapers(ctx context.Context, engine *recommend.Engine, name string, r io.Reader, sum *summary, problems io.Writer) error {
-	batch := make([]paperhound.Paper, 0, ingestBatch)
-	flush := func() error {
-		if len(batch) == 0 {
-			return nil
-		}
-		stats, err := engine.Ingest(ctx, batch)
-		if err != nil {
-			return err
-		}
+	return inChunks(ctx, ingest.ReadPapers, r, name, sum, problems, func(papers []paperhound.Paper, _ []int) error {
+		stats, err := engine.Ingest(ctx, papers)
 		sum.Add(stats)
-		batch = batch[:0]
-		return nil
-	}
-	err := ingest.ReadPapers(ctx, r, name,
-		func(_ int, p paperhound.Paper) error {
-			batch = append(batch, p)
-			if len(batch) == ingestBatch {
-				return flush()
-			}
-			return nil
-		},
-		func(p ingest.Problem) error { sum.reject(problems, p); return nil })
-	if err != nil {
 		return err
-	}
-	return flush()
+	})
 }
 
-// ingestVotes stores votes in batches; a vote for a paper not in the store
-// is rejected with its line.
-func ingestVotes(ctx context.Context, store *schema.Store, name string, r io.Reader, sum *summary, problems io.Writer) error {
-	type lineVote struct {
-		line int
-		vote paperhound.Vote
-	}
-	var batch []lineVote
+// ingestVotes streams votes into the engine; a vote for a paper not in the
+// store is rejected with its line.
+func ingestVotes(ctx context.Context, engine *recommend.Engine, name string, r io.Reader, sum *summary, problems io.Writer) error {
+	return inChunks(ctx, ingest.ReadVotes, r, name, sum, problems, func(votes []paperhound.Vote, lines []int) error {
+		saved, unknown, err := engine.ImportVotes(ctx, votes)
+		sum.Added += saved
+		for _, i := range unknown {
+			sum.reject(problems, ingest.Problem{File: name, Line: lines[i], Reason: fmt.Sprintf("unknown paper %q: ingest the paper first", votes[i].Paper)})
+		}
+		return err
+	})
+}
+
+// chunk is how many records are read before they are handed on: it bounds
+// memory on a file of any size, and is one batch of Engine.Ingest, so a
+// stopped run keeps every chunk handed on.
+const chunk = recommend.IngestBatch
+
+// inChunks reads the records of r with read, rejecting bad lines into sum,
+// and hands the good ones to save a chunk at a time with their lines.
+func inChunks[T any](ctx context.Context,
+	read func(context.Context, io.Reader, string, func(int, T) error, func(ingest.Problem) error) error,
+	r io.Reader, name string, sum *summary, problems io.Writer, save func(records []T, lines []int) error,
+) error {
+	records, lines := make([]T, 0, chunk), make([]int, 0, chunk)
 	flush := func() error {
-		if len(batch) == 0 {
+		if len(records) == 0 {
 			return nil
 		}
-		ids := make([]string, len(batch))
-		for i, lv := range batch {
-			ids[i] = lv.vote.Paper
-		}
-		missing, err := store.MissingPapers(ctx, ids)
-		if err != nil {
-			return err
-		}
-		unknown := map[string]bool{}
-		for _, id := range missing {
-			unknown[id] = true
-		}
-		votes := make([]paperhound.Vote, 0, len(batch))
-		now := time.Now().UTC()
-		for _, lv := range batch {
-			if unknown[lv.vote.Paper] {
-				sum.reject(problems, ingest.Problem{File: name, Line: lv.line, Reason: fmt.Sprintf("unknown paper %q: ingest the paper first", lv.vote.Paper)})
-				continue
-			}
-			if lv.vote.At.IsZero() {
-				lv.vote.At = now
-			}
-			votes = append(votes, lv.vote)
-		}
-		if err := store.SaveVotes(ctx, votes); err != nil {
-			return err
-		}
-		sum.Added += len(votes)
-		batch = batch[:0]
-		return nil
+		err := save(records, lines)
+		records, lines = records[:0], lines[:0]
+		return err
 	}
-	err := ingest.ReadVotes(ctx, r, name,
-		func(line int, v paperhound.Vote) error {
-			batch = append(batch, lineVote{line, v})
-			if len(batch) == ingestBatch {
+	err := read(ctx, r, name,
+		func(line int, rec T) error {
+			records, lines = append(records, rec), append(lines, line)
+			if len(records) == chunk {
 				return flush()
 			}
 			return nil
@@ -255,13 +248,4 @@ func (c *countReader) Read(p []byte) (int, error) {
 	n, err := c.r.Read(p)
 	c.n.Add(int64(n))
 	return n, err
-}
-
-// discard is the index of processes that only write the store.
-type discard struct{}
-
-func (discard) Upsert(context.Context, []index.Doc) error { return nil }
-func (discard) Delete(context.Context, []string) error    { return nil }
-func (discard) Search(context.Context, index.Query) ([]index.Hit, error) {
-	return nil, nil
 }

@@ -34,7 +34,7 @@ type ingestRun struct {
 func ingestFiles(t *testing.T, args ...string) ingestRun {
 	t.Helper()
 	var stdout, stderr bytes.Buffer
-	err := run(context.Background(), append([]string{"ingest"}, args...), &stdout, &stderr, discardLog())
+	err := run(context.Background(), append([]string{"ingest"}, args...), &stdout, &stderr)
 	return ingestRun{err, stdout.String(), stderr.String()}
 }
 
@@ -78,6 +78,7 @@ type problem struct {
 }
 
 func TestIngestBadInput(t *testing.T) {
+	t.Parallel()
 	big := `{"id": "2501.99999", "title": "Huge", "abstract": "` + strings.Repeat("a", 10<<20) + `"}`
 	garbage := make([]byte, 4096)
 	for i := range garbage {
@@ -228,6 +229,7 @@ func TestIngestBadInput(t *testing.T) {
 // and the error says which one. Tests run as root, so the path is made
 // impossible (under a regular file) rather than read-only.
 func TestIngestUnopenableDB(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	notDir := writeFile(t, dir, "plain", []byte("a file"))
 	db := filepath.Join(notDir, "x.db")
@@ -241,6 +243,7 @@ func TestIngestUnopenableDB(t *testing.T) {
 }
 
 func TestIngestAgain(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	db := filepath.Join(dir, "x.db")
 	base := writeFile(t, dir, "base.jsonl", []byte(basePapers))
@@ -277,6 +280,7 @@ func TestIngestAgain(t *testing.T) {
 }
 
 func TestIngestGzip(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	var buf bytes.Buffer
 	zw := gzip.NewWriter(&buf)
@@ -304,6 +308,7 @@ func TestIngestGzip(t *testing.T) {
 }
 
 func TestIngestVotes(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	db := filepath.Join(dir, "x.db")
 	if r := ingestFiles(t, "--db", db, writeFile(t, dir, "base.jsonl", []byte(basePapers))); r.err != nil {

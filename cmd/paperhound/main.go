@@ -1,6 +1,12 @@
 // Command paperhound is a recommendation engine for research papers: it
 // ingests papers, embeds their abstracts, and serves similar papers and
-// related-work search over HTTP. This package only wires the parts.
+// related-work search over HTTP.
+//
+// This package only wires: it reads flags and environment into a Config
+// (config.go), opens the store, embedders and index that Config names
+// (backend.go), and hands each command to the packages that do the work:
+// ingest reads files, recommend ranks, api serves. serve runs an App
+// (app.go), which tests drive directly.
 package main
 
 import (
@@ -9,7 +15,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
 	"os/signal"
 	"syscall"
@@ -31,6 +36,8 @@ Usage:
 DB is a SQLite file (default ./paperhound.db) or a postgres:// URL; env PAPERHOUND_DB.
 serve, ingest, similar, search and reindex also take --embed-url and --embed-model (a dense
 channel from an OpenAI-compatible endpoint) and --qdrant-url (the index in Qdrant).
+Every command takes --log-level debug|info|warn|error (default info; env
+PAPERHOUND_LOG_LEVEL): logs go to stderr.
 Run "paperhound COMMAND -h" for a command's flags.
 `
 
@@ -40,8 +47,7 @@ var errUsage = errors.New("usage")
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
-	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr, log)
+	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	switch {
 	case err == nil:
 	case errors.Is(err, errUsage), errors.Is(err, flag.ErrHelp):
@@ -52,7 +58,9 @@ func main() {
 	}
 }
 
-func run(ctx context.Context, args []string, stdout, stderr io.Writer, log *slog.Logger) error {
+// run runs the command of args; each command logs to stderr at the level
+// its Config says.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
 		return errUsage
@@ -60,38 +68,21 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, log *slog
 	cmd, args := args[0], args[1:]
 	switch cmd {
 	case "serve":
-		return serve(ctx, args, stdout, stderr, log)
+		return serve(ctx, args, stdout, stderr)
 	case "ingest":
-		return ingestCmd(ctx, args, stdout, stderr, log)
+		return ingestCmd(ctx, args, stdout, stderr)
 	case "similar", "search":
-		return queryCmd(ctx, cmd, args, stdout, stderr, log)
+		return queryCmd(ctx, cmd, args, stdout, stderr)
 	case "reindex":
-		return reindexCmd(ctx, args, stdout, stderr, log)
+		return reindexCmd(ctx, args, stdout, stderr)
 	case "users":
-		return usersCmd(ctx, args, stdout, stderr, log)
+		return usersCmd(ctx, args, stdout, stderr)
 	case "eval":
-		return evalCmd(ctx, args, stdout, stderr, log)
+		return evalCmd(ctx, args, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
 	}
 	fmt.Fprintf(stderr, "paperhound: unknown command %q\n\n%s", cmd, usage)
 	return errUsage
-}
-
-// flags returns a flag set that reports errors to stderr and returns them.
-func flags(name string, stderr io.Writer) *flag.FlagSet {
-	fs := flag.NewFlagSet("paperhound "+name, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	return fs
-}
-
-func parse(fs *flag.FlagSet, args []string) error {
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
-		}
-		return errUsage
-	}
-	return nil
 }

@@ -25,6 +25,7 @@ import (
 	_ "github.com/lib/pq" // registers "postgres"
 
 	"github.com/paperhound/paperhound"
+	"github.com/paperhound/paperhound/embed/embedtest"
 	"github.com/paperhound/paperhound/schema"
 	"github.com/paperhound/paperhound/schema/schematest"
 )
@@ -134,60 +135,33 @@ func postgresDB(t *testing.T) (string, bool) {
 // testPassword goes in the PostgreSQL URL; it must never be printed.
 const testPassword = "s3cret-pw"
 
-func discardLog() *slog.Logger { return slog.New(slog.DiscardHandler) }
-
-// server is paperhound serve running in the test.
+// server is an App serving in the test on port 0.
 type server struct {
-	url    string
-	stdout *syncBuffer
-	logs   *syncBuffer
-	stop   func() error // cancels the context and returns what run returned
+	*App
+	url  string
+	logs *syncBuffer
 }
 
-var servingLine = regexp.MustCompile(`(?m)^paperhound is serving (.*) on (http://127\.0\.0\.1:[0-9]+)$`)
-
-// startServe runs "paperhound serve" with args on port 0 and waits for the
-// URL it prints.
+// startServe opens and starts an App configured by serve's flags args,
+// on port 0 and with its log in logs; it is closed when the test ends.
 func startServe(t *testing.T, args ...string) *server {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	s := &server{stdout: &syncBuffer{}, logs: &syncBuffer{}}
-	var stderr syncBuffer
-	log := slog.New(slog.NewTextHandler(s.logs, nil))
-	done := make(chan error, 1)
-	go func() {
-		done <- run(ctx, append([]string{"serve", "--addr", "127.0.0.1:0"}, args...), s.stdout, &stderr, log)
-	}()
-	var once sync.Once
-	var runErr error
-	s.stop = func() error {
-		once.Do(func() {
-			cancel()
-			select {
-			case runErr = <-done:
-			case <-time.After(20 * time.Second):
-				runErr = errors.New("run did not return within 20s of the cancel")
-			}
-		})
-		return runErr
+	cfg, _, err := serveConfig(append([]string{"--addr", "127.0.0.1:0"}, args...), io.Discard)
+	if err != nil {
+		t.Fatalf("serve %q: %v", args, err)
 	}
-	t.Cleanup(func() { s.stop() })
-
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		if m := servingLine.FindStringSubmatch(s.stdout.String()); m != nil {
-			s.url = m[2]
-			return s
-		}
-		select {
-		case err := <-done:
-			t.Fatalf("run returned %v before serving; stdout %q, stderr %q, log:\n%s", err, s.stdout, stderr.String(), s.logs)
-		case <-time.After(10 * time.Millisecond):
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("no URL on stdout after 30s: %q; log:\n%s", s.stdout, s.logs)
-		}
+	s := &server{logs: &syncBuffer{}}
+	ctx := context.Background()
+	s.App, err = Open(ctx, cfg, slog.New(slog.NewTextHandler(s.logs, nil)))
+	if err != nil {
+		t.Fatalf("open: %v; log:\n%s", err, s.logs)
 	}
+	t.Cleanup(func() { s.Close() })
+	if err := s.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	s.url = s.URL()
+	return s
 }
 
 type rankedPaper struct {
@@ -277,29 +251,97 @@ func sampleIDs(t *testing.T) []string {
 	return ids
 }
 
-// TestServe runs the real program on port 0 with a fresh database on each
-// backend, asks it what the demo suggests, stops it, then serves the same
-// database again to check that --demo is idempotent.
+var servingLine = regexp.MustCompile(`(?m)^paperhound is serving (.*) on (http://127\.0\.0\.1:[0-9]+)$`)
+
+// TestServeCommand runs "paperhound serve" itself on port 0, reads the URL
+// from the banner it prints, and stops it as Ctrl-C would: the banner
+// names the database, never its password nor the embeddings API key, and
+// with --demo says what to try.
+func TestServeCommand(t *testing.T) {
+	const key = "sk-banner-never-shown-0123456789"
+	t.Setenv("PAPERHOUND_EMBED_API_KEY", key)
+	srv := embedtest.Start(t, embedtest.Options{APIKey: key})
+	type serveCase struct {
+		name string
+		args []string
+		demo bool
+	}
+	var cases []serveCase
+	for _, db := range databases(t) {
+		cases = append(cases, serveCase{db.name + " demo", []string{"--db", db.dsn, "--demo", "--embed-url", srv.URL, "--embed-model", "fake-embed"}, true})
+	}
+	cases = append(cases, serveCase{"sqlite empty", []string{"--db", filepath.Join(t.TempDir(), "x.db")}, false})
+	for _, tt := range cases {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			var stdout, stderr syncBuffer
+			done := make(chan error, 1)
+			go func() {
+				done <- run(ctx, append([]string{"serve", "--addr", "127.0.0.1:0"}, tt.args...), &stdout, &stderr)
+			}()
+			var m []string
+			for deadline := time.Now().Add(30 * time.Second); m == nil; m = servingLine.FindStringSubmatch(stdout.String()) {
+				select {
+				case err := <-done:
+					t.Fatalf("run returned %v before serving; stdout %q, stderr:\n%s", err, stdout.String(), stderr.String())
+				case <-time.After(10 * time.Millisecond):
+				}
+				if time.Now().After(deadline) {
+					t.Fatalf("no URL on stdout after 30s: %q; stderr:\n%s", stdout.String(), stderr.String())
+				}
+			}
+			url, out := m[2], stdout.String()
+			if m[1] == "" {
+				t.Errorf("the serving line does not say which database: %q", out)
+			}
+			for _, secret := range []string{testPassword, key} {
+				if strings.Contains(out+stderr.String(), secret) {
+					t.Errorf("%q is shown:\nstdout %s\nstderr %s", secret, out, stderr.String())
+				}
+			}
+			for _, try := range []string{
+				"curl '" + url + "/v1/papers/2407.18121'",
+				"curl '" + url + "/v1/papers/2407.18121/similar?limit=5'",
+				"curl '" + url + "/v1/search?q=speculative+decoding&limit=5'",
+				"curl -X POST '" + url + "/v1/search'",
+			} {
+				if strings.Contains(out, try) != tt.demo {
+					t.Errorf("stdout has %q: %v, want %v:\n%s", try, !tt.demo, tt.demo, out)
+				}
+			}
+			if strings.Contains(out, "or try:") != tt.demo {
+				t.Errorf("demo hints %v, want %v: %s", !tt.demo, tt.demo, out)
+			}
+			var health map[string]string
+			fetch(t, "GET", url+"/healthz", "", 200, "application/json", &health)
+
+			cancel()
+			select {
+			case err := <-done:
+				if err != nil {
+					t.Fatalf("run after cancel: %v, want nil (clean shutdown)", err)
+				}
+			case <-time.After(20 * time.Second):
+				t.Fatal("run did not return within 20s of the cancel")
+			}
+			if _, err := http.Get(url + "/healthz"); err == nil {
+				t.Error("the server still answers after run returned")
+			}
+		})
+	}
+}
+
+// TestServe serves a fresh database on each backend through App, asks it
+// what the demo suggests, closes it, then serves the same database again
+// to check that --demo is idempotent.
 func TestServe(t *testing.T) {
+	t.Parallel()
 	for _, db := range databases(t) {
 		t.Run(db.name, func(t *testing.T) {
 			s := startServe(t, "--db", db.dsn, "--demo")
-			out := s.stdout.String()
-			if m := servingLine.FindStringSubmatch(out); m[1] == "" {
-				t.Errorf("the serving line does not say which database: %q", out)
-			}
-			if strings.Contains(out, testPassword) || strings.Contains(s.logs.String(), testPassword) {
-				t.Errorf("the database password is shown:\nstdout %s\nlog %s", out, s.logs)
-			}
-			for _, try := range []string{
-				"curl '" + s.url + "/v1/papers/2407.18121'",
-				"curl '" + s.url + "/v1/papers/2407.18121/similar?limit=5'",
-				"curl '" + s.url + "/v1/search?q=speculative+decoding&limit=5'",
-				"curl -X POST '" + s.url + "/v1/search'",
-			} {
-				if !strings.Contains(out, try) {
-					t.Errorf("stdout lacks %q:\n%s", try, out)
-				}
+			if strings.Contains(s.logs.String(), testPassword) {
+				t.Errorf("the database password is logged:\n%s", s.logs)
 			}
 
 			var health map[string]string
@@ -347,11 +389,11 @@ func TestServe(t *testing.T) {
 				t.Errorf("404 detail %q does not name the paper", problem.Detail)
 			}
 
-			if err := s.stop(); err != nil {
-				t.Fatalf("run after cancel: %v, want nil (clean shutdown)", err)
+			if err := s.Close(); err != nil {
+				t.Fatalf("close: %v, want nil (clean shutdown)", err)
 			}
 			if _, err := http.Get(s.url + "/healthz"); err == nil {
-				t.Error("the server still answers after run returned")
+				t.Error("the server still answers after Close returned")
 			}
 			before, n := storedPapers(t, db.dsn)
 			if n != 38 || len(before) != 38 {
@@ -363,8 +405,8 @@ func TestServe(t *testing.T) {
 			if got := ranked(t, "GET", s.url+"/v1/papers/2407.18121/similar?limit=5", ""); !slices.Equal(idsOf(got), idsOf(similar)) {
 				t.Errorf("second run: similar %v, first run %v", idsOf(got), idsOf(similar))
 			}
-			if err := s.stop(); err != nil {
-				t.Fatalf("second run after cancel: %v", err)
+			if err := s.Close(); err != nil {
+				t.Fatalf("second run, close: %v", err)
 			}
 			if !strings.Contains(s.logs.String(), "added=0 updated=0 unchanged=38") {
 				t.Errorf("second run's log does not say the 38 papers were unchanged:\n%s", s.logs)
@@ -377,21 +419,21 @@ func TestServe(t *testing.T) {
 	}
 }
 
-// Without --demo an empty database serves, and finds nothing.
+// Without --demo an empty database serves, and finds nothing (the banner
+// has no demo hints: TestServeCommand).
 func TestServeEmpty(t *testing.T) {
+	t.Parallel()
 	s := startServe(t, "--db", filepath.Join(t.TempDir(), "x.db"))
-	if strings.Contains(s.stdout.String(), "or try:") {
-		t.Errorf("demo hints without --demo: %s", s.stdout)
-	}
 	if got := ranked(t, "GET", s.url+"/v1/search?q=kv+cache", ""); len(got) != 0 {
 		t.Errorf("empty store found %v", idsOf(got))
 	}
-	if err := s.stop(); err != nil {
+	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
 }
 
 func TestServeErrors(t *testing.T) {
+	t.Parallel()
 	file := filepath.Join(t.TempDir(), "plain")
 	if err := os.WriteFile(file, nil, 0o644); err != nil {
 		t.Fatal(err)
@@ -407,7 +449,7 @@ func TestServeErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var stdout, stderr bytes.Buffer
-			err := run(context.Background(), tt.args, &stdout, &stderr, discardLog())
+			err := run(context.Background(), tt.args, &stdout, &stderr)
 			if err == nil || !strings.Contains(err.Error(), tt.mention) {
 				t.Errorf("run: %v, want an error mentioning %q", err, tt.mention)
 			}
@@ -416,6 +458,7 @@ func TestServeErrors(t *testing.T) {
 }
 
 func TestUsage(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		args []string
 		want error
@@ -430,7 +473,7 @@ func TestUsage(t *testing.T) {
 	}
 	for _, tt := range tests {
 		var stdout, stderr bytes.Buffer
-		err := run(context.Background(), tt.args, &stdout, &stderr, discardLog())
+		err := run(context.Background(), tt.args, &stdout, &stderr)
 		if !errors.Is(err, tt.want) {
 			t.Errorf("run %q: %v, want %v", tt.args, err, tt.want)
 		}

@@ -22,7 +22,7 @@ import (
 func BenchmarkIngestEndpoint(b *testing.B) {
 	const n = 2000
 	file := filepath.Join(b.TempDir(), "synth.jsonl")
-	if err := os.WriteFile(file, synthPapers(n), 0o644); err != nil {
+	if err := os.WriteFile(file, synthPapers(n, 100), 0o644); err != nil {
 		b.Fatal(err)
 	}
 	for _, conc := range []int{0, 1, 8} {
@@ -39,7 +39,7 @@ func BenchmarkIngestEndpoint(b *testing.B) {
 						"--embed-batch", "16", "--embed-concurrency", fmt.Sprint(conc))
 				}
 				var stdout, stderr bytes.Buffer
-				if err := run(context.Background(), append(args, file), &stdout, &stderr, discardLog()); err != nil {
+				if err := run(context.Background(), append(args, file), &stdout, &stderr); err != nil {
 					b.Fatalf("ingest: %v; %s", err, stderr.String())
 				}
 			}

@@ -67,7 +67,7 @@ func TestQdrantProduction(t *testing.T) {
 			if rz.Status != "ready" || rz.Checks["index"].Detail != "qdrant" || !rz.Checks["embedder"].OK || !rz.Checks["store"].OK {
 				t.Errorf("readyz: %+v", rz)
 			}
-			if err := s.stop(); err != nil {
+			if err := s.Close(); err != nil {
 				t.Fatal(err)
 			}
 			if n := qd.Points("papers"); n != 38 {
@@ -76,17 +76,16 @@ func TestQdrantProduction(t *testing.T) {
 			if r := srv.Repeated(probeText); len(r) > 0 {
 				t.Errorf("%d texts embedded twice", len(r))
 			}
-			for _, out := range []string{s.stdout.String(), s.logs.String()} {
-				if strings.Contains(out, key) {
-					t.Errorf("the API key is shown:\n%s", out)
-				}
+			// The banner is checked by TestServeCommand.
+			if strings.Contains(s.logs.String(), key) {
+				t.Errorf("the API key is logged:\n%s", s.logs)
 			}
 
 			// reindex rebuilds the collection from the store alone.
 			requests := srv.Requests()
 			for _, args := range [][]string{nil, {"--recreate"}} {
 				var stdout, stderr bytes.Buffer
-				if err := run(context.Background(), append(append([]string{"reindex"}, backend...), args...), &stdout, &stderr, discardLog()); err != nil {
+				if err := run(context.Background(), append(append([]string{"reindex"}, backend...), args...), &stdout, &stderr); err != nil {
 					t.Fatalf("reindex %v: %v; stderr %s", args, err, stderr.String())
 				}
 				if !strings.Contains(stdout.String(), `indexed 38 papers into Qdrant collection "papers"`) || strings.Contains(stdout.String(), "pending") {
@@ -106,7 +105,7 @@ func TestQdrantProduction(t *testing.T) {
 			if got := ranked(t, "GET", s.url+"/v1/papers/2407.18121/similar?limit=5", ""); !slices.Equal(idsOf(got), idsOf(similar)) {
 				t.Errorf("second server: similar %v, first %v", idsOf(got), idsOf(similar))
 			}
-			if err := s.stop(); err != nil {
+			if err := s.Close(); err != nil {
 				t.Fatal(err)
 			}
 			if strings.Contains(s.logs.String(), "fewer papers than the store") {
@@ -129,6 +128,7 @@ func TestQdrantProduction(t *testing.T) {
 // their vectors pending, the run says so and fails; the next run, with the
 // endpoint back, computes them, each text once.
 func TestIngestEndpointOutage(t *testing.T) {
+	t.Parallel()
 	sample := writeFile(t, t.TempDir(), "sample.jsonl", samplePapers)
 	for _, db := range databases(t) {
 		t.Run(db.name, func(t *testing.T) {
@@ -170,6 +170,7 @@ func TestIngestEndpointOutage(t *testing.T) {
 // exists: its dense vectors' size is unknown, so the papers go to the store
 // only, and into Qdrant on the next run that can embed.
 func TestQdrantIngestOutageBeforeCollection(t *testing.T) {
+	t.Parallel()
 	sample := writeFile(t, t.TempDir(), "sample.jsonl", samplePapers)
 	db := filepath.Join(t.TempDir(), "x.db")
 	srv := embedtest.Start(t, embedtest.Options{})
@@ -192,9 +193,9 @@ func TestQdrantIngestOutageBeforeCollection(t *testing.T) {
 	}
 }
 
-// synthPapers writes n distinct sample-like papers (a title and a
-// 100-word abstract from a 3,000-word vocabulary) as JSON Lines.
-func synthPapers(n int) []byte {
+// synthPapers writes n distinct sample-like papers (a title and an
+// abstract of so many words from a 3,000-word vocabulary) as JSON Lines.
+func synthPapers(n, abstractWords int) []byte {
 	r := rand.New(rand.NewPCG(7, 7))
 	vocab := make([]string, 3000)
 	for i := range vocab {
@@ -211,7 +212,7 @@ func synthPapers(n int) []byte {
 	enc := json.NewEncoder(&b)
 	for i := range n {
 		_ = enc.Encode(map[string]any{
-			"id": fmt.Sprintf("2501.%05d", i), "title": words(8), "abstract": words(100),
+			"id": fmt.Sprintf("2501.%05d", i), "title": words(8), "abstract": words(abstractWords),
 			"published": "2025-01-15", "authors": []string{"A. Author"},
 		})
 	}
@@ -219,68 +220,6 @@ func synthPapers(n int) []byte {
 }
 
 var syllables = strings.Fields("ka to mi re su no ha ti lo be ra de fu gi po ze vu ny")
-
-// A run stopped in the middle of ingesting (the context cancelled while a
-// request is in flight, as a Ctrl-C would) keeps the batches it committed;
-// run again, it adds the rest, stores every paper once with its vector, and
-// embeds no text twice: vectors are saved as each request returns.
-func TestIngestStoppedAndResumed(t *testing.T) {
-	const n = 1200 // three batches of 500
-	file := writeFile(t, t.TempDir(), "synth.jsonl", synthPapers(n))
-	for _, db := range databases(t) {
-		t.Run(db.name, func(t *testing.T) {
-			srv := embedtest.Start(t, embedtest.Options{})
-			args := []string{"ingest", "--db", db.dsn, "--embed-url", srv.URL, "--embed-model", "fake-embed",
-				"--embed-batch", "16", "--embed-concurrency", "1", file}
-			ctx, stop := context.WithCancel(context.Background())
-			defer stop()
-			// Request 1 is the probe, 2 to 33 the first batch's 500 texts;
-			// the run stops in the second batch, while request 50 is in
-			// flight. Requests sent while the cancellation spreads are
-			// refused, as a stopped process gets no more answers.
-			srv.OnRequest(func(n int) bool {
-				if n == 50 {
-					stop()
-				}
-				return n < 50
-			})
-			var stdout, stderr bytes.Buffer
-			if err := run(ctx, args, &stdout, &stderr, discardLog()); !errors.Is(err, context.Canceled) {
-				t.Fatalf("stopped run: %v, want context.Canceled", err)
-			}
-			if _, stored := allPapers(t, db.dsn); stored != 500 {
-				t.Errorf("%d papers stored by the stopped run, want the first batch, 500", stored)
-			}
-			answered, stoppedRequests := srv.Texts(), srv.Requests()
-
-			srv.OnRequest(nil)
-			stdout.Reset()
-			if err := run(context.Background(), args, &stdout, &stderr, discardLog()); err != nil {
-				t.Fatalf("resumed run: %v; stderr %s", err, stderr.String())
-			}
-			if !strings.Contains(stdout.String(), "added 700, updated 0, unchanged 500, rejected 0, pending 0") {
-				t.Errorf("resumed run printed %q", stdout.String())
-			}
-			if r := srv.Repeated(probeText); len(r) > 0 {
-				t.Errorf("%d texts embedded twice, e.g. %.40q by requests %v (%d before the stop)", len(r), r[0], srv.Answers(r[0]), stoppedRequests)
-			}
-			if got, want := srv.Texts(), n+2; got != want {
-				t.Errorf("%d texts embedded in all (%d by the stopped run), want %d: each paper once and two probes", got, answered, want)
-			}
-			st, err := schema.Open(context.Background(), db.dsn)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer st.Close()
-			if missing, err := st.CountMissingVector(context.Background(), "endpoint/fake-embed"); err != nil || missing != 0 {
-				t.Errorf("%d papers without their dense vector (%v)", missing, err)
-			}
-			if stored, err := st.CountPapers(context.Background()); err != nil || stored != n {
-				t.Errorf("%d papers stored (%v), want %d", stored, err, n)
-			}
-		})
-	}
-}
 
 // Settings that cannot work are refused at start-up, saying what to fix;
 // the API key is never shown.
@@ -294,7 +233,7 @@ func TestProductionConfigErrors(t *testing.T) {
 	strict := embedtest.Start(t, embedtest.Options{APIKey: "another-key"})
 	qd := qdranttest.Start(t)
 	sample := writeFile(t, t.TempDir(), "sample.jsonl", samplePapers)
-	if err := run(context.Background(), []string{"ingest", "--db", db, "--embed-url", up.URL, "--embed-model", "m", sample}, &bytes.Buffer{}, &bytes.Buffer{}, discardLog()); err != nil {
+	if err := run(context.Background(), []string{"ingest", "--db", db, "--embed-url", up.URL, "--embed-model", "m", sample}, &bytes.Buffer{}, &bytes.Buffer{}); err != nil {
 		t.Fatal(err)
 	}
 	up.SetDims(32) // the model behind the name changed
@@ -323,7 +262,7 @@ func TestProductionConfigErrors(t *testing.T) {
 				t.Setenv(tt.env[0], tt.env[1])
 			}
 			var stdout, stderr bytes.Buffer
-			err := run(context.Background(), tt.args, &stdout, &stderr, discardLog())
+			err := run(context.Background(), tt.args, &stdout, &stderr)
 			if err == nil || !strings.Contains(err.Error(), tt.mention) {
 				t.Errorf("run %q: %v, want an error mentioning %q", tt.args, err, tt.mention)
 			}
@@ -343,45 +282,71 @@ const childArgsEnv = "PAPERHOUND_TEST_CHILD_ARGS"
 func TestChildProcess(t *testing.T) {
 	raw := os.Getenv(childArgsEnv)
 	if raw == "" {
-		t.Skip("runs only as the child of TestIngestKilledAndResumed")
+		t.Skip("runs only as the child of TestIngestInterruptedAndResumed")
 	}
 	var args []string
 	if err := json.Unmarshal([]byte(raw), &args); err != nil {
 		t.Fatal(err)
 	}
-	if err := run(context.Background(), args, os.Stdout, os.Stderr, discardLog()); err != nil {
+	if err := run(context.Background(), args, os.Stdout, os.Stderr); err != nil {
 		fmt.Fprintln(os.Stderr, "paperhound:", err)
 		os.Exit(1)
 	}
 	os.Exit(0)
 }
 
-// A real process killed with SIGKILL in the middle of ingesting: the
-// batches it committed stay, the run again adds the rest, every paper is
-// stored once with its vector, and no text is embedded twice.
-func TestIngestKilledAndResumed(t *testing.T) {
-	const n = 1200
-	file := writeFile(t, t.TempDir(), "synth.jsonl", synthPapers(n))
-	for _, db := range databases(t) {
-		t.Run(db.name, func(t *testing.T) {
-			srv := embedtest.Start(t, embedtest.Options{})
-			args := []string{"ingest", "--db", db.dsn, "--embed-url", srv.URL, "--embed-model", "fake-embed",
-				"--embed-batch", "16", "--embed-concurrency", "1", file}
+// A run interrupted in the middle of ingesting keeps the batches it
+// committed; run again, it adds the rest, stores every paper once with its
+// vector, and embeds no text twice: vectors are saved as each request
+// returns. It is interrupted as Ctrl-C would (its context cancelled while a
+// request is in flight) or by SIGKILL (a real process, killed while a
+// request is held).
+func TestIngestInterruptedAndResumed(t *testing.T) {
+	t.Parallel()
+	// A batch of recommend.IngestBatch (500) and part of a second. Short
+	// abstracts: nothing here depends on their length, and the race
+	// detector makes each word cost.
+	const n = 600
+	// Request 1 is the probe, 2 to 33 the first batch's 500 texts, 34 to 40
+	// the second batch's 100; the run is interrupted at request stopAt.
+	const stopAt = 36
+	file := writeFile(t, t.TempDir(), "synth.jsonl", synthPapers(n, 20))
+	interrupts := []struct {
+		name string
+		// interrupt runs args and interrupts it in the second batch.
+		interrupt func(t *testing.T, srv *embedtest.Server, args []string)
+	}{
+		{"stopped", func(t *testing.T, srv *embedtest.Server, args []string) {
+			ctx, stop := context.WithCancel(context.Background())
+			defer stop()
+			// Requests sent while the cancellation spreads are refused, as a
+			// stopped process gets no more answers.
+			srv.OnRequest(func(n int) bool {
+				if n == stopAt {
+					stop()
+				}
+				return n < stopAt
+			})
+			var stdout, stderr bytes.Buffer
+			if err := run(ctx, args, &stdout, &stderr); !errors.Is(err, context.Canceled) {
+				t.Fatalf("stopped run: %v, want context.Canceled", err)
+			}
+		}},
+		{"killed", func(t *testing.T, srv *embedtest.Server, args []string) {
 			raw, _ := json.Marshal(args)
 			child := exec.Command(os.Args[0], "-test.run=^TestChildProcess$")
 			child.Env = append(os.Environ(), childArgsEnv+"="+string(raw))
 			var out bytes.Buffer
 			child.Stdout, child.Stderr = &out, &out
-			// Request 1 is the probe, 2 to 33 the first batch; request 50,
-			// in the second batch, is held while the process is killed, so
-			// every answer before it has been received and saved.
+			// Request stopAt is held while the process is killed, long
+			// enough that every answer before it has been saved.
 			started := make(chan *os.Process, 1)
 			srv.OnRequest(func(n int) bool {
-				if n == 50 {
+				if n == stopAt {
 					time.Sleep(time.Second)
 					(<-started).Kill()
 				}
-				return n < 50
+				return n < stopAt
 			})
 			if err := child.Start(); err != nil {
 				t.Fatal(err)
@@ -391,30 +356,54 @@ func TestIngestKilledAndResumed(t *testing.T) {
 			if ee := (*exec.ExitError)(nil); !errors.As(err, &ee) || ee.Sys().(syscall.WaitStatus).Signal() != syscall.SIGKILL {
 				t.Fatalf("child: %v, want killed; output:\n%s", err, out.String())
 			}
-			if _, stored := allPapers(t, db.dsn); stored != 500 {
-				t.Errorf("%d papers stored by the killed run, want the first batch, 500", stored)
-			}
+		}},
+	}
+	for _, in := range interrupts {
+		for _, db := range databases(t) {
+			t.Run(in.name+"/"+db.name, func(t *testing.T) {
+				t.Parallel()
+				srv := embedtest.Start(t, embedtest.Options{})
+				args := []string{"ingest", "--db", db.dsn, "--embed-url", srv.URL, "--embed-model", "fake-embed",
+					"--embed-batch", "16", "--embed-concurrency", "1", file}
+				in.interrupt(t, srv, args)
+				if _, stored := allPapers(t, db.dsn); stored != 500 {
+					t.Errorf("%d papers stored by the %s run, want the first batch, 500", stored, in.name)
+				}
+				answered, interruptedRequests := srv.Texts(), srv.Requests()
 
-			srv.OnRequest(nil)
-			var stdout, stderr bytes.Buffer
-			if err := run(context.Background(), args, &stdout, &stderr, discardLog()); err != nil {
-				t.Fatalf("run after the kill: %v; stderr %s", err, stderr.String())
-			}
-			if !strings.Contains(stdout.String(), "added 700, updated 0, unchanged 500, rejected 0, pending 0") {
-				t.Errorf("run after the kill printed %q", stdout.String())
-			}
-			if r := srv.Repeated(probeText); len(r) > 0 {
-				t.Errorf("%d texts embedded twice", len(r))
-			}
-			if got, want := srv.Texts(), n+2; got != want {
-				t.Errorf("%d texts embedded in all, want %d: each paper once and two probes", got, want)
-			}
-		})
+				srv.OnRequest(nil)
+				var stdout, stderr bytes.Buffer
+				if err := run(context.Background(), args, &stdout, &stderr); err != nil {
+					t.Fatalf("resumed run: %v; stderr %s", err, stderr.String())
+				}
+				if !strings.Contains(stdout.String(), "added 100, updated 0, unchanged 500, rejected 0, pending 0") {
+					t.Errorf("resumed run printed %q", stdout.String())
+				}
+				if r := srv.Repeated(probeText); len(r) > 0 {
+					t.Errorf("%d texts embedded twice, e.g. %.40q by requests %v (%d before the interruption)", len(r), r[0], srv.Answers(r[0]), interruptedRequests)
+				}
+				if got, want := srv.Texts(), n+2; got != want {
+					t.Errorf("%d texts embedded in all (%d by the %s run), want %d: each paper once and two probes", got, answered, in.name, want)
+				}
+				st, err := schema.Open(context.Background(), db.dsn)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer st.Close()
+				if missing, err := st.CountMissingVector(context.Background(), "endpoint/fake-embed"); err != nil || missing != 0 {
+					t.Errorf("%d papers without their dense vector (%v)", missing, err)
+				}
+				if stored, err := st.CountPapers(context.Background()); err != nil || stored != n {
+					t.Errorf("%d papers stored (%v), want %d", stored, err, n)
+				}
+			})
+		}
 	}
 }
 
 // serve computes in the background the vectors an ingest left pending.
 func TestServeCompletesPending(t *testing.T) {
+	t.Parallel()
 	sample := writeFile(t, t.TempDir(), "sample.jsonl", samplePapers)
 	db := filepath.Join(t.TempDir(), "x.db")
 	srv := embedtest.Start(t, embedtest.Options{})
@@ -447,7 +436,7 @@ func TestServeCompletesPending(t *testing.T) {
 	if got := ranked(t, "GET", s.url+"/v1/search?q=speculative+decoding&limit=5", ""); len(got) != 5 {
 		t.Errorf("search: %v", idsOf(got))
 	}
-	if err := s.stop(); err != nil {
+	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
 	if strings.Contains(s.logs.String(), "fewer papers than the store") {
@@ -461,20 +450,21 @@ func TestServeCompletesPending(t *testing.T) {
 // Moving a store to Qdrant: serve says the collection is short, reindex
 // fills it (lexical channels only here, no endpoint).
 func TestQdrantReindexExistingStore(t *testing.T) {
+	t.Parallel()
 	db := sampleDB(t)
 	qd := qdranttest.Start(t)
 	s := startServe(t, "--db", db, "--qdrant-url", qd.URL)
 	if got := ranked(t, "GET", s.url+"/v1/search?q=speculative+decoding", ""); len(got) != 0 {
 		t.Errorf("an empty collection found %v", idsOf(got))
 	}
-	if err := s.stop(); err != nil {
+	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(s.logs.String(), `run \"paperhound reindex\"`) {
 		t.Errorf("serve does not say to reindex:\n%s", s.logs)
 	}
 	var stdout, stderr bytes.Buffer
-	if err := run(context.Background(), []string{"reindex", "--db", db, "--qdrant-url", qd.URL}, &stdout, &stderr, discardLog()); err != nil {
+	if err := run(context.Background(), []string{"reindex", "--db", db, "--qdrant-url", qd.URL}, &stdout, &stderr); err != nil {
 		t.Fatal(err, stderr.String())
 	}
 	if n := qd.Points("papers"); n != 38 {

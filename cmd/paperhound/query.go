@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"log/slog"
 	"strings"
 	"text/tabwriter"
 
@@ -14,17 +13,18 @@ import (
 
 // queryCmd answers "similar ID" and "search TEXT" from the command line,
 // through the same engine the server uses.
-func queryCmd(ctx context.Context, cmd string, args []string, stdout, stderr io.Writer, log *slog.Logger) error {
+func queryCmd(ctx context.Context, cmd string, args []string, stdout, stderr io.Writer) error {
 	var cfg Config
 	var limit int
 	var after, before string
-	fs := flags(cmd, stderr)
+	fs := cfg.flags(cmd, stderr)
 	cfg.storeFlags(fs)
 	cfg.backendFlags(fs)
 	fs.IntVar(&limit, "limit", 10, "how many papers, 1 to 100")
 	fs.StringVar(&after, "after", "", "only papers published on or after this day, YYYY-MM-DD")
 	fs.StringVar(&before, "before", "", "only papers published on or before this day, YYYY-MM-DD")
-	if err := parse(fs, args); err != nil {
+	log, err := cfg.parse(fs, args)
+	if err != nil {
 		return err
 	}
 	if fs.NArg() == 0 {
@@ -35,7 +35,6 @@ func queryCmd(ctx context.Context, cmd string, args []string, stdout, stderr io.
 		return fmt.Errorf("--limit must be from 1 to 100, got %d", limit)
 	}
 	opts := recommend.Options{Limit: limit}
-	var err error
 	if opts.Filter.After, err = paperhound.ParseDate(after); err != nil {
 		return fmt.Errorf("--after: %w", err)
 	}

@@ -25,7 +25,7 @@ func sampleDB(t *testing.T) string {
 func table(t *testing.T, args ...string) []string {
 	t.Helper()
 	var stdout, stderr bytes.Buffer
-	if err := run(context.Background(), args, &stdout, &stderr, discardLog()); err != nil {
+	if err := run(context.Background(), args, &stdout, &stderr); err != nil {
 		t.Fatalf("run %q: %v; stderr %s", args, err, &stderr)
 	}
 	lines := strings.Split(strings.TrimSuffix(stdout.String(), "\n"), "\n")
@@ -44,6 +44,7 @@ func table(t *testing.T, args ...string) []string {
 }
 
 func TestQueryCommands(t *testing.T) {
+	t.Parallel()
 	db := sampleDB(t)
 
 	ids := table(t, "similar", "--db", db, "2407.18121")
@@ -78,6 +79,7 @@ func TestQueryCommands(t *testing.T) {
 }
 
 func TestQueryCommandErrors(t *testing.T) {
+	t.Parallel()
 	db := sampleDB(t)
 	tests := []struct {
 		args    []string
@@ -94,7 +96,7 @@ func TestQueryCommandErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		var stdout, stderr bytes.Buffer
-		err := run(context.Background(), tt.args, &stdout, &stderr, discardLog())
+		err := run(context.Background(), tt.args, &stdout, &stderr)
 		if err == nil || !strings.Contains(err.Error(), tt.mention) {
 			t.Errorf("run %q: %v, want an error mentioning %q", tt.args, err, tt.mention)
 		}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/url"
 
 	"github.com/paperhound/paperhound/schema"
@@ -17,15 +16,16 @@ const usersUsage = `usage:
 
 // usersCmd manages users from the command line: the API can't create them,
 // since only a token lets anyone in.
-func usersCmd(ctx context.Context, args []string, stdout, stderr io.Writer, log *slog.Logger) error {
+func usersCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 || (args[0] != "add" && args[0] != "feed-key") {
 		fmt.Fprint(stderr, usersUsage)
 		return errUsage
 	}
 	var cfg Config
-	fs := flags("users "+args[0], stderr)
+	fs := cfg.flags("users "+args[0], stderr)
 	cfg.storeFlags(fs)
-	if err := parse(fs, args[1:]); err != nil {
+	log, err := cfg.parse(fs, args[1:])
+	if err != nil {
 		return err
 	}
 	if fs.NArg() != 1 {
@@ -61,35 +61,5 @@ func usersCmd(ctx context.Context, args []string, stdout, stderr io.Writer, log 
 		fmt.Fprintf(stderr, "new token for user %s (any earlier one no longer works); it is shown once.\n", name)
 	}
 	log.Debug("token issued", "user", name, "created", created)
-	return nil
-}
-
-// secretFlag is a string flag whose value "-h" never shows: its default
-// may come from the environment (env names the variable).
-type secretFlag struct {
-	p   *string
-	env string
-}
-
-func (f secretFlag) String() string {
-	if f.p == nil || *f.p == "" {
-		return ""
-	}
-	return "$" + f.env
-}
-
-func (f secretFlag) Set(s string) error {
-	*f.p = s
-	return nil
-}
-
-// minAdminToken is the shortest admin token serve accepts: it opens
-// everything, so it must not be guessable.
-const minAdminToken = 16
-
-func (c *Config) checkAdminToken() error {
-	if c.AdminToken != "" && len(c.AdminToken) < minAdminToken {
-		return fmt.Errorf("--admin-token (or PAPERHOUND_ADMIN_TOKEN) is %d characters: use at least %d, e.g. from \"openssl rand -base64 32\"", len(c.AdminToken), minAdminToken)
-	}
 	return nil
 }

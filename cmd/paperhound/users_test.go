@@ -21,7 +21,7 @@ const testAdminToken = "cmd-test-admin-token-0123456789"
 func users(t *testing.T, args ...string) (stdout, stderr string, err error) {
 	t.Helper()
 	var out, errOut bytes.Buffer
-	err = run(context.Background(), append([]string{"users"}, args...), &out, &errOut, discardLog())
+	err = run(context.Background(), append([]string{"users"}, args...), &out, &errOut)
 	return out.String(), errOut.String(), err
 }
 
@@ -51,6 +51,7 @@ func call(t *testing.T, method, target, token string) (int, []byte) {
 // database; a second one replaces it; the votes it casts export in the
 // format "ingest --upvotes" reads back.
 func TestUsersAdd(t *testing.T) {
+	t.Parallel()
 	for _, db := range databases(t) {
 		t.Run(db.name, func(t *testing.T) {
 			out, errOut, err := users(t, "add", "--db", db.dsn, "alice")
@@ -109,7 +110,7 @@ func TestUsersAdd(t *testing.T) {
 			if code, body := call(t, "GET", s.url+"/v1/users/alice/feed.atom?key="+strings.TrimSpace(out), ""); code != 200 || !bytes.Contains(body, []byte("<feed")) {
 				t.Errorf("feed with the printed key: %d %.200s", code, body)
 			}
-			if err := s.stop(); err != nil {
+			if err := s.Close(); err != nil {
 				t.Fatal(err)
 			}
 
@@ -145,6 +146,7 @@ func storedVotes(t *testing.T, dsn, user string) []paperhound.Vote {
 }
 
 func TestUsersErrors(t *testing.T) {
+	t.Parallel()
 	db := filepath.Join(t.TempDir(), "x.db")
 	for _, args := range [][]string{nil, {"remove", "alice"}, {"add"}, {"add", "--db", db}, {"add", "--db", db, "a", "b"}, {"feed-key", "--db", db}} {
 		if _, errOut, err := users(t, args...); !errors.Is(err, errUsage) || errOut == "" {
@@ -165,7 +167,7 @@ func TestUsersErrors(t *testing.T) {
 func TestAdminTokenFlag(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "x.db")
 	var stdout, stderr bytes.Buffer
-	err := run(context.Background(), []string{"serve", "--db", db, "--addr", "127.0.0.1:0", "--admin-token", "short"}, &stdout, &stderr, discardLog())
+	err := run(context.Background(), []string{"serve", "--db", db, "--addr", "127.0.0.1:0", "--admin-token", "short"}, &stdout, &stderr)
 	if err == nil || !strings.Contains(err.Error(), "--admin-token") {
 		t.Errorf("a short admin token: %v, want an error naming --admin-token", err)
 	}
@@ -174,7 +176,7 @@ func TestAdminTokenFlag(t *testing.T) {
 	t.Setenv("PAPERHOUND_ADMIN_TOKEN", testAdminToken)
 	stdout.Reset()
 	stderr.Reset()
-	run(context.Background(), []string{"serve", "-h"}, &stdout, &stderr, discardLog())
+	run(context.Background(), []string{"serve", "-h"}, &stdout, &stderr)
 	if help := stdout.String() + stderr.String(); strings.Contains(help, testAdminToken) || !strings.Contains(help, "admin-token") {
 		t.Errorf("serve -h shows the token or not the flag:\n%s", help)
 	}
