@@ -12,7 +12,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/paperhound/paperhound/api"
 	"github.com/paperhound/paperhound/api/apitest"
@@ -312,21 +311,6 @@ func pageBody(t *testing.T, s *webSite, token string) string {
 	return body
 }
 
-// TestWebRenderTime logs how long the pages take server side; the
-// benchmarks below measure them properly.
-func TestWebRenderTime(t *testing.T) {
-	s := newWebSite(t)
-	for _, target := range []string{"/", "/papers/" + s2d, "/search?q=speculative+decoding"} {
-		s.page(t, "GET", target, s.token["alice"], nil) // warm up
-		const n = 20
-		start := time.Now()
-		for range n {
-			s.page(t, "GET", target, s.token["alice"], nil)
-		}
-		t.Logf("GET %s: %v a page", target, time.Since(start)/n)
-	}
-}
-
 func benchPage(b *testing.B, target string, signedIn bool) {
 	s := newWebSite(b)
 	token := ""
@@ -345,3 +329,4 @@ func benchPage(b *testing.B, target string, signedIn bool) {
 func BenchmarkWebHomeTrending(b *testing.B) { benchPage(b, "/", false) }
 func BenchmarkWebHomeFeed(b *testing.B)     { benchPage(b, "/", true) }
 func BenchmarkWebPaper(b *testing.B)        { benchPage(b, "/papers/"+s2d, true) }
+func BenchmarkWebSearch(b *testing.B)       { benchPage(b, "/search?q=speculative+decoding", true) }
