@@ -3,9 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
 	"database/sql"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"io"
@@ -76,49 +74,16 @@ func databases(t *testing.T) []database {
 // no password one is added: the test then checks that it is never shown.
 func postgresDB(t *testing.T) (string, bool) {
 	t.Helper()
-	server := os.Getenv(schematest.EnvPostgres)
-	required := server != ""
-	if !required {
-		server = schematest.DefaultPostgres
+	dsn, ok := schematest.Postgres(t)
+	if !ok {
+		return "", false
+	}
+	u, err := url.Parse(dsn)
+	if err != nil {
+		t.Fatal(err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	admin, err := sql.Open("postgres", server)
-	if err == nil {
-		err = admin.PingContext(ctx)
-	}
-	if err != nil {
-		if required {
-			t.Fatalf("PostgreSQL at %s: %v", schematest.EnvPostgres, err)
-		}
-		t.Logf("postgres backend skipped: %v", err)
-		return "", false
-	}
-	defer admin.Close()
-	var b [8]byte
-	rand.Read(b[:])
-	name := "paperhound_cmd_test_" + hex.EncodeToString(b[:])
-	if _, err := admin.ExecContext(ctx, "CREATE DATABASE "+name); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		db, err := sql.Open("postgres", server)
-		if err != nil {
-			t.Error(err)
-			return
-		}
-		defer db.Close()
-		if _, err := db.ExecContext(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)"); err != nil {
-			t.Errorf("drop %s: %v", name, err)
-		}
-	})
-	u, err := url.Parse(server)
-	if err != nil {
-		t.Fatal(err)
-	}
-	u.Path = "/" + name
 	if _, has := u.User.Password(); !has && u.User != nil {
 		withPassword := *u
 		withPassword.User = url.UserPassword(u.User.Username(), testPassword)

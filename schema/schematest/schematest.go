@@ -116,9 +116,23 @@ func postgresServer(t testing.TB) (string, error) {
 		redact(server), err, EnvPostgres)
 }
 
-// openPostgres creates a uniquely named database on server, opens a store on
-// it and drops both at cleanup.
-func openPostgres(t testing.TB, server string) *schema.Store {
+// Postgres creates a uniquely named database on the test server and
+// returns its URL; the database is dropped at cleanup. ok is false, with
+// the reason logged, when PostgreSQL is optional and absent; when
+// $PAPERHOUND_TEST_POSTGRES is set, an absent server fails the test.
+func Postgres(t testing.TB) (dsn string, ok bool) {
+	t.Helper()
+	server, err := postgresServer(t)
+	if err != nil {
+		t.Log(err)
+		return "", false
+	}
+	return createDatabase(t, server), true
+}
+
+// createDatabase creates a uniquely named database on server, dropped at
+// cleanup, and returns its URL.
+func createDatabase(t testing.TB, server string) string {
 	t.Helper()
 	u, err := url.Parse(server)
 	if err != nil {
@@ -141,9 +155,18 @@ func openPostgres(t testing.TB, server string) *schema.Store {
 			t.Errorf("drop test database %s: %v", name, err)
 		}
 	})
-
 	u.Path = "/" + name
-	st, err := schema.Open(ctx, u.String())
+	return u.String()
+}
+
+// openPostgres opens a store on a fresh database of server, closed at
+// cleanup (before the database is dropped).
+func openPostgres(t testing.TB, server string) *schema.Store {
+	t.Helper()
+	dsn := createDatabase(t, server)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	st, err := schema.Open(ctx, dsn)
 	if err != nil {
 		t.Fatal(err)
 	}
