@@ -196,16 +196,33 @@ func (s *Store) Vectors(ctx context.Context, space string, textHashes []string) 
 	return out, nil
 }
 
-// ScanIndex calls fn for every paper in id order, with its vectors in spaces.
-// It streams: one paper is in memory at a time, so it suits a start-up
-// rebuild of a million papers. An error from fn stops the scan and is
-// returned as is.
-func (s *Store) ScanIndex(ctx context.Context, spaces []string, fn func(IndexRow) error) error {
-	return s.ScanIndexSince(ctx, spaces, time.Time{}, fn)
+// PaperVectors returns the stored vectors of space of the papers among ids,
+// by paper id, joined on the paper's stored text hash.
+func (s *Store) PaperVectors(ctx context.Context, space string, ids []string) (map[string][]byte, error) {
+	out := make(map[string][]byte, len(ids))
+	err := s.eachIn(ctx, `SELECT p.id, e.data FROM papers p
+		JOIN embeddings e ON e.text_hash = p.text_hash AND e.space = ?
+		WHERE p.id IN (?)`, []any{space}, ids, func(rows *sqlx.Rows) error {
+		var id string
+		var data []byte
+		if err := rows.Scan(&id, &data); err != nil {
+			return err
+		}
+		out[id] = data
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("paper vectors in %q: %w", space, err)
+	}
+	return out, nil
 }
 
-// ScanIndexSince is ScanIndex for the papers updated after since, so a
-// running server can pick up what another process ingested.
+// ScanIndexSince calls fn for every paper updated after since, in id order,
+// with its vectors in spaces: since zero rebuilds a whole index, a later
+// one lets a running server pick up what another process ingested. It
+// streams: one paper is in memory at a time, so it suits a start-up
+// rebuild of a million papers. An error from fn stops the scan and is
+// returned as is.
 func (s *Store) ScanIndexSince(ctx context.Context, spaces []string, since time.Time, fn func(IndexRow) error) error {
 	// One LEFT JOIN sorted by id brings a paper's vectors on adjacent rows,
 	// which are folded into one IndexRow as the id changes.
