@@ -127,3 +127,23 @@ func (e *Engine) Paper(ctx context.Context, id string) (paperhound.Paper, error)
 	}
 	return p, err
 }
+
+// results attaches the stored papers to hits, in order.
+func (e *Engine) results(ctx context.Context, hits []index.Hit) ([]Result, error) {
+	ids := make([]string, len(hits))
+	for i, h := range hits {
+		ids[i] = h.ID
+	}
+	papers, err := e.store.Papers(ctx, ids)
+	if err != nil {
+		return nil, fmt.Errorf("load ranked papers: %w", err)
+	}
+	out := make([]Result, 0, len(hits))
+	for _, h := range hits {
+		// A paper deleted since the index saw it is skipped, not an error.
+		if p, ok := papers[h.ID]; ok {
+			out = append(out, Result{Paper: p, Score: h.Score})
+		}
+	}
+	return out, nil
+}

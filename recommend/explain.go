@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/paperhound/paperhound/embed"
 )
 
 // Reason is an upvoted paper a recommendation is close to.
@@ -13,19 +15,19 @@ type Reason struct {
 	Similarity float64
 }
 
-// explain attaches to each result the upvoted papers closest to it by the
-// first channel's vectors (cosine of stored, normalised vectors).
-func (e *Engine) explain(ctx context.Context, page []Result, ups []string) ([]Recommendation, error) {
+// explain attaches to each result of a feed page the upvoted papers
+// closest to it by the first channel's vectors (cosine of normalised
+// vectors): upVecs are the upvoted papers' vectors there.
+func (e *Engine) explain(ctx context.Context, page []Result, ups []string, upVecs map[string]embed.Vector) ([]Recommendation, error) {
 	out := make([]Recommendation, len(page))
-	ids := make([]string, 0, len(page)+len(ups))
+	ids := make([]string, len(page))
 	for i, r := range page {
 		out[i] = Recommendation{Result: r}
-		ids = append(ids, r.Paper.ID)
+		ids[i] = r.Paper.ID
 	}
-	ids = append(ids, ups...)
-	vecs, err := e.paperVectors(ctx, ids)
+	vecs, err := e.vectors(ctx, e.channels[0].Embedder.Space(), ids)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("explain feed: %w", err)
 	}
 	titles, err := e.store.Papers(ctx, ups)
 	if err != nil {
@@ -38,11 +40,11 @@ func (e *Engine) explain(ctx context.Context, page []Result, ups []string) ([]Re
 		}
 		var reasons []Reason
 		for _, up := range ups {
-			u, ok := vecs[up]
+			u, ok := upVecs[up]
 			if !ok {
 				continue
 			}
-			if s := cosine(v[0], u[0]); s > 0 {
+			if s := cosine(v, u); s > 0 {
 				reasons = append(reasons, Reason{ID: up, Title: titles[up].Title, Similarity: s})
 			}
 		}

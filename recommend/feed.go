@@ -93,9 +93,15 @@ func (e *Engine) FeedWith(ctx context.Context, user string, opts FeedOptions, w 
 	filter := opts.Filter
 	filter.Exclude = append(slices.Clip(filter.Exclude), voted...)
 
+	// The upvoted papers' vectors are read once, for the centroid and for
+	// the explanations; their rows once, for the explanations' titles.
+	upVecs, err := e.paperVectors(ctx, ups)
+	if err != nil {
+		return nil, fmt.Errorf("feed: upvoted papers: %w", err)
+	}
 	blend := map[string]float64{}
 	if w.Content > 0 {
-		content, err := e.centroidScores(ctx, seeds, filter, w.Pool)
+		content, err := e.centroidScores(ctx, seeds, upVecs, filter, w.Pool)
 		if err != nil {
 			return nil, err
 		}
@@ -104,7 +110,11 @@ func (e *Engine) FeedWith(ctx context.Context, user string, opts FeedOptions, w 
 			for _, id := range hidden {
 				neg[id] = 1
 			}
-			pushed, err := e.centroidScores(ctx, neg, filter, w.Pool)
+			hiddenVecs, err := e.paperVectors(ctx, hidden)
+			if err != nil {
+				return nil, fmt.Errorf("feed: hidden papers: %w", err)
+			}
+			pushed, err := e.centroidScores(ctx, neg, hiddenVecs, filter, w.Pool)
 			if err != nil {
 				return nil, err
 			}
@@ -123,11 +133,7 @@ func (e *Engine) FeedWith(ctx context.Context, user string, opts FeedOptions, w 
 		}
 		addNormalised(blend, co, w.Collaborative)
 	}
-	hits := make([]index.Hit, 0, len(blend))
-	for id, s := range blend {
-		hits = append(hits, index.Hit{ID: id, Score: s})
-	}
-	index.SortHits(hits)
+	hits := sortedHits(blend)
 	// Popularity and duplicates are judged on more than a page, so that
 	// paging stays consistent.
 	hits = hits[:min(len(hits), MaxFeedDepth+MaxFeedDepth/5)]
@@ -142,41 +148,27 @@ func (e *Engine) FeedWith(ctx context.Context, user string, opts FeedOptions, w 
 	results = e.withPopularity(results, popularity)
 	results = withoutDuplicates(results)
 	page := results[min(opts.Offset, len(results)):min(opts.Offset+opts.Limit, len(results))]
-	return e.explain(ctx, page, ups)
+	return e.explain(ctx, page, ups, upVecs[0])
 }
 
 // centroidScores asks each channel for the papers nearest the weighted sum
-// of the seeds' vectors, and blends the channels as similar papers do.
-func (e *Engine) centroidScores(ctx context.Context, seeds map[string]float64, filter index.Filter, pool int) (map[string]float64, error) {
-	ids := make([]string, 0, len(seeds))
-	for id := range seeds {
-		ids = append(ids, id)
-	}
-	vecs, err := e.paperVectors(ctx, ids)
-	if err != nil {
-		return nil, err
-	}
-	out := map[string]float64{}
-	for ci, c := range e.channels {
+// of the seeds' vectors (vecs, by channel), blended as similar papers are.
+func (e *Engine) centroidScores(ctx context.Context, seeds map[string]float64, vecs []map[string]embed.Vector, filter index.Filter, pool int) (map[string]float64, error) {
+	centroids := make([]embed.Vector, len(e.channels))
+	for ci := range e.channels {
 		var parts []weighted
 		for id, w := range seeds {
-			if v, ok := vecs[id]; ok {
-				parts = append(parts, weighted{v[ci], w})
+			if v, ok := vecs[ci][id]; ok {
+				parts = append(parts, weighted{v, w})
 			}
 		}
-		centroid := sum(parts)
-		hits, err := e.index.Search(ctx, index.Query{Space: c.Embedder.Space(), Vector: centroid, Limit: pool, Filter: filter, MaxDocFreq: c.MaxDocFreq})
-		if err != nil {
-			return nil, fmt.Errorf("feed %s: %w", c.Embedder.Space(), err)
-		}
-		if len(hits) == 0 || hits[0].Score <= 0 {
-			continue
-		}
-		for _, h := range hits {
-			out[h.ID] += c.Weight * h.Score / hits[0].Score
-		}
+		centroids[ci] = sum(parts)
 	}
-	return out, nil
+	scores, err := e.channelScores(ctx, centroids, pool, filter)
+	if err != nil {
+		return nil, fmt.Errorf("feed: %w", err)
+	}
+	return scores, nil
 }
 
 // withPopularity blends each result's score with its share of upvotes

@@ -7,33 +7,52 @@ import (
 	"github.com/paperhound/paperhound/embed"
 )
 
-// paperVectors returns the stored vectors of papers, one per channel.
-func (e *Engine) paperVectors(ctx context.Context, ids []string) (map[string][]embed.Vector, error) {
-	papers, err := e.store.Papers(ctx, ids)
-	if err != nil {
-		return nil, fmt.Errorf("load voted papers: %w", err)
-	}
-	hashes := make([]string, 0, len(papers))
-	for _, p := range papers {
-		hashes = append(hashes, p.TextHash())
-	}
-	out := make(map[string][]embed.Vector, len(papers))
-	for ci, c := range e.channels {
-		stored, err := e.store.Vectors(ctx, c.Embedder.Space(), hashes)
-		if err != nil {
-			return nil, err
+// vectorHolder is an index that keeps the vectors it searches and hands
+// them back (index.Memory), so that queries read none from the store.
+type vectorHolder interface {
+	Vectors(space string, ids []string) map[string]embed.Vector
+}
+
+// vectors returns the vectors in space of the papers among ids that have
+// one there: held by the index when it can hand them back, else read from
+// the store (index.Qdrant; or a paper the index lacks, such as one whose
+// remote vector is pending).
+func (e *Engine) vectors(ctx context.Context, space string, ids []string) (map[string]embed.Vector, error) {
+	out := map[string]embed.Vector{}
+	missing := ids
+	if h, ok := e.index.(vectorHolder); ok {
+		out = h.Vectors(space, ids)
+		missing = nil
+		for _, id := range ids {
+			if _, ok := out[id]; !ok {
+				missing = append(missing, id)
+			}
 		}
-		for id, p := range papers {
-			data, ok := stored[p.TextHash()]
-			if !ok {
-				continue
-			}
-			if out[id] == nil {
-				out[id] = make([]embed.Vector, len(e.channels))
-			}
-			if err := out[id][ci].UnmarshalBinary(data); err != nil {
-				return nil, fmt.Errorf("stored %s vector of %q: %w", c.Embedder.Space(), id, err)
-			}
+	}
+	if len(missing) == 0 {
+		return out, nil
+	}
+	stored, err := e.store.PaperVectors(ctx, space, missing)
+	if err != nil {
+		return nil, err
+	}
+	for id, data := range stored {
+		var v embed.Vector
+		if err := v.UnmarshalBinary(data); err != nil {
+			return nil, fmt.Errorf("stored %s vector of %q: %w", space, id, err)
+		}
+		out[id] = v
+	}
+	return out, nil
+}
+
+// paperVectors is vectors in every channel's space, by channel.
+func (e *Engine) paperVectors(ctx context.Context, ids []string) ([]map[string]embed.Vector, error) {
+	out := make([]map[string]embed.Vector, len(e.channels))
+	for i, c := range e.channels {
+		var err error
+		if out[i], err = e.vectors(ctx, c.Embedder.Space(), ids); err != nil {
+			return nil, err
 		}
 	}
 	return out, nil
