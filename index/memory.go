@@ -185,7 +185,8 @@ func (m *Memory) Search(ctx context.Context, q Query) ([]Hit, error) {
 		if ss == nil {
 			return nil, nil
 		}
-		scores := m.scores()
+		buf := m.scores()
+		scores := *buf
 		touched := ss.score(q.Vector.Sparse, q.MaxDocFreq, scores)
 		for _, slot := range touched {
 			// A slot is listed twice when its sum passed through 0 (a zero
@@ -195,7 +196,7 @@ func (m *Memory) Search(ctx context.Context, q Query) ([]Hit, error) {
 			}
 			scores[slot] = 0
 		}
-		m.scratch.Put(scores[:0])
+		m.scratch.Put(buf)
 	}
 	return top.sorted(), ctx.Err()
 }
@@ -228,13 +229,17 @@ func (m *Memory) Vectors(space string, ids []string) map[string]embed.Vector {
 	return out
 }
 
-// scores returns a zeroed array with a cell per slot.
-func (m *Memory) scores() []float32 {
-	s, _ := m.scratch.Get().([]float32)
-	if cap(s) < len(m.docs) {
-		return make([]float32, len(m.docs))
+// scores returns a zeroed array with a cell per slot, to be put back in
+// the scratch pool zeroed; a pointer, so that putting it back allocates
+// nothing.
+func (m *Memory) scores() *[]float32 {
+	s, _ := m.scratch.Get().(*[]float32)
+	if s == nil || cap(*s) < len(m.docs) {
+		fresh := make([]float32, len(m.docs))
+		return &fresh
 	}
-	return s[:len(m.docs)]
+	*s = (*s)[:len(m.docs)]
+	return s
 }
 
 func (m *Memory) filter(f Filter) func(int32) bool {
