@@ -89,7 +89,7 @@ func (s *Store) SavePapers(ctx context.Context, papers []paperhound.Paper, vecto
 // Paper returns one paper, or an error wrapping paperhound.ErrNotFound.
 func (s *Store) Paper(ctx context.Context, id string) (paperhound.Paper, error) {
 	var p paperhound.Paper
-	err := s.db.GetContext(ctx, &p, s.db.Rebind(`SELECT `+paperColumns+` FROM papers WHERE id = ?`), id)
+	err := s.get(ctx, &p, s.db.Rebind(`SELECT `+paperColumns+` FROM papers WHERE id = ?`), id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return paperhound.Paper{}, fmt.Errorf("paper %q: %w", id, paperhound.ErrNotFound)
 	}
@@ -171,7 +171,7 @@ func (s *Store) MissingPapers(ctx context.Context, ids []string) ([]string, erro
 // CountPapers returns how many papers are stored.
 func (s *Store) CountPapers(ctx context.Context) (int, error) {
 	var n int
-	if err := s.db.GetContext(ctx, &n, `SELECT COUNT(*) FROM papers`); err != nil {
+	if err := s.get(ctx, &n, `SELECT COUNT(*) FROM papers`); err != nil {
 		return 0, fmt.Errorf("count papers: %w", err)
 	}
 	return n, nil

@@ -120,6 +120,30 @@ func postgresServer(t testing.TB) (string, error) {
 // it and drops both at cleanup.
 func openPostgres(t testing.TB, server string) *schema.Store {
 	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	st, err := schema.Open(ctx, postgresDatabase(t, server))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return st
+}
+
+// PostgresURL creates a uniquely named, empty database on the test server,
+// dropped at cleanup, and returns its URL: for tests that open a store
+// themselves. An optional PostgreSQL that is absent skips the test.
+func PostgresURL(t testing.TB) string {
+	t.Helper()
+	server, err := postgresServer(t)
+	if err != nil {
+		t.Skip(err)
+	}
+	return postgresDatabase(t, server)
+}
+
+func postgresDatabase(t testing.TB, server string) string {
+	t.Helper()
 	u, err := url.Parse(server)
 	if err != nil {
 		t.Fatalf("%s: invalid URL", EnvPostgres)
@@ -143,12 +167,7 @@ func openPostgres(t testing.TB, server string) *schema.Store {
 	})
 
 	u.Path = "/" + name
-	st, err := schema.Open(ctx, u.String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	return st
+	return u.String()
 }
 
 // adminExec runs one statement on the server's own database; CREATE and
