@@ -6,10 +6,8 @@ import (
 	"testing"
 
 	"github.com/paperhound/paperhound"
-	"github.com/paperhound/paperhound/embed"
 	"github.com/paperhound/paperhound/index"
 	"github.com/paperhound/paperhound/recommend"
-	"github.com/paperhound/paperhound/schema/schematest"
 )
 
 // Co-upvoted papers come from votes, not from the index, so the engine
@@ -17,29 +15,18 @@ import (
 // those published in the range, and never an undated one.
 func TestCoUpvotesKeepDateFilter(t *testing.T) {
 	ctx := context.Background()
-	store := schematest.Open(t, "sqlite")
-	// Words alone, and titles that share no word: every candidate is a
-	// co-upvote.
-	e := recommend.New(store, index.NewMemory(), []recommend.Channel{{Embedder: embed.Words{}, Weight: 1}}, nil)
 	papers := []paperhound.Paper{
 		{ID: "seed", Title: "Speculative decoding", Published: day("2024-01-01")},
 		{ID: "old", Title: "Protein folding", Published: day("2020-01-01")},
 		{ID: "new", Title: "Galaxy surveys", Published: day("2024-06-01")},
 		{ID: "undated", Title: "Coral reefs"},
 	}
-	if _, err := e.Ingest(ctx, papers); err != nil {
-		t.Fatal(err)
-	}
+	// Titles share no word: every candidate is a co-upvote.
 	votes := []paperhound.Vote{{User: "ann", Paper: "seed", Value: 1}}
 	for _, p := range papers {
 		votes = append(votes, paperhound.Vote{User: "bob", Paper: p.ID, Value: 1})
 	}
-	if _, _, err := e.ImportVotes(ctx, votes); err != nil {
-		t.Fatal(err)
-	}
-	if err := e.LoadVotes(ctx); err != nil {
-		t.Fatal(err)
-	}
+	e := wordsEngine(t, papers, votes)
 	tests := []struct {
 		name   string
 		filter index.Filter

@@ -179,17 +179,7 @@ func (s *Store) CountPapers(ctx context.Context) (int, error) {
 
 // Vectors returns the stored vectors of space among textHashes, by text hash.
 func (s *Store) Vectors(ctx context.Context, space string, textHashes []string) (map[string][]byte, error) {
-	out := make(map[string][]byte, len(textHashes))
-	err := s.eachIn(ctx, `SELECT text_hash, data FROM embeddings WHERE space = ? AND text_hash IN (?)`,
-		[]any{space}, textHashes, func(rows *sqlx.Rows) error {
-			var hash string
-			var data []byte
-			if err := rows.Scan(&hash, &data); err != nil {
-				return err
-			}
-			out[hash] = data
-			return nil
-		})
+	out, err := s.vectorsBy(ctx, `SELECT text_hash, data FROM embeddings WHERE space = ? AND text_hash IN (?)`, space, textHashes)
 	if err != nil {
 		return nil, fmt.Errorf("vectors in %q: %w", space, err)
 	}
@@ -199,22 +189,29 @@ func (s *Store) Vectors(ctx context.Context, space string, textHashes []string) 
 // PaperVectors returns the stored vectors of space of the papers among ids,
 // by paper id, joined on the paper's stored text hash.
 func (s *Store) PaperVectors(ctx context.Context, space string, ids []string) (map[string][]byte, error) {
-	out := make(map[string][]byte, len(ids))
-	err := s.eachIn(ctx, `SELECT p.id, e.data FROM papers p
+	out, err := s.vectorsBy(ctx, `SELECT p.id, e.data FROM papers p
 		JOIN embeddings e ON e.text_hash = p.text_hash AND e.space = ?
-		WHERE p.id IN (?)`, []any{space}, ids, func(rows *sqlx.Rows) error {
-		var id string
-		var data []byte
-		if err := rows.Scan(&id, &data); err != nil {
-			return err
-		}
-		out[id] = data
-		return nil
-	})
+		WHERE p.id IN (?)`, space, ids)
 	if err != nil {
 		return nil, fmt.Errorf("paper vectors in %q: %w", space, err)
 	}
 	return out, nil
+}
+
+// vectorsBy runs query, which selects a key and a vector's data, for space
+// and keys, and returns the data by key.
+func (s *Store) vectorsBy(ctx context.Context, query, space string, keys []string) (map[string][]byte, error) {
+	out := make(map[string][]byte, len(keys))
+	err := s.eachIn(ctx, query, []any{space}, keys, func(rows *sqlx.Rows) error {
+		var key string
+		var data []byte
+		if err := rows.Scan(&key, &data); err != nil {
+			return err
+		}
+		out[key] = data
+		return nil
+	})
+	return out, err
 }
 
 // ScanIndexSince calls fn for every paper updated after since, in id order,
