@@ -2,10 +2,11 @@
 // (similar.go), personal feeds and their explanations (feed.go,
 // explain.go), papers upvoted by the same people (coupvotes.go) and
 // trending papers, ranked by one blend of normalised channel scores
-// (score.go). It keeps an index in step with the store: ingest embeds and
-// writes papers (ingest.go), load fills the index from the store and picks
-// up what other processes wrote (load.go), and papers waiting on a remote
-// embedder are completed later (pending.go, remote.go).
+// (score.go) on the vectors the index holds (vectors.go). It keeps the
+// index in step with the store: ingest embeds and writes papers
+// (ingest.go), load fills the index from the store and picks up what other
+// processes wrote (load.go), and papers waiting on a remote embedder are
+// completed later (pending.go, remote.go).
 //
 // It depends on the domain types and error kinds (package paperhound),
 // embed for vectors, index for the query types of its Index, and schema
@@ -78,7 +79,7 @@ type Engine struct {
 	log      *slog.Logger
 
 	votes  *voteGraph
-	voteMu sync.Mutex // one vote write at a time, so the store and votes agree (vote.go)
+	voteMu sync.Mutex // one vote write at a time, so the store and votes agree (votes.go)
 	remote *remoteState
 
 	mu           sync.Mutex
