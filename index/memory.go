@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"slices"
 	"sync"
 
 	"github.com/paperhound/paperhound"
@@ -103,7 +104,7 @@ func (m *Memory) Upsert(_ context.Context, docs []Doc) error {
 			}
 			ss := m.sparse[space]
 			if ss == nil {
-				ss = &sparseSpace{postings: map[uint32][]posting{}, terms: map[int32][]uint32{}}
+				ss = &sparseSpace{postings: map[uint32][]posting{}, vecs: map[int32]embed.Sparse{}}
 				m.sparse[space] = ss
 			}
 			ss.add(slot, v.Sparse)
@@ -184,7 +185,8 @@ func (m *Memory) Search(ctx context.Context, q Query) ([]Hit, error) {
 		if ss == nil {
 			return nil, nil
 		}
-		scores := m.scores()
+		buf := m.scores()
+		scores := *buf
 		touched := ss.score(q.Vector.Sparse, q.MaxDocFreq, scores)
 		for _, slot := range touched {
 			// A slot is listed twice when its sum passed through 0 (a zero
@@ -194,18 +196,50 @@ func (m *Memory) Search(ctx context.Context, q Query) ([]Hit, error) {
 			}
 			scores[slot] = 0
 		}
-		m.scratch.Put(scores[:0])
+		m.scratch.Put(buf)
 	}
 	return top.sorted(), ctx.Err()
 }
 
-// scores returns a zeroed array with a cell per slot.
-func (m *Memory) scores() []float32 {
-	s, _ := m.scratch.Get().([]float32)
-	if cap(s) < len(m.docs) {
-		return make([]float32, len(m.docs))
+// Vectors returns the vectors held in space of those of ids the index
+// holds there, so that a caller needs no other copy of them: sparse ones as
+// upserted (shared: not to be modified), dense ones normalised, as searched.
+func (m *Memory) Vectors(space string, ids []string) map[string]embed.Vector {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	out := make(map[string]embed.Vector, len(ids))
+	ss, ds := m.sparse[space], m.dense[space]
+	for _, id := range ids {
+		slot, ok := m.slots[id]
+		if !ok {
+			continue
+		}
+		if ss != nil {
+			if v, ok := ss.vecs[slot]; ok {
+				out[id] = embed.Vector{Sparse: v}
+			}
+		}
+		if ds != nil {
+			if row, ok := ds.rowOf[slot]; ok {
+				// A copy: a delete moves another row into this one's place.
+				out[id] = embed.Vector{Dense: slices.Clone(ds.slab[int(row)*ds.dims : int(row+1)*ds.dims])}
+			}
+		}
 	}
-	return s[:len(m.docs)]
+	return out
+}
+
+// scores returns a zeroed array with a cell per slot, to be put back in
+// the scratch pool zeroed; a pointer, so that putting it back allocates
+// nothing.
+func (m *Memory) scores() *[]float32 {
+	s, _ := m.scratch.Get().(*[]float32)
+	if s == nil || cap(*s) < len(m.docs) {
+		fresh := make([]float32, len(m.docs))
+		return &fresh
+	}
+	*s = (*s)[:len(m.docs)]
+	return s
 }
 
 func (m *Memory) filter(f Filter) func(int32) bool {
@@ -247,22 +281,24 @@ type posting struct {
 
 type sparseSpace struct {
 	postings map[uint32][]posting
-	terms    map[int32][]uint32 // slot -> its terms, to delete it
+	// vecs holds each slot's vector: its terms, to delete it, and its
+	// values too, to hand it back (Vectors).
+	vecs map[int32]embed.Sparse
 }
 
 func (s *sparseSpace) add(slot int32, v embed.Sparse) {
 	for i, t := range v.Indices {
 		s.postings[t] = append(s.postings[t], posting{slot, v.Values[i]})
 	}
-	s.terms[slot] = v.Indices
+	s.vecs[slot] = v
 }
 
 func (s *sparseSpace) remove(slot int32) {
-	terms, ok := s.terms[slot]
+	v, ok := s.vecs[slot]
 	if !ok {
 		return
 	}
-	for _, t := range terms {
+	for _, t := range v.Indices {
 		list := s.postings[t]
 		for i := range list {
 			if list[i].slot == slot {
@@ -277,14 +313,14 @@ func (s *sparseSpace) remove(slot int32) {
 			s.postings[t] = list
 		}
 	}
-	delete(s.terms, slot)
+	delete(s.vecs, slot)
 }
 
 // score adds each doc's score into scores and returns the slots touched.
 // A query term weighs its value times its IDF, the same smoothed IDF that
 // Qdrant's sparse "idf" modifier applies, so both backends rank alike.
 func (s *sparseSpace) score(q embed.Sparse, maxDocFreq float64, scores []float32) []int32 {
-	n := float64(len(s.terms))
+	n := float64(len(s.vecs))
 	// A short query is cheap, and its every word may be common ("neural
 	// networks"): only long queries (a whole paper) lose frequent terms.
 	drop := maxDocFreq > 0 && len(q.Indices) > shortQueryTerms

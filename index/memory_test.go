@@ -580,3 +580,39 @@ func TestMemoryConcurrent(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// Vectors hands back what was upserted (dense rows normalised), for the
+// ids and the space asked, after deletes have moved rows and freed slots.
+func TestMemoryVectors(t *testing.T) {
+	t.Parallel()
+	m := NewMemory()
+	memUpsert(t, m,
+		Doc{ID: "a", Vectors: map[string]embed.Vector{sparseSpc: {Sparse: embed.Sparse{Indices: []uint32{1, 7}, Values: []float32{0.6, 0.8}}}, denseSpc: {Dense: []float32{3, 4}}}},
+		Doc{ID: "b", Vectors: map[string]embed.Vector{denseSpc: {Dense: []float32{1, 0}}}},
+		Doc{ID: "c", Vectors: map[string]embed.Vector{sparseSpc: {Sparse: embed.Sparse{Indices: []uint32{2}, Values: []float32{1}}}, denseSpc: {Dense: []float32{0, 2}}}},
+	)
+	// Deleting a moves c's dense row into a's place and frees a's slot.
+	if err := m.Delete(context.Background(), []string{"a"}); err != nil {
+		t.Fatal(err)
+	}
+	memUpsert(t, m, sparseDoc("d", 5))
+
+	got := m.Vectors(denseSpc, []string{"a", "b", "c", "d", "nobody"})
+	want := map[string][]float32{"b": {1, 0}, "c": {0, 1}}
+	if len(got) != len(want) {
+		t.Fatalf("dense Vectors = %v, want %v", got, want)
+	}
+	for id, w := range want {
+		if !slices.Equal(got[id].Dense, w) {
+			t.Errorf("dense %s = %v, want %v", id, got[id].Dense, w)
+		}
+	}
+	sparse := m.Vectors(sparseSpc, []string{"a", "b", "c", "d"})
+	if len(sparse) != 2 || !slices.Equal(sparse["c"].Sparse.Values, []float32{1}) ||
+		!slices.Equal(sparse["d"].Sparse.Indices, []uint32{5}) {
+		t.Errorf("sparse Vectors = %v, want c and d as upserted", sparse)
+	}
+	if v := m.Vectors("no-such-space", []string{"b"}); len(v) != 0 {
+		t.Errorf("Vectors of an unknown space = %v, want none", v)
+	}
+}

@@ -185,8 +185,8 @@ func checkTen(b *testing.B, res []recommend.Result, err error) {
 }
 
 // BenchmarkSimilar is one similar-papers request through the engine: the
-// paper and its two stored vectors read from SQLite, both channels
-// searched on the Memory index, blended, the ten papers read back.
+// paper's two vectors taken from the Memory index, both channels searched
+// there, blended, the ten papers read back from SQLite.
 func BenchmarkSimilar(b *testing.B) {
 	ctx := context.Background()
 	for _, size := range sizes(b) {

@@ -40,12 +40,6 @@ type Recommendation struct {
 	Trending bool // the user has no upvotes yet: a trending paper
 }
 
-// Reason is an upvoted paper a recommendation is close to.
-type Reason struct {
-	ID, Title  string
-	Similarity float64
-}
-
 // FeedWeights are the knobs of the feed ranking. DefaultFeedWeights were
 // chosen on a validation carve of citeulike-a's train votes (README).
 type FeedWeights struct {
@@ -99,9 +93,15 @@ func (e *Engine) FeedWith(ctx context.Context, user string, opts FeedOptions, w 
 	filter := opts.Filter
 	filter.Exclude = append(slices.Clip(filter.Exclude), voted...)
 
+	// The upvoted papers' vectors are read once, for the centroid and for
+	// the explanations; their rows once, for the explanations' titles.
+	upVecs, err := e.paperVectors(ctx, ups)
+	if err != nil {
+		return nil, fmt.Errorf("feed: upvoted papers: %w", err)
+	}
 	blend := map[string]float64{}
 	if w.Content > 0 {
-		content, err := e.centroidScores(ctx, seeds, filter, w.Pool)
+		content, err := e.centroidScores(ctx, seeds, upVecs, filter, w.Pool)
 		if err != nil {
 			return nil, err
 		}
@@ -110,7 +110,11 @@ func (e *Engine) FeedWith(ctx context.Context, user string, opts FeedOptions, w 
 			for _, id := range hidden {
 				neg[id] = 1
 			}
-			pushed, err := e.centroidScores(ctx, neg, filter, w.Pool)
+			hiddenVecs, err := e.paperVectors(ctx, hidden)
+			if err != nil {
+				return nil, fmt.Errorf("feed: hidden papers: %w", err)
+			}
+			pushed, err := e.centroidScores(ctx, neg, hiddenVecs, filter, w.Pool)
 			if err != nil {
 				return nil, err
 			}
@@ -129,11 +133,7 @@ func (e *Engine) FeedWith(ctx context.Context, user string, opts FeedOptions, w 
 		}
 		addNormalised(blend, co, w.Collaborative)
 	}
-	hits := make([]index.Hit, 0, len(blend))
-	for id, s := range blend {
-		hits = append(hits, index.Hit{ID: id, Score: s})
-	}
-	index.SortHits(hits)
+	hits := sortedHits(blend)
 	// Popularity and duplicates are judged on more than a page, so that
 	// paging stays consistent.
 	hits = hits[:min(len(hits), MaxFeedDepth+MaxFeedDepth/5)]
@@ -148,128 +148,27 @@ func (e *Engine) FeedWith(ctx context.Context, user string, opts FeedOptions, w 
 	results = e.withPopularity(results, popularity)
 	results = withoutDuplicates(results)
 	page := results[min(opts.Offset, len(results)):min(opts.Offset+opts.Limit, len(results))]
-	return e.explain(ctx, page, ups)
+	return e.explain(ctx, page, ups, upVecs[0])
 }
 
 // centroidScores asks each channel for the papers nearest the weighted sum
-// of the seeds' vectors, and blends the channels as similar papers do.
-func (e *Engine) centroidScores(ctx context.Context, seeds map[string]float64, filter index.Filter, pool int) (map[string]float64, error) {
-	ids := make([]string, 0, len(seeds))
-	for id := range seeds {
-		ids = append(ids, id)
-	}
-	vecs, err := e.paperVectors(ctx, ids)
-	if err != nil {
-		return nil, err
-	}
-	out := map[string]float64{}
-	for ci, c := range e.channels {
+// of the seeds' vectors (vecs, by channel), blended as similar papers are.
+func (e *Engine) centroidScores(ctx context.Context, seeds map[string]float64, vecs []map[string]embed.Vector, filter index.Filter, pool int) (map[string]float64, error) {
+	centroids := make([]embed.Vector, len(e.channels))
+	for ci := range e.channels {
 		var parts []weighted
 		for id, w := range seeds {
-			if v, ok := vecs[id]; ok {
-				parts = append(parts, weighted{v[ci], w})
+			if v, ok := vecs[ci][id]; ok {
+				parts = append(parts, weighted{v, w})
 			}
 		}
-		centroid := sum(parts)
-		hits, err := e.index.Search(ctx, index.Query{Space: c.Embedder.Space(), Vector: centroid, Limit: pool, Filter: filter, MaxDocFreq: c.MaxDocFreq})
-		if err != nil {
-			return nil, fmt.Errorf("feed %s: %w", c.Embedder.Space(), err)
-		}
-		if len(hits) == 0 || hits[0].Score <= 0 {
-			continue
-		}
-		for _, h := range hits {
-			out[h.ID] += c.Weight * h.Score / hits[0].Score
-		}
+		centroids[ci] = sum(parts)
 	}
-	return out, nil
-}
-
-// paperVectors returns the stored vectors of papers, one per channel.
-func (e *Engine) paperVectors(ctx context.Context, ids []string) (map[string][]embed.Vector, error) {
-	papers, err := e.store.Papers(ctx, ids)
+	scores, err := e.channelScores(ctx, centroids, pool, filter)
 	if err != nil {
-		return nil, fmt.Errorf("load voted papers: %w", err)
+		return nil, fmt.Errorf("feed: %w", err)
 	}
-	hashes := make([]string, 0, len(papers))
-	for _, p := range papers {
-		hashes = append(hashes, p.TextHash())
-	}
-	out := make(map[string][]embed.Vector, len(papers))
-	for ci, c := range e.channels {
-		stored, err := e.store.Vectors(ctx, c.Embedder.Space(), hashes)
-		if err != nil {
-			return nil, err
-		}
-		for id, p := range papers {
-			data, ok := stored[p.TextHash()]
-			if !ok {
-				continue
-			}
-			if out[id] == nil {
-				out[id] = make([]embed.Vector, len(e.channels))
-			}
-			if err := out[id][ci].UnmarshalBinary(data); err != nil {
-				return nil, fmt.Errorf("stored %s vector of %q: %w", c.Embedder.Space(), id, err)
-			}
-		}
-	}
-	return out, nil
-}
-
-type weighted struct {
-	v embed.Vector
-	w float64
-}
-
-// sum adds weighted vectors of one space: sparse by term, dense by element.
-func sum(parts []weighted) embed.Vector {
-	if len(parts) > 0 && parts[0].v.Dense != nil {
-		out := make([]float32, len(parts[0].v.Dense))
-		for _, p := range parts {
-			for i, x := range p.v.Dense {
-				out[i] += float32(p.w) * x
-			}
-		}
-		return embed.Vector{Dense: out}
-	}
-	acc := map[uint32]float32{}
-	for _, p := range parts {
-		for i, t := range p.v.Sparse.Indices {
-			acc[t] += float32(p.w) * p.v.Sparse.Values[i]
-		}
-	}
-	s := embed.Sparse{Indices: make([]uint32, 0, len(acc))}
-	for t := range acc {
-		s.Indices = append(s.Indices, t)
-	}
-	slices.Sort(s.Indices)
-	s.Values = make([]float32, len(s.Indices))
-	for i, t := range s.Indices {
-		s.Values[i] = acc[t]
-	}
-	return embed.Vector{Sparse: s}
-}
-
-// addNormalised adds scores divided by their maximum, times weight.
-func addNormalised(blend, scores map[string]float64, weight float64) {
-	var top float64
-	for _, s := range scores {
-		top = max(top, s)
-	}
-	if top <= 0 {
-		return
-	}
-	for id, s := range scores {
-		blend[id] += weight * s / top
-	}
-}
-
-func inDates(d paperhound.Date, f index.Filter) bool {
-	if d.IsZero() {
-		return false
-	}
-	return (f.After.IsZero() || !d.Before(f.After.Time)) && (f.Before.IsZero() || !d.After(f.Before.Time))
+	return scores, nil
 }
 
 // withPopularity blends each result's score with its share of upvotes
@@ -316,79 +215,6 @@ func withoutDuplicates(results []Result) []Result {
 		seen[key] = true
 		return false
 	})
-}
-
-// explain attaches to each result the upvoted papers closest to it by the
-// first channel's vectors (cosine of stored, normalised vectors).
-func (e *Engine) explain(ctx context.Context, page []Result, ups []string) ([]Recommendation, error) {
-	out := make([]Recommendation, len(page))
-	ids := make([]string, 0, len(page)+len(ups))
-	for i, r := range page {
-		out[i] = Recommendation{Result: r}
-		ids = append(ids, r.Paper.ID)
-	}
-	ids = append(ids, ups...)
-	vecs, err := e.paperVectors(ctx, ids)
-	if err != nil {
-		return nil, err
-	}
-	titles, err := e.store.Papers(ctx, ups)
-	if err != nil {
-		return nil, fmt.Errorf("load upvoted papers: %w", err)
-	}
-	for i := range out {
-		v, ok := vecs[out[i].Paper.ID]
-		if !ok {
-			continue
-		}
-		var reasons []Reason
-		for _, up := range ups {
-			u, ok := vecs[up]
-			if !ok {
-				continue
-			}
-			if s := cosine(v[0], u[0]); s > 0 {
-				reasons = append(reasons, Reason{ID: up, Title: titles[up].Title, Similarity: s})
-			}
-		}
-		slices.SortFunc(reasons, func(a, b Reason) int {
-			if a.Similarity != b.Similarity {
-				if a.Similarity > b.Similarity {
-					return -1
-				}
-				return 1
-			}
-			return strings.Compare(a.ID, b.ID)
-		})
-		out[i].Because = reasons[:min(len(reasons), 3)]
-	}
-	return out, nil
-}
-
-// cosine of two stored vectors, which the embedders normalise.
-func cosine(a, b embed.Vector) float64 {
-	if a.Dense != nil {
-		var dot float64
-		for i := range min(len(a.Dense), len(b.Dense)) {
-			dot += float64(a.Dense[i]) * float64(b.Dense[i])
-		}
-		return dot
-	}
-	var dot float64
-	i, j := 0, 0
-	for i < len(a.Sparse.Indices) && j < len(b.Sparse.Indices) {
-		switch x, y := a.Sparse.Indices[i], b.Sparse.Indices[j]; {
-		case x == y:
-			dot += float64(a.Sparse.Values[i]) * float64(b.Sparse.Values[j])
-			i++
-			j++
-		case x < y:
-			i++
-		default:
-			j++
-		}
-	}
-	return dot
 }
 
 // trendingFeed is the feed of a user with no upvotes yet: trending papers

@@ -15,27 +15,13 @@ import (
 // that nothing the user upvoted points to.
 func TestFeedHiddenNeighboursAreNotCandidates(t *testing.T) {
 	ctx := context.Background()
-	store := schematest.Open(t, "sqlite")
-	// Words alone, so that the two topics share no term at all.
-	e := recommend.New(store, index.NewMemory(), []recommend.Channel{{Embedder: embed.Words{}, Weight: 1}}, nil)
 	papers := []paperhound.Paper{
 		{ID: "up", Title: "Speculative decoding with draft models"},
 		{ID: "near-up", Title: "Draft models for faster speculative decoding"},
 		{ID: "hidden", Title: "Protein folding with graph networks"},
 		{ID: "near-hidden", Title: "Graph networks predict protein folding"},
 	}
-	if _, err := e.Ingest(ctx, papers); err != nil {
-		t.Fatal(err)
-	}
-	votes := []paperhound.Vote{{User: "ann", Paper: "up", Value: 1}, {User: "ann", Paper: "hidden", Value: -1}}
-	if err := store.SaveVotes(ctx, votes); err != nil {
-		t.Fatal(err)
-	}
-	for _, v := range votes {
-		if err := e.Vote(ctx, v.User, v.Paper, v.Value); err != nil {
-			t.Fatal(err)
-		}
-	}
+	e := wordsEngine(t, papers, []paperhound.Vote{{User: "ann", Paper: "up", Value: 1}, {User: "ann", Paper: "hidden", Value: -1}})
 	recs, err := e.Feed(ctx, "ann", recommend.FeedOptions{Limit: 10})
 	if err != nil {
 		t.Fatal(err)
@@ -47,4 +33,22 @@ func TestFeedHiddenNeighboursAreNotCandidates(t *testing.T) {
 		}
 		t.Fatalf("feed = %v, want only near-up", ids)
 	}
+}
+
+// wordsEngine is an engine over papers with votes loaded, on the words
+// channel alone, so that papers whose titles share no word never meet.
+func wordsEngine(t *testing.T, papers []paperhound.Paper, votes []paperhound.Vote) *recommend.Engine {
+	t.Helper()
+	ctx := context.Background()
+	e := recommend.New(schematest.Open(t, "sqlite"), index.NewMemory(), []recommend.Channel{{Embedder: embed.Words{}, Weight: 1}}, nil)
+	if _, err := e.Ingest(ctx, papers); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := e.ImportVotes(ctx, votes); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.LoadVotes(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return e
 }

@@ -222,11 +222,8 @@ func TestEndpointDimsChangeRefused(t *testing.T) {
 	if v, err := st.Vectors(ctx, ep.Space(), []string{papers[5].TextHash()}); err != nil || len(v) != 0 {
 		t.Errorf("a 32-dimensional vector was stored (%v)", err)
 	}
-	if err := e.CheckDims(ctx, ep.Space(), 32); !errors.As(err, &dimsErr) {
-		t.Errorf("CheckDims(32) = %v, want a DimsError", err)
-	}
-	if err := e.CheckDims(ctx, ep.Space(), 64); err != nil {
-		t.Errorf("CheckDims(64) = %v", err)
+	if dims, err := recommend.StoredDims(ctx, st, ep.Space()); err != nil || dims != 64 {
+		t.Errorf("StoredDims = %d, %v; want the 64 stored first", dims, err)
 	}
 }
 

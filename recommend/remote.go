@@ -379,19 +379,6 @@ func StoredDims(ctx context.Context, store *schema.Store, space string) (int, er
 	return len(v.Dense), nil
 }
 
-// CheckDims compares dims, the length an embedder returns now, with that
-// of the vectors stored in its space; a DimsError when they differ.
-func (e *Engine) CheckDims(ctx context.Context, space string, dims int) error {
-	stored, err := StoredDims(ctx, e.store, space)
-	if err != nil {
-		return err
-	}
-	if stored != 0 && dims != 0 && stored != dims {
-		return DimsError{Space: space, Stored: stored, Got: dims}
-	}
-	return nil
-}
-
 // embedPending gives the papers at todo their vector in remote channel c,
 // from one request per distinct text. Papers whose vector could not be had
 // because the embedder is unavailable (or was not to be called) are left

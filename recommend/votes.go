@@ -1,153 +1,183 @@
 package recommend
 
 import (
-	"math"
-	"slices"
-	"sync"
+	"context"
+	"errors"
+	"fmt"
 	"time"
 
 	"github.com/paperhound/paperhound"
 )
 
-// voteGraph holds every vote in memory, by user and by paper, for the
-// collaborative signal: papers upvoted by the same people. It is rebuilt
-// from the store at start-up and kept in step as votes are cast.
-type voteGraph struct {
-	mu       sync.RWMutex
-	paperIdx map[string]int32
-	papers   []string
-	userIdx  map[string]int32
-	byUser   [][]userVote // by user index
-	upvoters [][]int32    // by paper index: users who upvoted it
-}
-
-type userVote struct {
-	paper int32
-	value int8
-	at    time.Time
-}
-
-func newVoteGraph() *voteGraph {
-	return &voteGraph{paperIdx: map[string]int32{}, userIdx: map[string]int32{}}
-}
-
-// replace swaps in the votes of fresh, built aside so that queries wait
-// only for the swap.
-func (g *voteGraph) replace(fresh *voteGraph) {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	g.paperIdx, g.papers, g.userIdx = fresh.paperIdx, fresh.papers, fresh.userIdx
-	g.byUser, g.upvoters = fresh.byUser, fresh.upvoters
-}
-
-func (g *voteGraph) paper(id string) int32 {
-	i, ok := g.paperIdx[id]
-	if !ok {
-		i = int32(len(g.papers))
-		g.paperIdx[id] = i
-		g.papers = append(g.papers, id)
-		g.upvoters = append(g.upvoters, nil)
+// Vote records user's vote on paper: 1 upvotes it, -1 hides it (either
+// replaces the other), 0 removes whichever vote there is. Voting what is
+// already recorded changes nothing, its time included. An unknown user or
+// paper is paperhound.ErrNotFound, and nothing is recorded.
+func (e *Engine) Vote(ctx context.Context, user, paper string, value int) error {
+	if value < -1 || value > 1 {
+		return fmt.Errorf("%w: a vote is 1 (upvote), -1 (hide) or 0 (none), got %d", paperhound.ErrInvalid, value)
 	}
-	return i
-}
-
-func (g *voteGraph) user(name string) int32 {
-	u, ok := g.userIdx[name]
-	if !ok {
-		u = int32(len(g.byUser))
-		g.userIdx[name] = u
-		g.byUser = append(g.byUser, nil)
+	if err := e.checkVoter(ctx, user, paper); err != nil {
+		return err
 	}
-	return u
-}
-
-// set records a vote, replacing the user's earlier vote on the paper; a
-// value of 0 removes it.
-func (g *voteGraph) set(v paperhound.Vote) {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	u, p := g.user(v.User), g.paper(v.Paper)
-	votes := g.byUser[u]
-	if i := slices.IndexFunc(votes, func(x userVote) bool { return x.paper == p }); i >= 0 {
-		if votes[i].value > 0 {
-			g.upvoters[p] = slices.DeleteFunc(g.upvoters[p], func(x int32) bool { return x == u })
-		}
-		votes = slices.Delete(votes, i, i+1)
+	e.voteMu.Lock()
+	defer e.voteMu.Unlock()
+	if value == 0 {
+		return e.unvote(ctx, user, paper, 0)
 	}
-	if v.Value != 0 {
-		votes = append(votes, userVote{paper: p, value: int8(v.Value), at: v.At})
-		if v.Value > 0 {
-			g.upvoters[p] = append(g.upvoters[p], u)
-		}
+	cur, err := e.store.VoteOf(ctx, user, paper)
+	found := err == nil
+	if err != nil && !errors.Is(err, paperhound.ErrNotFound) {
+		return fmt.Errorf("vote: %w", err)
 	}
-	g.byUser[u] = votes
-}
-
-// votes returns a user's votes, oldest first.
-func (g *voteGraph) votes(user string) []paperhound.Vote {
-	g.mu.RLock()
-	defer g.mu.RUnlock()
-	u, ok := g.userIdx[user]
-	if !ok {
+	if found && cur.Value == value {
+		e.votes.set(cur) // in case another process cast it
 		return nil
 	}
-	out := make([]paperhound.Vote, len(g.byUser[u]))
-	for i, v := range g.byUser[u] {
-		out[i] = paperhound.Vote{User: user, Paper: g.papers[v.paper], Value: int(v.value), At: v.at}
+	v := paperhound.Vote{User: user, Paper: paper, Value: value, At: e.store.Now().UTC().Truncate(time.Microsecond)}
+	if found && !cur.At.Before(v.At) {
+		// The store keeps the newer of two votes; this one is the newer,
+		// whatever a skewed clock says.
+		v.At = cur.At.Add(time.Microsecond)
 	}
-	slices.SortStableFunc(out, func(a, b paperhound.Vote) int { return a.At.Compare(b.At) })
-	return out
+	if err := e.store.SaveVotes(ctx, []paperhound.Vote{v}); err != nil {
+		return fmt.Errorf("vote: %w", err)
+	}
+	e.votes.set(v)
+	e.ownVoteWritten(ctx)
+	return nil
 }
 
-// upvotes is how many users upvoted each paper, for popularity.
-func (g *voteGraph) upvotes(id string) int {
-	g.mu.RLock()
-	defer g.mu.RUnlock()
-	if p, ok := g.paperIdx[id]; ok {
-		return len(g.upvoters[p])
-	}
-	return 0
-}
+// voteBatch votes are written in one transaction by ImportVotes.
+const voteBatch = 5000
 
-// coUpvoted scores papers by how often the people who upvoted the seeds
-// also upvoted them, where a user who upvotes a lot counts less (1/ln(2 +
-// library size)), divided by the square root of the seed's upvoters and
-// by the candidate's upvoters to the power candidateDamping, summed over
-// seeds with their weights. skip is a user whose own votes don't count (the
-// user the feed is for).
-func (g *voteGraph) coUpvoted(seeds map[string]float64, skip string) map[string]float64 {
-	g.mu.RLock()
-	defer g.mu.RUnlock()
-	skipU, hasSkip := g.userIdx[skip]
-	acc := map[int32]float64{}
-	for id, w := range seeds {
-		i, ok := g.paperIdx[id]
-		if !ok || len(g.upvoters[i]) == 0 {
-			continue
+// ImportVotes stores votes in bulk (an upvotes file, an evaluation's
+// training votes), voteBatch to a transaction, creating the users it has
+// not seen; a vote replaces an earlier one only if it is not older. Votes
+// on papers that are not stored are left out, and their indexes in votes
+// returned, so that the caller can say which lines failed. Saved counts the
+// votes written. The vote graph is not touched: a serving engine picks the
+// votes up at its next RefreshVotes, as it does another process's.
+func (e *Engine) ImportVotes(ctx context.Context, votes []paperhound.Vote) (saved int, unknown []int, err error) {
+	for first := 0; first < len(votes); first += voteBatch {
+		batch := votes[first:min(first+voteBatch, len(votes))]
+		ids := make([]string, len(batch))
+		for i, v := range batch {
+			ids[i] = v.Paper
 		}
-		ni := float64(len(g.upvoters[i]))
-		for _, u := range g.upvoters[i] {
-			if hasSkip && u == skipU {
+		missing, err := e.store.MissingPapers(ctx, ids)
+		if err != nil {
+			return saved, unknown, fmt.Errorf("import votes: %w", err)
+		}
+		absent := make(map[string]bool, len(missing))
+		for _, id := range missing {
+			absent[id] = true
+		}
+		known := make([]paperhound.Vote, 0, len(batch))
+		for i, v := range batch {
+			if absent[v.Paper] {
+				unknown = append(unknown, first+i)
 				continue
 			}
-			lib := g.byUser[u]
-			cu := w / math.Log(2+float64(len(lib))) / math.Sqrt(ni)
-			for _, v := range lib {
-				if v.value > 0 && v.paper != i {
-					acc[v.paper] += cu
-				}
-			}
+			known = append(known, v)
 		}
+		if len(known) == 0 {
+			continue
+		}
+		if err := e.store.SaveVotes(ctx, known); err != nil {
+			return saved, unknown, fmt.Errorf("import votes: %w", err)
+		}
+		saved += len(known)
 	}
-	out := make(map[string]float64, len(acc))
-	for j, s := range acc {
-		out[g.papers[j]] = s / math.Pow(float64(len(g.upvoters[j])), candidateDamping)
-	}
-	return out
+	return saved, unknown, nil
 }
 
-// candidateDamping is how hard a candidate's own popularity discounts its
-// co-upvotes: 0.5 would make the score a cosine. The softer 0.3 was chosen
-// on the even half of citeulike-a's query papers, where co-upvotes alone
-// rose from .360 to .377 recall@10 (abstracts) and .146 to .161 (titles).
-const candidateDamping = 0.3
+// Unvote removes user's vote on paper if it is of kind value (1 an upvote,
+// -1 a hide, 0 either): removing an upvote leaves a hide alone. Removing
+// what isn't there is no error; an unknown user or paper is paperhound.ErrNotFound.
+func (e *Engine) Unvote(ctx context.Context, user, paper string, value int) error {
+	if value < -1 || value > 1 {
+		return fmt.Errorf("%w: a vote kind is 1 (upvote), -1 (hide) or 0 (either), got %d", paperhound.ErrInvalid, value)
+	}
+	if err := e.checkVoter(ctx, user, paper); err != nil {
+		return err
+	}
+	e.voteMu.Lock()
+	defer e.voteMu.Unlock()
+	return e.unvote(ctx, user, paper, value)
+}
+
+// unvote runs with voteMu held, and leaves the vote graph as the store is.
+func (e *Engine) unvote(ctx context.Context, user, paper string, value int) error {
+	deleted, err := e.store.DeleteVote(ctx, user, paper, value)
+	if err != nil {
+		return fmt.Errorf("remove vote: %w", err)
+	}
+	cur, err := e.store.VoteOf(ctx, user, paper)
+	switch {
+	case errors.Is(err, paperhound.ErrNotFound):
+		e.votes.set(paperhound.Vote{User: user, Paper: paper, Value: 0})
+	case err != nil:
+		return fmt.Errorf("remove vote: %w", err)
+	default:
+		e.votes.set(cur)
+	}
+	if deleted {
+		e.ownVoteWritten(ctx)
+	}
+	return nil
+}
+
+// checkVoter makes sure both ends of a vote exist.
+func (e *Engine) checkVoter(ctx context.Context, user, paper string) error {
+	if _, err := e.store.User(ctx, user); err != nil {
+		return err
+	}
+	_, err := e.Paper(ctx, paper)
+	return err
+}
+
+// Votes returns user's votes from the store, oldest first. An unknown user
+// is paperhound.ErrNotFound.
+func (e *Engine) Votes(ctx context.Context, user string) ([]paperhound.Vote, error) {
+	if _, err := e.store.User(ctx, user); err != nil {
+		return nil, err
+	}
+	votes, err := e.store.Votes(ctx, user)
+	if err != nil {
+		return nil, err
+	}
+	return votes, nil
+}
+
+// VotedPaper is a paper and a user's vote on it.
+type VotedPaper struct {
+	Paper paperhound.Paper
+	Vote  paperhound.Vote
+}
+
+// VotedPapers returns the papers user upvoted (value 1) or hid (-1), the
+// newest vote first. An unknown user is paperhound.ErrNotFound.
+func (e *Engine) VotedPapers(ctx context.Context, user string, value int) ([]VotedPaper, error) {
+	votes, err := e.Votes(ctx, user)
+	if err != nil {
+		return nil, err
+	}
+	var ids []string
+	for _, v := range votes {
+		if v.Value == value {
+			ids = append(ids, v.Paper)
+		}
+	}
+	papers, err := e.store.Papers(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]VotedPaper, 0, len(ids))
+	for i := len(votes) - 1; i >= 0; i-- {
+		if p, ok := papers[votes[i].Paper]; ok && votes[i].Value == value {
+			out = append(out, VotedPaper{Paper: p, Vote: votes[i]})
+		}
+	}
+	return out, nil
+}

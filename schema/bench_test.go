@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/paperhound/paperhound"
 	"github.com/paperhound/paperhound/schema"
@@ -57,7 +58,7 @@ func BenchmarkScanIndex(b *testing.B) {
 			}
 			for b.Loop() {
 				n := 0
-				err := be.Store.ScanIndex(context.Background(), []string{"bench/v1"}, func(r schema.IndexRow) error {
+				err := be.Store.ScanIndexSince(context.Background(), []string{"bench/v1"}, time.Time{}, func(r schema.IndexRow) error {
 					n += len(r.Vectors)
 					return nil
 				})

@@ -89,7 +89,7 @@ func (s *Store) SavePapers(ctx context.Context, papers []paperhound.Paper, vecto
 // Paper returns one paper, or an error wrapping paperhound.ErrNotFound.
 func (s *Store) Paper(ctx context.Context, id string) (paperhound.Paper, error) {
 	var p paperhound.Paper
-	err := s.db.GetContext(ctx, &p, s.db.Rebind(`SELECT `+paperColumns+` FROM papers WHERE id = ?`), id)
+	err := s.get(ctx, &p, s.db.Rebind(`SELECT `+paperColumns+` FROM papers WHERE id = ?`), id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return paperhound.Paper{}, fmt.Errorf("paper %q: %w", id, paperhound.ErrNotFound)
 	}
@@ -171,7 +171,7 @@ func (s *Store) MissingPapers(ctx context.Context, ids []string) ([]string, erro
 // CountPapers returns how many papers are stored.
 func (s *Store) CountPapers(ctx context.Context) (int, error) {
 	var n int
-	if err := s.db.GetContext(ctx, &n, `SELECT COUNT(*) FROM papers`); err != nil {
+	if err := s.get(ctx, &n, `SELECT COUNT(*) FROM papers`); err != nil {
 		return 0, fmt.Errorf("count papers: %w", err)
 	}
 	return n, nil
@@ -179,33 +179,47 @@ func (s *Store) CountPapers(ctx context.Context) (int, error) {
 
 // Vectors returns the stored vectors of space among textHashes, by text hash.
 func (s *Store) Vectors(ctx context.Context, space string, textHashes []string) (map[string][]byte, error) {
-	out := make(map[string][]byte, len(textHashes))
-	err := s.eachIn(ctx, `SELECT text_hash, data FROM embeddings WHERE space = ? AND text_hash IN (?)`,
-		[]any{space}, textHashes, func(rows *sqlx.Rows) error {
-			var hash string
-			var data []byte
-			if err := rows.Scan(&hash, &data); err != nil {
-				return err
-			}
-			out[hash] = data
-			return nil
-		})
+	out, err := s.vectorsBy(ctx, `SELECT text_hash, data FROM embeddings WHERE space = ? AND text_hash IN (?)`, space, textHashes)
 	if err != nil {
 		return nil, fmt.Errorf("vectors in %q: %w", space, err)
 	}
 	return out, nil
 }
 
-// ScanIndex calls fn for every paper in id order, with its vectors in spaces.
-// It streams: one paper is in memory at a time, so it suits a start-up
-// rebuild of a million papers. An error from fn stops the scan and is
-// returned as is.
-func (s *Store) ScanIndex(ctx context.Context, spaces []string, fn func(IndexRow) error) error {
-	return s.ScanIndexSince(ctx, spaces, time.Time{}, fn)
+// PaperVectors returns the stored vectors of space of the papers among ids,
+// by paper id, joined on the paper's stored text hash.
+func (s *Store) PaperVectors(ctx context.Context, space string, ids []string) (map[string][]byte, error) {
+	out, err := s.vectorsBy(ctx, `SELECT p.id, e.data FROM papers p
+		JOIN embeddings e ON e.text_hash = p.text_hash AND e.space = ?
+		WHERE p.id IN (?)`, space, ids)
+	if err != nil {
+		return nil, fmt.Errorf("paper vectors in %q: %w", space, err)
+	}
+	return out, nil
 }
 
-// ScanIndexSince is ScanIndex for the papers updated after since, so a
-// running server can pick up what another process ingested.
+// vectorsBy runs query, which selects a key and a vector's data, for space
+// and keys, and returns the data by key.
+func (s *Store) vectorsBy(ctx context.Context, query, space string, keys []string) (map[string][]byte, error) {
+	out := make(map[string][]byte, len(keys))
+	err := s.eachIn(ctx, query, []any{space}, keys, func(rows *sqlx.Rows) error {
+		var key string
+		var data []byte
+		if err := rows.Scan(&key, &data); err != nil {
+			return err
+		}
+		out[key] = data
+		return nil
+	})
+	return out, err
+}
+
+// ScanIndexSince calls fn for every paper updated after since, in id order,
+// with its vectors in spaces: since zero rebuilds a whole index, a later
+// one lets a running server pick up what another process ingested. It
+// streams: one paper is in memory at a time, so it suits a start-up
+// rebuild of a million papers. An error from fn stops the scan and is
+// returned as is.
 func (s *Store) ScanIndexSince(ctx context.Context, spaces []string, since time.Time, fn func(IndexRow) error) error {
 	// One LEFT JOIN sorted by id brings a paper's vectors on adjacent rows,
 	// which are folded into one IndexRow as the id changes.

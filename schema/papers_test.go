@@ -310,7 +310,7 @@ func TestScanIndex(t *testing.T) {
 			}
 			for _, tt := range tests {
 				var got []schema.IndexRow
-				err := b.Store.ScanIndex(ctx, tt.spaces, func(r schema.IndexRow) error {
+				err := b.Store.ScanIndexSince(ctx, tt.spaces, time.Time{}, func(r schema.IndexRow) error {
 					got = append(got, r)
 					return nil
 				})
@@ -343,7 +343,7 @@ func TestScanIndex(t *testing.T) {
 			// An error from fn stops the scan and comes back unchanged.
 			stop := errors.New("stop")
 			calls := 0
-			err = b.Store.ScanIndex(ctx, []string{"s1"}, func(schema.IndexRow) error {
+			err = b.Store.ScanIndexSince(ctx, []string{"s1"}, time.Time{}, func(schema.IndexRow) error {
 				calls++
 				return stop
 			})
@@ -358,7 +358,7 @@ func TestScanIndexEmpty(t *testing.T) {
 	t.Parallel()
 	for _, b := range schematest.Backends(t) {
 		t.Run(b.Name, func(t *testing.T) {
-			err := b.Store.ScanIndex(context.Background(), []string{"s"}, func(schema.IndexRow) error {
+			err := b.Store.ScanIndexSince(context.Background(), []string{"s"}, time.Time{}, func(schema.IndexRow) error {
 				t.Error("fn called on an empty store")
 				return nil
 			})
@@ -434,5 +434,31 @@ func TestSavePapersInvalid(t *testing.T) {
 	}
 	if n, _ := st.CountPapers(context.Background()); n != 0 {
 		t.Errorf("CountPapers = %d after invalid batches, want 0", n)
+	}
+}
+
+// PaperVectors finds a paper's vectors through its stored text hash, so
+// papers sharing a text share its vectors.
+func TestPaperVectors(t *testing.T) {
+	t.Parallel()
+	for _, b := range schematest.Backends(t) {
+		t.Run(b.Name, func(t *testing.T) {
+			ctx := context.Background()
+			a := paperhound.Paper{ID: "a", Title: "alpha"}
+			twin := paperhound.Paper{ID: "twin", Title: "alpha"}
+			c := paperhound.Paper{ID: "c", Title: "gamma"} // no vector in s1
+			mustSave(t, b.Store, []paperhound.Paper{a, twin, c}, []schema.Vector{
+				{Space: "s1", TextHash: a.TextHash(), Data: []byte("a1")},
+				{Space: "s2", TextHash: a.TextHash(), Data: []byte("a2")},
+				{Space: "s2", TextHash: c.TextHash(), Data: []byte("c2")},
+			})
+			got, err := b.Store.PaperVectors(ctx, "s1", []string{"a", "twin", "c", "nobody"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want := map[string][]byte{"a": []byte("a1"), "twin": []byte("a1")}; !reflect.DeepEqual(got, want) {
+				t.Errorf("PaperVectors(s1) = %q, want %q", got, want)
+			}
+		})
 	}
 }

@@ -49,7 +49,7 @@ func (s *Store) PapersMissingVector(ctx context.Context, space, after string, li
 // CountMissingVector returns how many papers have no vector in space.
 func (s *Store) CountMissingVector(ctx context.Context, space string) (int, error) {
 	var n int
-	err := s.db.GetContext(ctx, &n, s.db.Rebind(`
+	err := s.get(ctx, &n, s.db.Rebind(`
 		SELECT COUNT(*) FROM papers p
 		WHERE NOT EXISTS (
 			SELECT 1 FROM embeddings e WHERE e.space = ? AND e.text_hash = p.text_hash)`), space)
@@ -112,7 +112,7 @@ func (s *Store) TouchPapers(ctx context.Context, ids []string) error {
 // space holds none.
 func (s *Store) SampleVector(ctx context.Context, space string) ([]byte, error) {
 	var data []byte
-	err := s.db.GetContext(ctx, &data, s.db.Rebind(`SELECT data FROM embeddings WHERE space = ? LIMIT 1`), space)
+	err := s.get(ctx, &data, s.db.Rebind(`SELECT data FROM embeddings WHERE space = ? LIMIT 1`), space)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("vectors in %q: %w", space, paperhound.ErrNotFound)
 	}

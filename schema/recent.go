@@ -26,7 +26,7 @@ func (s *Store) NewestPublished(ctx context.Context, until paperhound.Date) (pap
 		query, args = `SELECT MAX(published) FROM papers WHERE published <= ?`, []any{until}
 	}
 	var d paperhound.Date
-	if err := s.db.GetContext(ctx, &d, s.db.Rebind(query), args...); err != nil {
+	if err := s.get(ctx, &d, s.db.Rebind(query), args...); err != nil {
 		return paperhound.Date{}, fmt.Errorf("newest publication day: %w", err)
 	}
 	return d, nil

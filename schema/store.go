@@ -2,6 +2,8 @@ package schema
 
 import (
 	"context"
+	"database/sql"
+	"database/sql/driver"
 	"embed"
 	"errors"
 	"fmt"
@@ -12,6 +14,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -153,7 +156,7 @@ func openPostgres(ctx context.Context, dsn string) (*Store, error) {
 		db.Close()
 		var netErr net.Error
 		if errors.As(err, &netErr) || errors.Is(err, context.DeadlineExceeded) {
-			return nil, fmt.Errorf("open database %s: cannot reach PostgreSQL at %s: %w", shown, hostPort(u), err)
+			return nil, fmt.Errorf("open database %s: cannot reach PostgreSQL at %s: %w", shown, hostPort(u), unavailable(err))
 		}
 		return nil, fmt.Errorf("open database %s: %w", shown, err)
 	}
@@ -236,7 +239,7 @@ func (s *Store) Dialect() string {
 // Ping checks that the database answers.
 func (s *Store) Ping(ctx context.Context) error {
 	if err := s.db.PingContext(ctx); err != nil {
-		return fmt.Errorf("ping %s: %w", s.dialect, err)
+		return fmt.Errorf("ping %s: %w", s.dialect, unavailable(err))
 	}
 	return nil
 }
@@ -262,31 +265,93 @@ func (s *Store) eachIn(ctx context.Context, query string, args []any, ids []stri
 	return nil
 }
 
+// The helpers below run every query of the store, so that an error which
+// means the database cannot answer now is paperhound.ErrUnavailable
+// however it arose.
+
+// get runs a query for one row into dest.
+func (s *Store) get(ctx context.Context, dest any, query string, args ...any) error {
+	return unavailable(s.db.GetContext(ctx, dest, query, args...))
+}
+
+// selectAll runs a query for rows into the slice dest.
+func (s *Store) selectAll(ctx context.Context, dest any, query string, args ...any) error {
+	return unavailable(s.db.SelectContext(ctx, dest, query, args...))
+}
+
+// exec runs a statement.
+func (s *Store) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	res, err := s.db.ExecContext(ctx, query, args...)
+	return res, unavailable(err)
+}
+
 // each runs query and calls scan on every row, without holding the result
 // in memory.
 func (s *Store) each(ctx context.Context, query string, args []any, scan func(*sqlx.Rows) error) error {
 	rows, err := s.db.QueryxContext(ctx, query, args...)
 	if err != nil {
-		return err
+		return unavailable(err)
 	}
 	defer rows.Close()
 	for rows.Next() {
 		if err := scan(rows); err != nil {
-			return err
+			return unavailable(err)
 		}
 	}
-	return rows.Err()
+	return unavailable(rows.Err())
 }
 
 // inTx runs fn in a transaction, committed only if fn returns nil.
 func (s *Store) inTx(ctx context.Context, fn func(*sqlx.Tx) error) error {
 	tx, err := s.db.BeginTxx(ctx, nil)
 	if err != nil {
-		return err
+		return unavailable(err)
 	}
 	if err := fn(tx); err != nil {
 		tx.Rollback()
+		return unavailable(err)
+	}
+	return unavailable(tx.Commit())
+}
+
+// unavailable marks err paperhound.ErrUnavailable when it says that the
+// database cannot be reached or cannot answer now, so that trying later may
+// succeed: a refused, reset or broken connection; PostgreSQL's connection
+// exceptions (class 08) and shutdown codes (57P01-57P03); SQLite's busy or
+// locked database once busy_timeout has passed. Other errors, nil included,
+// are returned as they are.
+func unavailable(err error) error {
+	if err == nil || errors.Is(err, paperhound.ErrUnavailable) || !cannotAnswer(err) {
 		return err
 	}
-	return tx.Commit()
+	return unavailableError{err}
 }
+
+func cannotAnswer(err error) bool {
+	var pg interface{ SQLState() string }
+	if errors.As(err, &pg) {
+		code := pg.SQLState()
+		return strings.HasPrefix(code, "08") || code == "57P01" || code == "57P02" || code == "57P03"
+	}
+	var lite interface{ Code() int }
+	if errors.As(err, &lite) {
+		code := lite.Code() & 0xff // the primary code of an extended one
+		return code == sqliteBusy || code == sqliteLocked
+	}
+	var netErr *net.OpError
+	return errors.As(err, &netErr) || errors.Is(err, driver.ErrBadConn) ||
+		errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET)
+}
+
+// SQLite's primary result codes for a database another connection holds.
+const (
+	sqliteBusy   = 5
+	sqliteLocked = 6
+)
+
+// unavailableError is a driver's error, message and all, that is also
+// paperhound.ErrUnavailable.
+type unavailableError struct{ err error }
+
+func (u unavailableError) Error() string   { return u.err.Error() }
+func (u unavailableError) Unwrap() []error { return []error{u.err, paperhound.ErrUnavailable} }

@@ -42,7 +42,7 @@ const userColumns = `name, created_at, token_hash IS NOT NULL AS has_token`
 // User returns one user, or an error wrapping paperhound.ErrNotFound.
 func (s *Store) User(ctx context.Context, name string) (paperhound.User, error) {
 	var u paperhound.User
-	err := s.db.GetContext(ctx, &u, s.db.Rebind(`SELECT `+userColumns+` FROM users WHERE name = ?`), name)
+	err := s.get(ctx, &u, s.db.Rebind(`SELECT `+userColumns+` FROM users WHERE name = ?`), name)
 	if errors.Is(err, sql.ErrNoRows) {
 		return paperhound.User{}, fmt.Errorf("user %q: %w", name, paperhound.ErrNotFound)
 	}
@@ -60,7 +60,7 @@ func (s *Store) UserByToken(ctx context.Context, token string) (paperhound.User,
 		return paperhound.User{}, fmt.Errorf("empty token: %w", paperhound.ErrNotFound)
 	}
 	var u paperhound.User
-	err := s.db.GetContext(ctx, &u, s.db.Rebind(`SELECT `+userColumns+` FROM users WHERE token_hash = ?`), hashSecret(token))
+	err := s.get(ctx, &u, s.db.Rebind(`SELECT `+userColumns+` FROM users WHERE token_hash = ?`), hashSecret(token))
 	if errors.Is(err, sql.ErrNoRows) {
 		return paperhound.User{}, fmt.Errorf("no user has this token: %w", paperhound.ErrNotFound)
 	}
@@ -111,7 +111,7 @@ func (s *Store) IssueFeedKey(ctx context.Context, name string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	res, err := s.db.ExecContext(ctx, s.db.Rebind(`UPDATE users SET feed_key_hash = ? WHERE name = ?`), hashSecret(key), name)
+	res, err := s.exec(ctx, s.db.Rebind(`UPDATE users SET feed_key_hash = ? WHERE name = ?`), hashSecret(key), name)
 	if err != nil {
 		return "", fmt.Errorf("issue a feed key for %q: %w", name, err)
 	}
@@ -127,7 +127,7 @@ func (s *Store) IssueFeedKey(ctx context.Context, name string) (string, error) {
 // or one without a feed key, has no valid key.
 func (s *Store) CheckFeedKey(ctx context.Context, name, key string) (bool, error) {
 	var stored sql.NullString
-	err := s.db.GetContext(ctx, &stored, s.db.Rebind(`SELECT feed_key_hash FROM users WHERE name = ?`), name)
+	err := s.get(ctx, &stored, s.db.Rebind(`SELECT feed_key_hash FROM users WHERE name = ?`), name)
 	if errors.Is(err, sql.ErrNoRows) {
 		return false, nil
 	}
@@ -143,7 +143,7 @@ func (s *Store) CheckFeedKey(ctx context.Context, name, key string) (bool, error
 // VoteOf returns user's vote on paper, or an error wrapping paperhound.ErrNotFound.
 func (s *Store) VoteOf(ctx context.Context, user, paper string) (paperhound.Vote, error) {
 	var v paperhound.Vote
-	err := s.db.GetContext(ctx, &v, s.db.Rebind(`
+	err := s.get(ctx, &v, s.db.Rebind(`
 		SELECT user_name, paper_id, value, at FROM votes WHERE user_name = ? AND paper_id = ?`), user, paper)
 	if errors.Is(err, sql.ErrNoRows) {
 		return paperhound.Vote{}, fmt.Errorf("vote by %q on %q: %w", user, paper, paperhound.ErrNotFound)

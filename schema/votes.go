@@ -68,7 +68,7 @@ func (s *Store) SaveVotes(ctx context.Context, votes []paperhound.Vote) error {
 // Votes returns a user's votes, oldest first.
 func (s *Store) Votes(ctx context.Context, user string) ([]paperhound.Vote, error) {
 	var votes []paperhound.Vote
-	err := s.db.SelectContext(ctx, &votes, s.db.Rebind(`
+	err := s.selectAll(ctx, &votes, s.db.Rebind(`
 		SELECT user_name, paper_id, value, at FROM votes WHERE user_name = ? ORDER BY at, paper_id`), user)
 	if err != nil {
 		return nil, fmt.Errorf("votes of %q: %w", user, err)
@@ -114,7 +114,7 @@ func bumpVotesVersion(ctx context.Context, tx *sqlx.Tx) error {
 // VotesVersion changes whenever a vote is saved or deleted, by any process.
 func (s *Store) VotesVersion(ctx context.Context) (int64, error) {
 	var n int64
-	if err := s.db.GetContext(ctx, &n, `SELECT n FROM votes_version WHERE id = 1`); err != nil {
+	if err := s.get(ctx, &n, `SELECT n FROM votes_version WHERE id = 1`); err != nil {
 		return 0, fmt.Errorf("votes version: %w", err)
 	}
 	return n, nil

@@ -562,17 +562,6 @@ func (c *collection) query(ctx context.Context, q *qdrant.Query, using string, f
 	return nil, unimplemented("query %T", q.GetVariant())
 }
 
-// best sorts by score, ties by point key, and keeps limit.
-func best(s []scored, limit int) []scored {
-	slices.SortFunc(s, func(a, b scored) int {
-		if c := cmp.Compare(b.score, a.score); c != 0 {
-			return c
-		}
-		return cmp.Compare(a.key, b.key)
-	})
-	return s[:min(limit, len(s))]
-}
-
 func (c *collection) search(ctx context.Context, name string, v embed.Vector, f index.Filter, limit int) ([]scored, error) {
 	hits, err := c.mem.Search(ctx, index.Query{Space: name, Vector: v, Limit: limit, Filter: f})
 	if err != nil {

@@ -116,10 +116,34 @@ func postgresServer(t testing.TB) (string, error) {
 		redact(server), err, EnvPostgres)
 }
 
-// Postgres creates a uniquely named database on the test server and
-// returns its URL; the database is dropped at cleanup. ok is false, with
-// the reason logged, when PostgreSQL is optional and absent; when
-// $PAPERHOUND_TEST_POSTGRES is set, an absent server fails the test.
+// openPostgres creates a uniquely named database on server, opens a store on
+// it and drops both at cleanup.
+func openPostgres(t testing.TB, server string) *schema.Store {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	st, err := schema.Open(ctx, postgresDatabase(t, server))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return st
+}
+
+// PostgresURL creates a uniquely named, empty database on the test server,
+// dropped at cleanup, and returns its URL: for tests that open a store
+// themselves. An optional PostgreSQL that is absent skips the test.
+func PostgresURL(t testing.TB) string {
+	t.Helper()
+	dsn, ok := Postgres(t)
+	if !ok {
+		t.Skip("no PostgreSQL (see the log)")
+	}
+	return dsn
+}
+
+// Postgres is PostgresURL for tests that go on without PostgreSQL: ok is
+// false, with the reason logged, when it is optional and absent.
 func Postgres(t testing.TB) (dsn string, ok bool) {
 	t.Helper()
 	server, err := postgresServer(t)
@@ -127,12 +151,10 @@ func Postgres(t testing.TB) (dsn string, ok bool) {
 		t.Log(err)
 		return "", false
 	}
-	return createDatabase(t, server), true
+	return postgresDatabase(t, server), true
 }
 
-// createDatabase creates a uniquely named database on server, dropped at
-// cleanup, and returns its URL.
-func createDatabase(t testing.TB, server string) string {
+func postgresDatabase(t testing.TB, server string) string {
 	t.Helper()
 	u, err := url.Parse(server)
 	if err != nil {
@@ -155,23 +177,9 @@ func createDatabase(t testing.TB, server string) string {
 			t.Errorf("drop test database %s: %v", name, err)
 		}
 	})
+
 	u.Path = "/" + name
 	return u.String()
-}
-
-// openPostgres opens a store on a fresh database of server, closed at
-// cleanup (before the database is dropped).
-func openPostgres(t testing.TB, server string) *schema.Store {
-	t.Helper()
-	dsn := createDatabase(t, server)
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	st, err := schema.Open(ctx, dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	return st
 }
 
 // adminExec runs one statement on the server's own database; CREATE and

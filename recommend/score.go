@@ -1,0 +1,163 @@
+package recommend
+
+// The ranking math shared by similar papers, search and feeds: channels
+// searched and blended, co-upvotes filtered as the index would, vectors
+// summed and compared.
+
+import (
+	"context"
+	"fmt"
+	"slices"
+
+	"github.com/paperhound/paperhound"
+	"github.com/paperhound/paperhound/embed"
+	"github.com/paperhound/paperhound/index"
+)
+
+type weighted struct {
+	v embed.Vector
+	w float64
+}
+
+// sum adds weighted vectors of one space: sparse by term, dense by element.
+func sum(parts []weighted) embed.Vector {
+	if len(parts) > 0 && parts[0].v.Dense != nil {
+		out := make([]float32, len(parts[0].v.Dense))
+		for _, p := range parts {
+			for i, x := range p.v.Dense {
+				out[i] += float32(p.w) * x
+			}
+		}
+		return embed.Vector{Dense: out}
+	}
+	acc := map[uint32]float32{}
+	for _, p := range parts {
+		for i, t := range p.v.Sparse.Indices {
+			acc[t] += float32(p.w) * p.v.Sparse.Values[i]
+		}
+	}
+	s := embed.Sparse{Indices: make([]uint32, 0, len(acc))}
+	for t := range acc {
+		s.Indices = append(s.Indices, t)
+	}
+	slices.Sort(s.Indices)
+	s.Values = make([]float32, len(s.Indices))
+	for i, t := range s.Indices {
+		s.Values[i] = acc[t]
+	}
+	return embed.Vector{Sparse: s}
+}
+
+// addNormalised adds scores divided by their maximum, times weight.
+func addNormalised(blend, scores map[string]float64, weight float64) {
+	var top float64
+	for _, s := range scores {
+		top = max(top, s)
+	}
+	if top <= 0 {
+		return
+	}
+	for id, s := range scores {
+		blend[id] += weight * s / top
+	}
+}
+
+func inDates(d paperhound.Date, f index.Filter) bool {
+	if d.IsZero() {
+		return false
+	}
+	return (f.After.IsZero() || !d.Before(f.After.Time)) && (f.Before.IsZero() || !d.After(f.Before.Time))
+}
+
+// cosine of two stored vectors, which the embedders normalise.
+func cosine(a, b embed.Vector) float64 {
+	if a.Dense != nil {
+		var dot float64
+		for i := range min(len(a.Dense), len(b.Dense)) {
+			dot += float64(a.Dense[i]) * float64(b.Dense[i])
+		}
+		return dot
+	}
+	var dot float64
+	i, j := 0, 0
+	for i < len(a.Sparse.Indices) && j < len(b.Sparse.Indices) {
+		switch x, y := a.Sparse.Indices[i], b.Sparse.Indices[j]; {
+		case x == y:
+			dot += float64(a.Sparse.Values[i]) * float64(b.Sparse.Values[j])
+			i++
+			j++
+		case x < y:
+			i++
+		default:
+			j++
+		}
+	}
+	return dot
+}
+
+// channelScores asks each channel's space of the index for the pool papers
+// nearest vecs[i] that pass filter, and blends them: each channel's scores
+// divided by its best for this query, times its weight. A score blend beat
+// reciprocal rank fusion in every pairing we measured. A channel without a
+// vector (a remote one that is down) sits out.
+func (e *Engine) channelScores(ctx context.Context, vecs []embed.Vector, pool int, filter index.Filter) (map[string]float64, error) {
+	blend := map[string]float64{}
+	for i, c := range e.channels {
+		if vecs[i].Dense == nil && vecs[i].Sparse.Len() == 0 {
+			continue
+		}
+		hits, err := e.index.Search(ctx, index.Query{
+			Space: c.Embedder.Space(), Vector: vecs[i], Limit: pool,
+			Filter: filter, MaxDocFreq: c.MaxDocFreq,
+		})
+		if err != nil {
+			return nil, fmt.Errorf("search %s: %w", c.Embedder.Space(), err)
+		}
+		if len(hits) == 0 || hits[0].Score <= 0 {
+			continue
+		}
+		top := hits[0].Score
+		for _, h := range hits {
+			blend[h.ID] += c.Weight * h.Score / top
+		}
+	}
+	return blend, nil
+}
+
+// sortedHits orders scores best first, ties by id, as an index would.
+func sortedHits(scores map[string]float64) []index.Hit {
+	hits := make([]index.Hit, 0, len(scores))
+	for id, s := range scores {
+		hits = append(hits, index.Hit{ID: id, Score: s})
+	}
+	index.SortHits(hits)
+	return hits
+}
+
+// filtered keeps the best pool of scores that pass filter, as an index
+// would: for candidates that come from votes, not from the index.
+func (e *Engine) filtered(ctx context.Context, scores map[string]float64, pool int, f index.Filter) (map[string]float64, error) {
+	excluded := make(map[string]bool, len(f.Exclude))
+	for _, id := range f.Exclude {
+		excluded[id] = true
+	}
+	hits := slices.DeleteFunc(sortedHits(scores), func(h index.Hit) bool { return excluded[h.ID] })
+	hits = hits[:min(pool, len(hits))]
+	out := make(map[string]float64, len(hits))
+	if f.After.IsZero() && f.Before.IsZero() {
+		for _, h := range hits {
+			out[h.ID] = h.Score
+		}
+		return out, nil
+	}
+	results, err := e.results(ctx, hits)
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range results {
+		if inDates(r.Paper.Published, f) {
+			out[r.Paper.ID] = r.Score
+		}
+	}
+	return out, nil
+}

@@ -1,0 +1,59 @@
+package recommend
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/paperhound/paperhound/embed"
+)
+
+// vectorHolder is an index that keeps the vectors it searches and hands
+// them back (index.Memory), so that queries read none from the store.
+type vectorHolder interface {
+	Vectors(space string, ids []string) map[string]embed.Vector
+}
+
+// vectors returns the vectors in space of the papers among ids that have
+// one there: held by the index when it can hand them back, else read from
+// the store (index.Qdrant; or a paper the index lacks, such as one whose
+// remote vector is pending).
+func (e *Engine) vectors(ctx context.Context, space string, ids []string) (map[string]embed.Vector, error) {
+	out := map[string]embed.Vector{}
+	missing := ids
+	if h, ok := e.index.(vectorHolder); ok {
+		out = h.Vectors(space, ids)
+		missing = nil
+		for _, id := range ids {
+			if _, ok := out[id]; !ok {
+				missing = append(missing, id)
+			}
+		}
+	}
+	if len(missing) == 0 {
+		return out, nil
+	}
+	stored, err := e.store.PaperVectors(ctx, space, missing)
+	if err != nil {
+		return nil, err
+	}
+	for id, data := range stored {
+		var v embed.Vector
+		if err := v.UnmarshalBinary(data); err != nil {
+			return nil, fmt.Errorf("stored %s vector of %q: %w", space, id, err)
+		}
+		out[id] = v
+	}
+	return out, nil
+}
+
+// paperVectors is vectors in every channel's space, by channel.
+func (e *Engine) paperVectors(ctx context.Context, ids []string) ([]map[string]embed.Vector, error) {
+	out := make([]map[string]embed.Vector, len(e.channels))
+	for i, c := range e.channels {
+		var err error
+		if out[i], err = e.vectors(ctx, c.Embedder.Space(), ids); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
