@@ -15,6 +15,7 @@ import (
 	"github.com/paperhound/paperhound"
 	"github.com/paperhound/paperhound/api"
 	"github.com/paperhound/paperhound/api/apitest"
+	"github.com/paperhound/paperhound/ingest"
 	"github.com/paperhound/paperhound/recommend"
 	"github.com/paperhound/paperhound/schema"
 	"github.com/paperhound/paperhound/schema/schematest"
@@ -22,8 +23,7 @@ import (
 
 // kvCache are the sample papers about KV caches, Elastic Cache (2407.18121)
 // among them.
-var kvCache = []string{"2407.18121", "2411.10803", "2508.02401", "2510.14973",
-	"2412.08521", "2407.15891", "2307.02628", "2411.02886"}
+var kvCache = ingest.SampleKVCache
 
 // oldStyle is an arXiv id from before 2007, with a slash in it.
 var oldStyle = apitest.OldStyle

@@ -1,15 +1,12 @@
 package index_test
 
 import (
-	"bufio"
 	"context"
-	"encoding/json"
 	"fmt"
 	"hash/fnv"
 	"maps"
 	"math"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -18,6 +15,7 @@ import (
 	"github.com/paperhound/paperhound/embed"
 	"github.com/paperhound/paperhound/index"
 	"github.com/paperhound/paperhound/index/qdranttest"
+	"github.com/paperhound/paperhound/ingest"
 )
 
 // The conformance suite: the same cases against every Index, so that the
@@ -312,19 +310,12 @@ func confDiff(got, want []index.Hit) string {
 // deterministic 16-dimensional stand-in for a dense embedding.
 func confCorpus(t testing.TB) []index.Doc {
 	t.Helper()
-	f, err := os.Open(filepath.Join("..", "cmd", "paperhound", "sample-papers.jsonl"))
+	papers, err := ingest.SamplePapers()
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
 	var docs []index.Doc
-	sc := bufio.NewScanner(f)
-	sc.Buffer(nil, 1<<20)
-	for sc.Scan() {
-		var p paperhound.Paper
-		if err := json.Unmarshal(sc.Bytes(), &p); err != nil {
-			t.Fatal(err)
-		}
+	for _, p := range papers {
 		docs = append(docs, index.Doc{
 			ID: p.ID, Published: p.Published, Categories: p.Categories,
 			Vectors: map[string]embed.Vector{
@@ -333,9 +324,6 @@ func confCorpus(t testing.TB) []index.Doc {
 				confDense:        {Dense: confHashDense(p.Text())},
 			},
 		})
-	}
-	if err := sc.Err(); err != nil {
-		t.Fatal(err)
 	}
 	if len(docs) < 30 {
 		t.Fatalf("only %d sample papers", len(docs))

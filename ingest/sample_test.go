@@ -1,40 +1,33 @@
 package ingest
 
 import (
-	"context"
-	"os"
 	"strings"
 	"testing"
 
 	"github.com/paperhound/paperhound"
 )
 
-// The sample data set shipped with the command must read cleanly.
+// The built-in sample papers read cleanly, once each, and hold the
+// papers the demo and the tests name.
 func TestSamplePapers(t *testing.T) {
-	const path = "../cmd/paperhound/sample-papers.jsonl"
-	r, err := Open(path)
-	if os.IsNotExist(err) {
-		t.Skip("no sample data set at", path)
-	}
+	list, err := SamplePapers()
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer r.Close()
 	papers := map[string]paperhound.Paper{}
-	err = ReadPapers(context.Background(), r, path,
-		func(line int, p paperhound.Paper) error {
-			if _, dup := papers[p.ID]; dup {
-				t.Errorf("line %d: id %s again", line, p.ID)
-			}
-			papers[p.ID] = p
-			return nil
-		},
-		func(p Problem) error { t.Error(p); return nil })
-	if err != nil {
-		t.Fatal(err)
+	for _, p := range list {
+		if _, dup := papers[p.ID]; dup {
+			t.Errorf("id %s again", p.ID)
+		}
+		papers[p.ID] = p
 	}
-	if len(papers) < 30 {
-		t.Errorf("read %d papers, want the sample's 38 or so", len(papers))
+	if len(papers) != 38 {
+		t.Errorf("read %d papers, want the sample's 38", len(papers))
+	}
+	for _, id := range SampleKVCache {
+		if _, ok := papers[id]; !ok {
+			t.Errorf("KV-cache paper %s is not in the sample", id)
+		}
 	}
 	p := papers["2407.18121"]
 	if p.Title != "Efficient Inference of Vision Instruction-Following Models with Elastic Cache" ||

@@ -86,25 +86,12 @@ func mustIngest(t *testing.T, e *recommend.Engine, papers []paperhound.Paper, wa
 	}
 }
 
-const samplePath = "../cmd/paperhound/sample-papers.jsonl"
-
 // samplePapers is the 38 real papers shipped with the command.
 func samplePapers(t testing.TB) []paperhound.Paper {
 	t.Helper()
-	r, err := ingest.Open(samplePath)
+	papers, err := ingest.SamplePapers()
 	if err != nil {
 		t.Fatal(err)
-	}
-	defer r.Close()
-	var papers []paperhound.Paper
-	err = ingest.ReadPapers(context.Background(), r, samplePath,
-		func(_ int, p paperhound.Paper) error { papers = append(papers, p); return nil },
-		func(p ingest.Problem) error { return p })
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(papers) != 38 {
-		t.Fatalf("read %d sample papers, want 38", len(papers))
 	}
 	return papers
 }
@@ -127,7 +114,7 @@ func resultIDs(rs []recommend.Result) []string {
 }
 
 // The KV-cache papers of the sample, besides 2407.18121 itself.
-var kvCache = []string{"2411.10803", "2508.02401", "2510.14973", "2412.08521", "2407.15891", "2307.02628", "2411.02886"}
+var kvCache = ingest.SampleKVCache[1:]
 
 func TestIngestCounts(t *testing.T) {
 	ctx := context.Background()

@@ -8,8 +8,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -31,32 +29,13 @@ var OldStyle = paperhound.Paper{
 	Published: paperhound.Date{},
 }
 
-// samplePath is the server's --demo papers, found from this file so that
-// tests in any directory read them.
-func samplePath(t testing.TB) string {
-	_, file, _, ok := runtime.Caller(0)
-	if !ok {
-		t.Fatal("no path for apitest.go")
-	}
-	return filepath.Join(filepath.Dir(file), "..", "..", "cmd", "paperhound", "sample-papers.jsonl")
-}
-
 // SampleEngine is an engine over store with the 38 sample papers and
 // OldStyle ingested, as the server fills it.
 func SampleEngine(t testing.TB, store *schema.Store) *recommend.Engine {
 	t.Helper()
 	ctx := context.Background()
 	engine := recommend.New(store, index.NewMemory(), recommend.LexicalChannels(), nil)
-	path := samplePath(t)
-	f, err := ingest.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	var papers []paperhound.Paper
-	err = ingest.ReadPapers(ctx, f, path,
-		func(_ int, p paperhound.Paper) error { papers = append(papers, p); return nil },
-		func(p ingest.Problem) error { t.Error(p); return nil })
+	papers, err := ingest.SamplePapers()
 	if err != nil {
 		t.Fatal(err)
 	}

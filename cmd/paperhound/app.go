@@ -1,12 +1,10 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	_ "embed"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -15,14 +13,9 @@ import (
 
 	"github.com/paperhound/paperhound/api"
 	"github.com/paperhound/paperhound/api/web"
+	"github.com/paperhound/paperhound/ingest"
 	"github.com/paperhound/paperhound/recommend"
 )
-
-// samplePapers are about 40 papers from a Hugging Face Daily Papers page
-// (tokenizers, KV caches, speculative decoding, retrieval), for --demo.
-//
-//go:embed sample-papers.jsonl
-var samplePapers []byte
 
 // App is the server that "paperhound serve" runs: the backend Config
 // chooses, the web and API handler over it, and the background work that
@@ -56,11 +49,15 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	}
 	a := &App{cfg: cfg, log: log, b: b, stopBackground: func() {}}
 	if cfg.Demo {
-		var sum summary
-		if err := ingestPapers(ctx, b.engine, "sample-papers.jsonl", bytes.NewReader(samplePapers), &sum, io.Discard); err != nil {
+		papers, err := ingest.SamplePapers()
+		if err == nil {
+			var stats recommend.IngestStats
+			stats, err = b.engine.Ingest(ctx, papers)
+			log.Info("sample papers loaded", "added", stats.Added, "updated", stats.Updated, "unchanged", stats.Unchanged)
+		}
+		if err != nil {
 			return nil, errors.Join(fmt.Errorf("load sample papers: %w", err), b.Close())
 		}
-		log.Info("sample papers loaded", "added", sum.Added, "updated", sum.Updated, "unchanged", sum.Unchanged)
 	}
 	return a, nil
 }

@@ -24,13 +24,30 @@ import (
 
 	"github.com/paperhound/paperhound"
 	"github.com/paperhound/paperhound/embed/embedtest"
+	"github.com/paperhound/paperhound/ingest"
 	"github.com/paperhound/paperhound/schema"
 	"github.com/paperhound/paperhound/schema/schematest"
 )
 
 // kvCache are the sample papers about KV caches.
-var kvCache = []string{"2407.18121", "2411.10803", "2508.02401", "2510.14973",
-	"2412.08521", "2407.15891", "2307.02628", "2411.02886"}
+var kvCache = ingest.SampleKVCache
+
+// samplePapers is the built-in sample papers as a JSON Lines file, for the
+// commands that read files.
+var samplePapers = func() []byte {
+	papers, err := ingest.SamplePapers()
+	if err != nil {
+		panic(err)
+	}
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	for _, p := range papers {
+		if err := enc.Encode(p); err != nil {
+			panic(err)
+		}
+	}
+	return b.Bytes()
+}()
 
 // syncBuffer is a bytes.Buffer that the server's goroutine can write while
 // the test reads it.
