@@ -1,12 +1,13 @@
-// Package ingest reads paper and vote files into schema values, one record at
+// Package ingest reads paper and vote files into domain values, one record at
 // a time, so that a multi-gigabyte dump never sits in memory. Each rejected
 // record is reported as a Problem naming the file, the line and what is wrong,
 // and reading goes on with the next record: only I/O errors, cancellation and
 // the caller's own errors stop it.
 //
 // Formats are told apart by content, never by file name; see ReadPapers and
-// ReadVotes. The package depends on schema alone: storing, embedding and
-// indexing what it reads is the caller's business.
+// ReadVotes. The package knows the domain types alone: storing, embedding
+// and indexing what it reads is the caller's business (recommend's Ingest
+// and ImportVotes). It also holds the built-in sample papers (sample.go).
 package ingest
 
 import (

@@ -1,3 +1,10 @@
+// Package schema is paperhound's relational store: the SQL migrations and
+// the sqlx code that reads and writes papers, vectors, users and votes on
+// SQLite or PostgreSQL, written once for both (Rebind turns "?" into "$1").
+// It returns the domain types, and wraps errors with the domain's kinds:
+// ErrNotFound for a missing row, ErrInvalid for data it refuses,
+// ErrUnavailable when the database cannot answer. It is a leaf: it knows
+// nothing of embedders, indexes or ranking.
 package schema
 
 import (
