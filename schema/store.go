@@ -273,23 +273,24 @@ func (s *Store) eachIn(ctx context.Context, query string, args []any, ids []stri
 }
 
 // The helpers below run every query of the store, so that an error which
-// means the database cannot answer now is paperhound.ErrUnavailable
-// however it arose.
+// means the database cannot answer now is paperhound.ErrUnavailable, and
+// one the caller's cancellation caused is the context's error, however
+// each arose (see queryErr).
 
 // get runs a query for one row into dest.
 func (s *Store) get(ctx context.Context, dest any, query string, args ...any) error {
-	return unavailable(s.db.GetContext(ctx, dest, query, args...))
+	return queryErr(ctx, s.db.GetContext(ctx, dest, query, args...))
 }
 
 // selectAll runs a query for rows into the slice dest.
 func (s *Store) selectAll(ctx context.Context, dest any, query string, args ...any) error {
-	return unavailable(s.db.SelectContext(ctx, dest, query, args...))
+	return queryErr(ctx, s.db.SelectContext(ctx, dest, query, args...))
 }
 
 // exec runs a statement.
 func (s *Store) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
 	res, err := s.db.ExecContext(ctx, query, args...)
-	return res, unavailable(err)
+	return res, queryErr(ctx, err)
 }
 
 // each runs query and calls scan on every row, without holding the result
@@ -297,28 +298,39 @@ func (s *Store) exec(ctx context.Context, query string, args ...any) (sql.Result
 func (s *Store) each(ctx context.Context, query string, args []any, scan func(*sqlx.Rows) error) error {
 	rows, err := s.db.QueryxContext(ctx, query, args...)
 	if err != nil {
-		return unavailable(err)
+		return queryErr(ctx, err)
 	}
 	defer rows.Close()
 	for rows.Next() {
 		if err := scan(rows); err != nil {
-			return unavailable(err)
+			return queryErr(ctx, err)
 		}
 	}
-	return unavailable(rows.Err())
+	return queryErr(ctx, rows.Err())
 }
 
 // inTx runs fn in a transaction, committed only if fn returns nil.
 func (s *Store) inTx(ctx context.Context, fn func(*sqlx.Tx) error) error {
 	tx, err := s.db.BeginTxx(ctx, nil)
 	if err != nil {
-		return unavailable(err)
+		return queryErr(ctx, err)
 	}
 	if err := fn(tx); err != nil {
 		tx.Rollback()
-		return unavailable(err)
+		return queryErr(ctx, err)
 	}
-	return unavailable(tx.Commit())
+	return queryErr(ctx, tx.Commit())
+}
+
+// queryErr classifies the error of a query run under ctx. When ctx is done,
+// the driver's error (lib/pq says "canceling statement due to user
+// request") is the context's: callers tell a stop from a failure with
+// errors.Is(err, context.Canceled). Otherwise see unavailable.
+func queryErr(ctx context.Context, err error) error {
+	if err != nil && ctx.Err() != nil && !errors.Is(err, ctx.Err()) {
+		return fmt.Errorf("%w (%v)", context.Cause(ctx), err)
+	}
+	return unavailable(err)
 }
 
 // unavailable marks err paperhound.ErrUnavailable when it says that the

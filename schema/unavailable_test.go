@@ -2,12 +2,14 @@ package schema_test
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"io"
 	"net"
 	"net/url"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/paperhound/paperhound"
 	"github.com/paperhound/paperhound/schema"
@@ -94,5 +96,42 @@ func (p *proxy) close() {
 	p.closed = true
 	for _, c := range p.conns {
 		c.Close()
+	}
+}
+
+// A query the caller cancels fails with the context's error, whatever the
+// driver calls it (lib/pq: "canceling statement due to user request"), so
+// that a stopped run is told apart from a failed one.
+func TestCancelledQueryIsTheContextsError(t *testing.T) {
+	dsn := schematest.PostgresURL(t)
+	ctx := context.Background()
+	st, err := schema.Open(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	// Another connection holds the votes version row, which every vote
+	// write updates: the write below waits until it is cancelled.
+	holder, err := sql.Open("postgres", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer holder.Close()
+	tx, err := holder.BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, `UPDATE votes_version SET n = n + 1`); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.SavePapers(ctx, []paperhound.Paper{{ID: "p", Title: "A paper"}}, nil); err != nil {
+		t.Fatal(err)
+	}
+	cctx, cancel := context.WithTimeout(ctx, 200*time.Millisecond)
+	defer cancel()
+	err = st.SaveVotes(cctx, []paperhound.Vote{{User: "ann", Paper: "p", Value: 1}})
+	if !errors.Is(err, context.DeadlineExceeded) || errors.Is(err, paperhound.ErrUnavailable) {
+		t.Errorf("SaveVotes cancelled while waiting = %v, want %v and not unavailable", err, context.DeadlineExceeded)
 	}
 }
