@@ -185,7 +185,7 @@ func TestBrowser(t *testing.T) {
 		t.Error("the feed is empty after hiding one paper")
 	}
 
-	// My papers lists both votes.
+	// My papers lists both votes, and this browser among the signed-in ones.
 	var me string
 	run("my papers",
 		chromedp.Navigate(srv.URL+"/me"),
@@ -193,6 +193,9 @@ func TestBrowser(t *testing.T) {
 	)
 	if !strings.Contains(me, strings.TrimSpace(title)) {
 		t.Errorf("/me does not list the upvoted %q", title)
+	}
+	if !strings.Contains(me, "Headless Chrome on Linux") || !strings.Contains(me, "this one") {
+		t.Error("/me does not list this browser's session")
 	}
 
 	// Sign out.

@@ -3,14 +3,16 @@ package web
 import (
 	"net/http"
 	"net/url"
+	"strconv"
+	"time"
 
 	"github.com/paperhound/paperhound/api"
 )
 
-// A user's own page: their upvoted and hidden papers, the votes export and
-// the Atom feed key.
+// A user's own page: their upvoted and hidden papers, the votes export,
+// the Atom feed key and the browsers signed in.
 
-// mePage lists the user's upvoted and hidden papers.
+// mePage lists the user's upvoted and hidden papers and signed-in browsers.
 func (s *Site) mePage(w http.ResponseWriter, r *http.Request) {
 	s.me(w, r, "")
 }
@@ -24,7 +26,19 @@ func (s *Site) me(w http.ResponseWriter, r *http.Request, feedURL string) {
 		Upvoted, Hidden []card
 		FeedURL         string
 		APIExport       string
+		Sessions        []sessionRow
 	}{FeedURL: feedURL, APIExport: "/v1/users/" + url.PathEscape(sess.user) + "/votes.jsonl"}
+	stored, err := s.store.Sessions(r.Context(), sess.user)
+	if err != nil {
+		s.failPage(w, r, sess, err)
+		return
+	}
+	for _, st := range stored {
+		data.Sessions = append(data.Sessions, sessionRow{
+			ID: st.ID, Browser: browserName(st.UserAgent), UserAgent: st.UserAgent,
+			CreatedAt: st.CreatedAt, LastSeen: st.LastSeen, This: st.ID == sess.id,
+		})
+	}
 	for _, value := range []int{1, -1} {
 		voted, err := s.engine.VotedPapers(r.Context(), sess.user, value)
 		if err != nil {
@@ -77,4 +91,32 @@ func (s *Site) meFeedKey(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.me(w, r, api.BaseURL(r)+"/v1/users/"+url.PathEscape(sess.user)+"/feed.atom?key="+url.QueryEscape(key))
+}
+
+// sessionRow is one signed-in browser on /me.
+type sessionRow struct {
+	ID                  int64
+	Browser, UserAgent  string
+	CreatedAt, LastSeen time.Time
+	This                bool // the session of the browser looking
+}
+
+// meRevokeSession ends one of the user's sessions, signing that browser
+// out. A session already gone (or another user's) is left as it is: the
+// browser is signed out either way.
+func (s *Site) meRevokeSession(w http.ResponseWriter, r *http.Request) {
+	sess, ok := s.signedInPost(w, r)
+	if !ok {
+		return
+	}
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil {
+		s.errorPage(w, r, sess, http.StatusNotFound, "there is no such session: reload My papers to see the signed-in browsers")
+		return
+	}
+	if _, err := s.store.DeleteSession(r.Context(), sess.user, id); err != nil {
+		s.failPage(w, r, sess, err)
+		return
+	}
+	http.Redirect(w, r, "/me", http.StatusSeeOther)
 }

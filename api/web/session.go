@@ -15,43 +15,49 @@ import (
 	"github.com/paperhound/paperhound/api"
 )
 
-// Sessions: signing in keeps the user's API token in an HttpOnly cookie;
-// forms carry a CSRF token derived from it.
+// Sessions: signing in with an API token makes a web session (in the
+// store), whose random secret the HttpOnly cookie carries; the API token
+// never leaves the sign-in form. Signing out or revoking a session on /me
+// deletes it, so its cookie, kept or copied, no longer works. Forms carry a
+// CSRF token derived from the session's secret.
 
 const (
 	sessionCookie = "paperhound_session"
+	// sessionMaxAge is how long a session lasts from sign-in, used or not:
+	// a fixed end, so the cookie's Max-Age and the store agree.
 	sessionMaxAge = 30 * 24 * time.Hour
 )
 
 // session is the signed-in user of a request, if any.
 type session struct {
-	user  string
-	token string
+	user   string
+	id     int64  // the store's id of the session
+	secret string // the cookie's value
 }
 
-// session reads the cookie and checks its token. A cookie whose token no
-// longer works (replaced, user gone) reads as signed out.
+// session reads the cookie and checks its session. A session that was
+// signed out, revoked or expired reads as signed out.
 func (s *Site) session(r *http.Request) (session, error) {
 	c, err := r.Cookie(sessionCookie)
 	if err != nil || c.Value == "" {
 		return session{}, nil
 	}
-	u, err := s.store.UserByToken(r.Context(), c.Value)
+	stored, err := s.store.UseSession(r.Context(), c.Value)
 	if errors.Is(err, paperhound.ErrNotFound) {
 		return session{}, nil
 	}
 	if err != nil {
 		return session{}, err
 	}
-	return session{user: u.Name, token: c.Value}, nil
+	return session{user: stored.User, id: stored.ID, secret: c.Value}, nil
 }
 
-// csrf is the form token of a session: an HMAC of its cookie, so it
+// csrf is the form token of a session: an HMAC of its secret, so it
 // proves the form came from one of our pages to this browser without
-// showing the API token.
+// showing the secret.
 func (s *Site) csrf(sess session) string {
 	mac := hmac.New(sha256.New, s.csrfKey)
-	mac.Write([]byte("csrf\x00" + sess.token))
+	mac.Write([]byte("csrf\x00" + sess.secret))
 	return base64.RawURLEncoding.EncodeToString(mac.Sum(nil))
 }
 
@@ -125,7 +131,7 @@ func (s *Site) signinPage(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, http.StatusOK, "signin", v)
 }
 
-// signinPost checks the token and keeps it in the session cookie. Login
+// signinPost checks the token and starts a session for its user. Login
 // CSRF is stopped by CrossOriginProtection: there is no session yet to
 // tie a form token to.
 func (s *Site) signinPost(w http.ResponseWriter, r *http.Request) {
@@ -148,17 +154,39 @@ func (s *Site) signinPost(w http.ResponseWriter, r *http.Request) {
 		s.failPage(w, r, session{}, err)
 		return
 	}
+	// Signing in again in this browser ends its earlier session, which
+	// would otherwise stay on /me until it expired.
+	old, err := s.session(r)
+	if err == nil && old.user != "" {
+		_, err = s.store.DeleteSession(r.Context(), old.user, old.id)
+	}
+	if err != nil {
+		s.failPage(w, r, session{}, err)
+		return
+	}
+	secret, stored, err := s.store.CreateSession(r.Context(), u.Name, r.UserAgent(), sessionMaxAge)
+	if err != nil {
+		s.failPage(w, r, session{}, err)
+		return
+	}
 	http.SetCookie(w, &http.Cookie{
-		Name: sessionCookie, Value: token, Path: "/",
+		Name: sessionCookie, Value: secret, Path: "/",
 		MaxAge: int(sessionMaxAge / time.Second), HttpOnly: true, Secure: secure(r),
 		SameSite: http.SameSiteLaxMode,
 	})
-	s.log.Info("signed in", "user", u.Name)
+	s.log.Info("signed in", "user", u.Name, "session", stored.ID)
 	http.Redirect(w, r, next, http.StatusSeeOther)
 }
 
+// signoutPost ends the session in the store, then drops the cookie. If the
+// store fails, the cookie stays: the session still works until signed out.
 func (s *Site) signoutPost(w http.ResponseWriter, r *http.Request) {
-	if _, ok := s.signedInPost(w, r); !ok {
+	sess, ok := s.signedInPost(w, r)
+	if !ok {
+		return
+	}
+	if _, err := s.store.DeleteSession(r.Context(), sess.user, sess.id); err != nil {
+		s.failPage(w, r, sess, err)
 		return
 	}
 	http.SetCookie(w, &http.Cookie{
@@ -166,6 +194,37 @@ func (s *Site) signoutPost(w http.ResponseWriter, r *http.Request) {
 		HttpOnly: true, Secure: secure(r), SameSite: http.SameSiteLaxMode,
 	})
 	http.Redirect(w, r, "/", http.StatusSeeOther)
+}
+
+// browserName names the browser and system a User-Agent header describes,
+// as "Firefox on Linux", for the list of sessions on /me; "" when it names
+// neither. The first match wins, so Edge and Opera (which say Chrome too)
+// and Chrome (which says Safari too) come before.
+func browserName(ua string) string {
+	pick := func(known [][2]string) string {
+		for _, k := range known {
+			if strings.Contains(ua, k[0]) {
+				return k[1]
+			}
+		}
+		return ""
+	}
+	browser := pick([][2]string{
+		{"Edg/", "Edge"}, {"OPR/", "Opera"}, {"Firefox/", "Firefox"}, {"FxiOS/", "Firefox"},
+		{"HeadlessChrome/", "Headless Chrome"}, {"Chromium/", "Chromium"}, {"Chrome/", "Chrome"}, {"CriOS/", "Chrome"},
+		{"Safari/", "Safari"}, {"curl/", "curl"},
+	})
+	system := pick([][2]string{
+		{"iPhone", "iPhone"}, {"iPad", "iPad"}, {"Android", "Android"}, {"Windows", "Windows"},
+		{"Mac OS X", "macOS"}, {"CrOS", "ChromeOS"}, {"Linux", "Linux"},
+	})
+	switch {
+	case browser != "" && system != "":
+		return browser + " on " + system
+	case browser != "":
+		return browser
+	}
+	return system
 }
 
 // secure says whether the client reached us over TLS, directly or

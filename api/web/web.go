@@ -3,10 +3,11 @@
 // checks, error table and votes export it shares. Every page reads without
 // JavaScript; static/app.js only adds small conveniences.
 //
-// A signed-in browser carries the user's API token in an HttpOnly cookie
-// (sessionCookie). The token never appears in a page: forms carry a CSRF
-// token, an HMAC of the cookie under a key made at start-up, and every
-// POST must also pass http.CrossOriginProtection (Sec-Fetch-Site/Origin).
+// A signed-in browser carries a session's secret in an HttpOnly cookie
+// (sessionCookie); the API token it signed in with is never kept. Forms
+// carry a CSRF token, an HMAC of the session's secret under a key made at
+// start-up, and every POST must also pass http.CrossOriginProtection
+// (Sec-Fetch-Site/Origin).
 package web
 
 import (
@@ -20,6 +21,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/paperhound/paperhound"
 	"github.com/paperhound/paperhound/api"
@@ -36,7 +38,7 @@ const pageLimit = 20
 // Site holds what the pages need.
 type Site struct {
 	engine  *recommend.Engine
-	store   *schema.Store // users and their tokens, feed keys
+	store   *schema.Store // users and their tokens, feed keys, web sessions
 	log     *slog.Logger
 	pages   map[string]*template.Template
 	csrfKey []byte
@@ -71,6 +73,7 @@ func (s *Site) Routes(mux *http.ServeMux) {
 	page("GET /me", s.mePage)
 	page("GET /me/votes.jsonl", s.meExport)
 	page("POST /me/feed-key", s.meFeedKey)
+	page("POST /me/sessions/{id}/revoke", s.meRevokeSession)
 	page("GET /signin", s.signinPage)
 	page("POST /signin", s.signinPost)
 	page("POST /signout", s.signoutPost)
@@ -110,6 +113,7 @@ func parsePages() map[string]*template.Template {
 			}
 			return m
 		},
+		"when": func(t time.Time) string { return t.UTC().Format("2 Jan 2006 15:04 UTC") },
 		"iso": func(d paperhound.Date) string {
 			if d.IsZero() {
 				return ""

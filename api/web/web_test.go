@@ -17,6 +17,7 @@ import (
 	"github.com/paperhound/paperhound/api/apitest"
 	"github.com/paperhound/paperhound/api/web"
 	"github.com/paperhound/paperhound/recommend"
+	"github.com/paperhound/paperhound/schema"
 	"github.com/paperhound/paperhound/schema/schematest"
 )
 
@@ -28,6 +29,7 @@ const s2d = "2407.01955"
 type webSite struct {
 	h      http.Handler
 	engine *recommend.Engine
+	store  *schema.Store
 	token  map[string]string
 	log    *lockedBuffer
 }
@@ -57,7 +59,7 @@ func newWebSite(t testing.TB) *webSite {
 	ctx := context.Background()
 	store := schematest.Open(t, "sqlite")
 	engine := apitest.SampleEngine(t, store)
-	s := &webSite{engine: engine, token: map[string]string{}, log: &lockedBuffer{}}
+	s := &webSite{engine: engine, store: store, token: map[string]string{}, log: &lockedBuffer{}}
 	for _, name := range []string{"alice", "bob"} {
 		var err error
 		if s.token[name], _, err = store.IssueToken(ctx, name); err != nil {
@@ -93,6 +95,30 @@ func (s *webSite) page(t testing.TB, method, target, cookie string, form url.Val
 	res := rec.Result()
 	b, _ := io.ReadAll(res.Body)
 	return res, string(b)
+}
+
+// signIn signs user in through the form, from a browser saying userAgent,
+// and returns the session cookie's value.
+func (s *webSite) signIn(t testing.TB, user, userAgent string) string {
+	t.Helper()
+	res, _ := s.page(t, "POST", "/signin", "", url.Values{"token": {s.token[user]}}, "User-Agent", userAgent)
+	for _, c := range res.Cookies() {
+		if c.Name == "paperhound_session" && c.Value != "" {
+			return c.Value
+		}
+	}
+	t.Fatalf("sign in as %s = %d: no session cookie", user, res.StatusCode)
+	return ""
+}
+
+// signedInAs is who the home page says is signed in with cookie, or "".
+func (s *webSite) signedInAs(t testing.TB, cookie string) string {
+	t.Helper()
+	_, body := s.page(t, "GET", "/", cookie, nil)
+	if m := regexp.MustCompile(`Sign out <span class="who">([^<]+)</span>`).FindStringSubmatch(body); m != nil {
+		return m[1]
+	}
+	return ""
 }
 
 var csrfField = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
@@ -196,6 +222,7 @@ func TestWebSignInOut(t *testing.T) {
 		t.Fatalf("sign in = %d %s", res.StatusCode, res.Header.Get("Location"))
 	}
 	c := res.Cookies()[0]
+	cookie := c.Value
 	if c.Name != "paperhound_session" || !c.HttpOnly || c.SameSite != http.SameSiteLaxMode || c.Secure || c.Path != "/" {
 		t.Errorf("cookie %+v: want HttpOnly, SameSite=Lax, not Secure over plain HTTP", c)
 	}
@@ -208,7 +235,7 @@ func TestWebSignInOut(t *testing.T) {
 	}
 
 	for _, target := range []string{"/", "/me", "/papers/" + s2d, "/search?q=kv+cache", "/signin"} {
-		res, body := s.page(t, "GET", target, token, nil)
+		res, body := s.page(t, "GET", target, cookie, nil)
 		if res.StatusCode != 200 {
 			t.Errorf("GET %s signed in = %d", target, res.StatusCode)
 		}
@@ -217,27 +244,30 @@ func TestWebSignInOut(t *testing.T) {
 		}
 		wantIn(t, target, body, "Sign out", "alice")
 	}
-	_, body = s.page(t, "GET", "/", token, nil)
+	_, body = s.page(t, "GET", "/", cookie, nil)
 	wantIn(t, "feed", body, "Papers for you")
 
 	csrf := csrfOf(t, body)
-	if res, _ = s.page(t, "POST", "/signout", token, url.Values{}); res.StatusCode != 403 {
+	if res, _ = s.page(t, "POST", "/signout", cookie, url.Values{}); res.StatusCode != 403 {
 		t.Errorf("sign out without CSRF token = %d, want 403", res.StatusCode)
 	}
-	res, _ = s.page(t, "POST", "/signout", token, url.Values{"csrf": {csrf}})
+	res, _ = s.page(t, "POST", "/signout", cookie, url.Values{"csrf": {csrf}})
 	if res.StatusCode != http.StatusSeeOther || len(res.Cookies()) != 1 || res.Cookies()[0].MaxAge >= 0 {
 		t.Errorf("sign out = %d, cookies %v: want the cookie removed", res.StatusCode, res.Cookies())
 	}
 	if strings.Contains(s.log.String(), token) {
 		t.Error("the API token is in the log")
 	}
+	if strings.Contains(s.log.String(), cookie) {
+		t.Error("the session's secret is in the log")
+	}
 }
 
 func TestWebVotesAndCSRF(t *testing.T) {
 	s := newWebSite(t)
-	token := s.token["alice"]
+	cookie := s.signIn(t, "alice", firefox)
 	ctx := context.Background()
-	_, body := s.page(t, "GET", "/papers/"+s2d, token, nil)
+	_, body := s.page(t, "GET", "/papers/"+s2d, cookie, nil)
 	csrf := csrfOf(t, body)
 	target := "/papers/" + s2d + "/vote"
 
@@ -248,11 +278,11 @@ func TestWebVotesAndCSRF(t *testing.T) {
 	}{
 		{"no CSRF token", url.Values{"action": {"up"}}, nil},
 		{"wrong CSRF token", url.Values{"action": {"up"}, "csrf": {"x" + csrf}}, nil},
-		{"another user's CSRF token", url.Values{"action": {"up"}, "csrf": {csrfOf(t, pageBody(t, s, s.token["bob"]))}}, nil},
+		{"another user's CSRF token", url.Values{"action": {"up"}, "csrf": {csrfOf(t, pageBody(t, s, s.signIn(t, "bob", firefox)))}}, nil},
 		{"cross-site", url.Values{"action": {"up"}, "csrf": {csrf}}, []string{"Sec-Fetch-Site", "cross-site"}},
 		{"other origin", url.Values{"action": {"up"}, "csrf": {csrf}}, []string{"Sec-Fetch-Site", "", "Origin", "https://evil.example"}},
 	} {
-		res, _ := s.page(t, "POST", target, token, tc.form, tc.header...)
+		res, _ := s.page(t, "POST", target, cookie, tc.form, tc.header...)
 		if res.StatusCode != 403 {
 			t.Errorf("%s: %d, want 403", tc.name, res.StatusCode)
 		}
@@ -264,39 +294,39 @@ func TestWebVotesAndCSRF(t *testing.T) {
 		t.Errorf("signed out vote = %d %s, want 303 to /signin", res.StatusCode, res.Header.Get("Location"))
 	}
 
-	res, _ := s.page(t, "POST", target, token, url.Values{"action": {"up"}, "csrf": {csrf}, "next": {"/papers/" + s2d}})
+	res, _ := s.page(t, "POST", target, cookie, url.Values{"action": {"up"}, "csrf": {csrf}, "next": {"/papers/" + s2d}})
 	if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/papers/"+s2d {
 		t.Fatalf("upvote = %d %s", res.StatusCode, res.Header.Get("Location"))
 	}
 	if v, _ := s.engine.Votes(ctx, "alice"); len(v) != 1 || v[0].Value != 1 {
 		t.Fatalf("votes after upvote: %v", v)
 	}
-	_, body = s.page(t, "GET", "/papers/"+s2d, token, nil)
+	_, body = s.page(t, "GET", "/papers/"+s2d, cookie, nil)
 	wantIn(t, "upvoted paper", body, `value="unup" aria-pressed="true"`)
 
 	// The feed now explains itself, and hiding its first paper removes it.
-	_, body = s.page(t, "GET", "/", token, nil)
+	_, body = s.page(t, "GET", "/", cookie, nil)
 	wantIn(t, "feed", body, "Because you upvoted")
 	first := regexp.MustCompile(`<h3><a href="/papers/([^"]+)"`).FindStringSubmatch(body)[1]
-	res, _ = s.page(t, "POST", "/papers/"+first+"/vote", token, url.Values{"action": {"hide"}, "csrf": {csrf}, "next": {"/"}})
+	res, _ = s.page(t, "POST", "/papers/"+first+"/vote", cookie, url.Values{"action": {"hide"}, "csrf": {csrf}, "next": {"/"}})
 	if res.StatusCode != http.StatusSeeOther {
 		t.Fatalf("hide = %d", res.StatusCode)
 	}
-	if _, body = s.page(t, "GET", "/", token, nil); strings.Contains(body, `<h3><a href="/papers/`+first+`"`) {
+	if _, body = s.page(t, "GET", "/", cookie, nil); strings.Contains(body, `<h3><a href="/papers/`+first+`"`) {
 		t.Error("a hidden paper is still in the feed")
 	}
 
-	_, body = s.page(t, "GET", "/me", token, nil)
+	_, body = s.page(t, "GET", "/me", cookie, nil)
 	wantIn(t, "/me", body, `value="unup"`, `value="unhide"`, `href="/me/votes.jsonl"`, "/v1/users/alice/votes.jsonl")
-	res, body = s.page(t, "POST", "/me/feed-key", token, url.Values{"csrf": {csrf}})
+	res, body = s.page(t, "POST", "/me/feed-key", cookie, url.Values{"csrf": {csrf}})
 	if res.StatusCode != 200 || !strings.Contains(body, "/v1/users/alice/feed.atom?key=") {
 		t.Errorf("feed key = %d, no feed URL", res.StatusCode)
 	}
-	res, body = s.page(t, "GET", "/me/votes.jsonl", token, nil)
+	res, body = s.page(t, "GET", "/me/votes.jsonl", cookie, nil)
 	if res.StatusCode != 200 || strings.Count(body, "\n") != 2 || !strings.Contains(body, `"user":"alice"`) {
 		t.Errorf("export = %d %q", res.StatusCode, body)
 	}
-	res, _ = s.page(t, "POST", "/papers/"+first+"/vote", token, url.Values{"action": {"unhide"}, "csrf": {csrf}, "next": {"/me"}})
+	res, _ = s.page(t, "POST", "/papers/"+first+"/vote", cookie, url.Values{"action": {"unhide"}, "csrf": {csrf}, "next": {"/me"}})
 	if res.Header.Get("Location") != "/me" {
 		t.Errorf("unhide went to %q", res.Header.Get("Location"))
 	}
@@ -305,22 +335,22 @@ func TestWebVotesAndCSRF(t *testing.T) {
 	}
 }
 
-func pageBody(t *testing.T, s *webSite, token string) string {
+func pageBody(t *testing.T, s *webSite, cookie string) string {
 	t.Helper()
-	_, body := s.page(t, "GET", "/", token, nil)
+	_, body := s.page(t, "GET", "/", cookie, nil)
 	return body
 }
 
 func benchPage(b *testing.B, target string, signedIn bool) {
 	s := newWebSite(b)
-	token := ""
+	cookie := ""
 	if signedIn {
-		token = s.token["alice"]
+		cookie = s.signIn(b, "alice", firefox)
 		s.engine.Vote(context.Background(), "alice", s2d, 1)
 	}
 	b.ResetTimer()
 	for b.Loop() {
-		if res, _ := s.page(b, "GET", target, token, nil); res.StatusCode != 200 {
+		if res, _ := s.page(b, "GET", target, cookie, nil); res.StatusCode != 200 {
 			b.Fatalf("GET %s = %d", target, res.StatusCode)
 		}
 	}
