@@ -182,12 +182,13 @@ func openPostgres(ctx context.Context, dsn string) (*Store, error) {
 // clients share.
 const DefaultMaxConns = 16
 
-// SetMaxConns caps the connections to PostgreSQL at n (1 or more); callers
-// beyond it wait for a free connection, as long as their context lets
-// them, instead of failing with "too many clients already". SQLite stores
-// ignore it: their writers take turns anyway (busy_timeout).
+// SetMaxConns caps the connections to PostgreSQL at n; callers beyond it
+// wait for a free connection, as long as their context lets them, instead
+// of failing with "too many clients already". n below 1 changes nothing
+// (to database/sql it would mean no cap). SQLite stores ignore it: their
+// writers take turns anyway (busy_timeout).
 func (s *Store) SetMaxConns(n int) {
-	if s.dialect == "postgres" {
+	if s.dialect == "postgres" && n >= 1 {
 		setPool(s.db, n)
 	}
 }
