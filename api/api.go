@@ -66,14 +66,15 @@ type Router interface {
 }
 
 // Handler serves the routes of every router on one mux. Any other path is a
-// 404 problem; every request is logged and a panic is a 500 (middleware.go).
+// 404 problem; every request is logged and a panic is a 500 (middleware.go);
+// unavailable dependencies are logged once per outage (outage.go).
 func Handler(log *slog.Logger, routers ...Router) http.Handler {
 	mux := http.NewServeMux()
 	for _, r := range routers {
 		r.Routes(mux)
 	}
 	mux.HandleFunc("/", notFound)
-	return recoverer(log, logRequests(log, mux))
+	return recoverer(log, logRequests(log, newOutage(log, outageQuiet).watch(mux)))
 }
 
 func notFound(w http.ResponseWriter, r *http.Request) {

@@ -27,8 +27,13 @@ const internalDetail = "internal error; the server log has the details"
 // ErrorStatus is how to answer a request that failed with err: the status
 // of err's kind with err's text as the detail; 503 when the request was
 // cancelled or timed out; otherwise 500, err written to log and never
-// shown.
+// shown. A dependency that cannot answer is logged once per outage, not
+// once per request (outage.go); every 503 carries Retry-After
+// (middleware.go).
 func ErrorStatus(log *slog.Logger, r *http.Request, err error) (status int, detail string) {
+	if errors.Is(err, paperhound.ErrUnavailable) {
+		unavailable(log, r, err)
+	}
 	for _, s := range statuses {
 		if errors.Is(err, s.kind) {
 			return s.status, err.Error()

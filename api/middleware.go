@@ -45,5 +45,10 @@ type statusRecorder struct {
 
 func (r *statusRecorder) WriteHeader(code int) {
 	r.status = code
+	// Here, where every answer passes, so that the problems, the error
+	// pages and /readyz all tell clients when to come back.
+	if code == http.StatusServiceUnavailable {
+		retryLater(r.Header())
+	}
 	r.ResponseWriter.WriteHeader(code)
 }

@@ -33,6 +33,9 @@ func ready(t *testing.T, h http.Handler, status int) readyJSON {
 	if ct := w.Header().Get("Content-Type"); ct != "application/json" {
 		t.Errorf("readyz: Content-Type %q", ct)
 	}
+	if ra := w.Header().Get("Retry-After"); status == http.StatusServiceUnavailable && ra != "5" {
+		t.Errorf("readyz: 503 with Retry-After %q, want 5", ra)
+	}
 	var out readyJSON
 	if err := json.Unmarshal(w.Body.Bytes(), &out); err != nil {
 		t.Fatalf("readyz body %s: %v", w.Body, err)

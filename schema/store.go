@@ -154,6 +154,7 @@ func openPostgres(ctx context.Context, dsn string) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open database %s: %w", shown, err)
 	}
+	setPool(db, DefaultMaxConns)
 	// Without a deadline a dropped SYN waits for the kernel's TCP timeout,
 	// minutes during which start-up looks hung.
 	pingCtx, cancel := context.WithTimeout(ctx, 15*time.Second)
@@ -173,6 +174,30 @@ func openPostgres(ctx context.Context, dsn string) (*Store, error) {
 		return nil, fmt.Errorf("open database %s: %w", shown, err)
 	}
 	return s, nil
+}
+
+// DefaultMaxConns is how many connections a store opens to PostgreSQL at
+// most, unless SetMaxConns says otherwise: well under the server's usual
+// max_connections of 100, which several paperhound processes and other
+// clients share.
+const DefaultMaxConns = 16
+
+// SetMaxConns caps the connections to PostgreSQL at n; callers beyond it
+// wait for a free connection, as long as their context lets them, instead
+// of failing with "too many clients already". n below 1 changes nothing
+// (to database/sql it would mean no cap). SQLite stores ignore it: their
+// writers take turns anyway (busy_timeout).
+func (s *Store) SetMaxConns(n int) {
+	if s.dialect == "postgres" && n >= 1 {
+		setPool(s.db, n)
+	}
+}
+
+// setPool caps the pool at n and keeps as many idle, so that a burst
+// reuses connections instead of opening and closing one per query.
+func setPool(db *sqlx.DB, n int) {
+	db.SetMaxOpenConns(n)
+	db.SetMaxIdleConns(n)
 }
 
 // redact returns the URL without its password and query (which may hold one

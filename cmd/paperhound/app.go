@@ -47,6 +47,7 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
+	b.store.SetMaxConns(cfg.DBMaxConns)
 	a := &App{cfg: cfg, log: log, b: b, stopBackground: func() {}}
 	if cfg.Demo {
 		papers, err := ingest.SamplePapers()

@@ -9,6 +9,8 @@ import (
 	"os"
 	"strconv"
 	"time"
+
+	"github.com/paperhound/paperhound/schema"
 )
 
 // Config is everything paperhound can be told, from flags with environment
@@ -23,6 +25,7 @@ type Config struct {
 	Demo    bool          // load the built-in sample papers before serving
 	// AdminToken acts for every user in the API; "" turns that off.
 	AdminToken string
+	DBMaxConns int // most connections to PostgreSQL; more requests wait for one
 
 	// The production path (backend.go): a dense channel from an
 	// OpenAI-compatible embeddings endpoint, and Qdrant as the index. Each
@@ -102,6 +105,33 @@ func (c *Config) serveFlags(fs *flag.FlagSet) {
 	fs.DurationVar(&c.Refresh, "refresh", refresh,
 		"how often to pick up papers ingested by another process; 0 turns it off (env PAPERHOUND_REFRESH)")
 	fs.BoolVar(&c.Demo, "demo", false, "load the built-in sample papers before serving")
+	c.DBMaxConns = schema.DefaultMaxConns
+	if v := os.Getenv("PAPERHOUND_DB_MAX_CONNS"); v != "" {
+		if err := (connsFlag{&c.DBMaxConns}).Set(v); err != nil {
+			c.badEnv = append(c.badEnv, fmt.Errorf("PAPERHOUND_DB_MAX_CONNS=%q: %w", v, err))
+		}
+	}
+	fs.Var(connsFlag{&c.DBMaxConns}, "db-max-conns",
+		"most connections to a PostgreSQL database; requests beyond wait for one (env PAPERHOUND_DB_MAX_CONNS)")
+}
+
+// connsFlag is a number of connections: 1 or more.
+type connsFlag struct{ p *int }
+
+func (f connsFlag) String() string {
+	if f.p == nil {
+		return ""
+	}
+	return strconv.Itoa(*f.p)
+}
+
+func (f connsFlag) Set(s string) error {
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 1 {
+		return errors.New("want a whole number, 1 or more")
+	}
+	*f.p = n
+	return nil
 }
 
 // backendFlags registers the embeddings endpoint and Qdrant settings, which

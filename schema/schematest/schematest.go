@@ -5,6 +5,9 @@
 // The PostgreSQL server is $PAPERHOUND_TEST_POSTGRES, or the local default.
 // When the variable is set the server is required and a test fails without
 // it; when it is not, the postgres backend is skipped and SQLite still runs.
+//
+// Fault tests that stop and start PostgreSQL use a server of their own
+// instead (Cluster, cluster.go).
 package schematest
 
 import (

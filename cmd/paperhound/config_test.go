@@ -1,0 +1,42 @@
+package main
+
+import (
+	"io"
+	"strings"
+	"testing"
+)
+
+// serve caps its PostgreSQL connections at --db-max-conns (or
+// PAPERHOUND_DB_MAX_CONNS), 16 unless told; less than 1 is refused.
+func TestDBMaxConns(t *testing.T) {
+	tests := []struct {
+		name    string
+		env     string
+		args    []string
+		want    int
+		mention string // in the error, when the settings are refused
+	}{
+		{"default", "", nil, 16, ""},
+		{"flag", "", []string{"--db-max-conns", "40"}, 40, ""},
+		{"env", "8", nil, 8, ""},
+		{"flag over env", "8", []string{"--db-max-conns", "4"}, 4, ""},
+		{"zero", "", []string{"--db-max-conns", "0"}, 0, "usage"},
+		{"bad env", "lots", nil, 0, "PAPERHOUND_DB_MAX_CONNS"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Setenv("PAPERHOUND_DB_MAX_CONNS", tt.env)
+			cfg, _, err := serveConfig(tt.args, io.Discard)
+			switch {
+			case tt.mention != "":
+				if err == nil || !strings.Contains(err.Error(), tt.mention) {
+					t.Errorf("serveConfig %q: %v, want an error mentioning %q", tt.args, err, tt.mention)
+				}
+			case err != nil:
+				t.Errorf("serveConfig %q: %v", tt.args, err)
+			case cfg.DBMaxConns != tt.want:
+				t.Errorf("serveConfig %q: DBMaxConns %d, want %d", tt.args, cfg.DBMaxConns, tt.want)
+			}
+		})
+	}
+}
