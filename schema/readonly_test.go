@@ -44,6 +44,9 @@ func TestOpenReadOnly(t *testing.T) {
 			}
 			defer rw.Close()
 			mustSave(t, rw, []paperhound.Paper{{ID: "kept", Title: "t"}}, nil)
+			if _, _, err := rw.IssueToken(ctx, "bob"); err != nil {
+				t.Fatal(err)
+			}
 
 			ro, err := schema.OpenReadOnly(ctx, b.dsn)
 			if err != nil {
@@ -52,8 +55,12 @@ func TestOpenReadOnly(t *testing.T) {
 			if n, err := ro.CountPapers(ctx); err != nil || n != 1 {
 				t.Errorf("CountPapers = %d, %v; want 1", n, err)
 			}
+			// A write in a transaction, and one outside any.
 			if _, _, err := ro.IssueToken(ctx, "alice"); err == nil || !strings.Contains(err.Error(), b.readOnlyErr) {
 				t.Errorf("IssueToken: %v, want %q", err, b.readOnlyErr)
+			}
+			if _, err := ro.IssueFeedKey(ctx, "bob"); err == nil || !strings.Contains(err.Error(), b.readOnlyErr) {
+				t.Errorf("IssueFeedKey: %v, want %q", err, b.readOnlyErr)
 			}
 			ro.Close()
 
