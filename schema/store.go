@@ -38,7 +38,7 @@ import (
 type Store struct {
 	db       *sqlx.DB
 	dialect  string
-	readOnly bool // opened by OpenReadOnly: its schema is checked, never migrated
+	readOnly bool // opened by OpenReadOnly: schema checked, never migrated; transactions read-only
 
 	// Now is the clock behind created_at, updated_at and votes without a
 	// time. Tests replace it; set it before using the store.
