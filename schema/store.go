@@ -36,8 +36,9 @@ import (
 // Store is the relational store on SQLite or PostgreSQL. The SQL is written
 // once for both; Rebind turns its "?" into "$1" for PostgreSQL.
 type Store struct {
-	db      *sqlx.DB
-	dialect string
+	db       *sqlx.DB
+	dialect  string
+	readOnly bool // opened by OpenReadOnly: schema checked, never migrated; transactions read-only
 
 	// Now is the clock behind created_at, updated_at and votes without a
 	// time. Tests replace it; set it before using the store.
@@ -61,7 +62,7 @@ func init() {
 // if missing. Errors name the file or the host:port, never a password.
 func Open(ctx context.Context, dsn string) (*Store, error) {
 	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
-		return openPostgres(ctx, dsn)
+		return openPostgres(ctx, dsn, false)
 	}
 	return openSQLite(ctx, dsn)
 }
@@ -143,7 +144,7 @@ func cause(err error) error {
 	return err
 }
 
-func openPostgres(ctx context.Context, dsn string) (*Store, error) {
+func openPostgres(ctx context.Context, dsn string, readOnly bool) (*Store, error) {
 	u, err := url.Parse(dsn)
 	if err != nil {
 		// url.Parse errors quote the whole URL, password included.
@@ -168,7 +169,7 @@ func openPostgres(ctx context.Context, dsn string) (*Store, error) {
 		}
 		return nil, fmt.Errorf("open database %s: %w", shown, err)
 	}
-	s := &Store{db: db, dialect: "postgres", Now: time.Now}
+	s := &Store{db: db, dialect: "postgres", readOnly: readOnly, Now: time.Now}
 	if err := s.migrate(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open database %s: %w", shown, err)
@@ -232,6 +233,9 @@ func hostPort(u *url.URL) string {
 }
 
 func (s *Store) migrate(ctx context.Context) error {
+	if s.readOnly {
+		return s.checkSchema(ctx)
+	}
 	fsys, err := fs.Sub(migrations, "migrations/"+s.dialect)
 	if err != nil {
 		return fmt.Errorf("migrations: %w", err)
@@ -336,7 +340,8 @@ func (s *Store) each(ctx context.Context, query string, args []any, scan func(*s
 
 // inTx runs fn in a transaction, committed only if fn returns nil.
 func (s *Store) inTx(ctx context.Context, fn func(*sqlx.Tx) error) error {
-	tx, err := s.db.BeginTxx(ctx, nil)
+	// lib/pq begins READ WRITE unless told, whatever the session's default.
+	tx, err := s.db.BeginTxx(ctx, &sql.TxOptions{ReadOnly: s.readOnly})
 	if err != nil {
 		return queryErr(ctx, err)
 	}

@@ -79,7 +79,13 @@ func openBackend(ctx context.Context, cfg Config, r role, log *slog.Logger) (_ *
 	if err := cfg.backendErr(); err != nil {
 		return nil, err
 	}
-	store, err := schema.Open(ctx, cfg.DB)
+	open := schema.Open
+	if r == roleQuery || r == roleReindex {
+		// They only read the store: a missing database is not created, an
+		// old one not migrated, and a user who may only read it runs them.
+		open = schema.OpenReadOnly
+	}
+	store, err := open(ctx, cfg.DB)
 	if err != nil {
 		return nil, err
 	}

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/paperhound/paperhound/schema"
@@ -38,8 +39,7 @@ type Config struct {
 	QdrantURL, QdrantAPIKey           string
 	QdrantCollection                  string
 
-	badEnv  []error // environment values that did not parse; reported by parse
-	ignored []error // environment values that did not parse and were replaced; logged by parse
+	badEnv []error // environment values that did not parse; reported by parse
 }
 
 // flags returns the flag set of command name, with the flags every command
@@ -59,22 +59,50 @@ func (c *Config) flags(name string, stderr io.Writer) *flag.FlagSet {
 
 // parse reads args into c and returns the command's logger, which writes
 // text records where fs writes its errors (stderr), from c.LogLevel up.
-// Errors in flags have been explained by fs, and are errUsage.
+// Flags may come before, between or after the positional arguments, as in
+// most commands ("users add alice --db ph.db"); every argument after "--"
+// is positional. fs.Args() is then the positional arguments. Errors in
+// flags have been explained by fs, and are errUsage; -h is flag.ErrHelp.
 func (c *Config) parse(fs *flag.FlagSet, args []string) (*slog.Logger, error) {
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil, err
+	var positional []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return nil, err
+			}
+			return nil, errUsage
 		}
-		return nil, errUsage
+		rest := fs.Args()
+		if len(rest) == 0 {
+			break
+		}
+		// fs stops at the first positional argument, or after "--".
+		if read := args[:len(args)-len(rest)]; len(read) > 0 && read[len(read)-1] == "--" {
+			positional = append(positional, rest...)
+			break
+		}
+		positional = append(positional, rest[0])
+		args = rest[1:]
+	}
+	// Sets fs.Args() to the positional arguments, and no flag.
+	if err := fs.Parse(append([]string{"--"}, positional...)); err != nil {
+		return nil, err
 	}
 	if err := errors.Join(c.badEnv...); err != nil {
 		return nil, err
 	}
-	log := slog.New(slog.NewTextHandler(fs.Output(), &slog.HandlerOptions{Level: c.LogLevel}))
-	for _, err := range c.ignored {
-		log.Warn("ignoring a setting of the environment", "err", err)
+	return slog.New(slog.NewTextHandler(fs.Output(), &slog.HandlerOptions{Level: c.LogLevel})), nil
+}
+
+// envVar registers v as the flag name, taking the value of the variable env
+// first when it is set: both go through v.Set, so they are checked alike.
+func (c *Config) envVar(fs *flag.FlagSet, v flag.Value, name, env, usage string) {
+	if s := os.Getenv(env); s != "" {
+		if err := v.Set(s); err != nil {
+			c.badEnv = append(c.badEnv, fmt.Errorf("%s=%q: %w", env, s, err))
+		}
 	}
-	return log, nil
+	fs.Var(v, name, usage+" (env "+env+")")
 }
 
 func envOr(key, def string) string {
@@ -97,13 +125,9 @@ func (c *Config) serveFlags(fs *flag.FlagSet) {
 		"API token that acts for every user and adds papers, 16 characters or more (env PAPERHOUND_ADMIN_TOKEN)")
 	fs.StringVar(&c.Addr, "addr", envOr("PAPERHOUND_ADDR", "127.0.0.1:8080"),
 		"address to listen on, HOST:PORT (env PAPERHOUND_ADDR)")
-	refresh, err := time.ParseDuration(envOr("PAPERHOUND_REFRESH", "10s"))
-	if err != nil {
-		c.ignored = append(c.ignored, fmt.Errorf("PAPERHOUND_REFRESH: want a duration like 10s: %w", err))
-		refresh = 10 * time.Second
-	}
-	fs.DurationVar(&c.Refresh, "refresh", refresh,
-		"how often to pick up papers ingested by another process; 0 turns it off (env PAPERHOUND_REFRESH)")
+	c.Refresh = 10 * time.Second
+	c.envVar(fs, durationFlag{&c.Refresh}, "refresh", "PAPERHOUND_REFRESH",
+		"how often to pick up papers ingested by another process, a `duration` such as 10s or 1m; 0 turns it off")
 	fs.BoolVar(&c.Demo, "demo", false, "load the built-in sample papers before serving")
 	c.DBMaxConns = schema.DefaultMaxConns
 	if v := os.Getenv("PAPERHOUND_DB_MAX_CONNS"); v != "" {
@@ -206,6 +230,13 @@ func (c *Config) backendErr() error {
 const minAdminToken = 16
 
 func (c *Config) checkAdminToken() error {
+	switch {
+	case c.AdminToken != "" && strings.TrimSpace(c.AdminToken) == "":
+		return errors.New("--admin-token (or PAPERHOUND_ADMIN_TOKEN) is only white space: give a real token, or leave it unset for no admin")
+	case strings.TrimSpace(c.AdminToken) != c.AdminToken:
+		// The API trims the token a request presents: this one could never match.
+		return errors.New("--admin-token (or PAPERHOUND_ADMIN_TOKEN) starts or ends with white space (a newline from a file?): remove it")
+	}
 	if c.AdminToken != "" && len(c.AdminToken) < minAdminToken {
 		return fmt.Errorf("--admin-token (or PAPERHOUND_ADMIN_TOKEN) is %d characters: use at least %d, e.g. from \"openssl rand -base64 32\"", len(c.AdminToken), minAdminToken)
 	}
@@ -228,5 +259,27 @@ func (f secretFlag) String() string {
 
 func (f secretFlag) Set(s string) error {
 	*f.p = s
+	return nil
+}
+
+// durationFlag is a time.Duration flag that refuses negative durations.
+type durationFlag struct{ p *time.Duration }
+
+func (f durationFlag) String() string {
+	if f.p == nil {
+		return ""
+	}
+	return f.p.String()
+}
+
+func (f durationFlag) Set(s string) error {
+	d, err := time.ParseDuration(s)
+	switch {
+	case err != nil:
+		return errors.New("want a duration such as 10s or 1m")
+	case d < 0:
+		return errors.New("must be 0 or more")
+	}
+	*f.p = d
 	return nil
 }

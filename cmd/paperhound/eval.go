@@ -20,14 +20,19 @@ import (
 	"github.com/paperhound/paperhound/schema"
 )
 
+const evalUsage = "usage: paperhound eval similar|recommend --data DIR (\"paperhound eval similar -h\" for the flags)"
+
 func evalCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	switch {
 	case len(args) > 0 && args[0] == "similar":
 		return evalSimilarCmd(ctx, args[1:], stdout, stderr)
 	case len(args) > 0 && args[0] == "recommend":
 		return evalRecommendCmd(ctx, args[1:], stdout, stderr)
+	case len(args) > 0 && isHelp(args[0]):
+		fmt.Fprintln(stdout, evalUsage)
+		return nil
 	}
-	fmt.Fprintln(stderr, "usage: paperhound eval similar|recommend --data DIR")
+	fmt.Fprintln(stderr, evalUsage)
 	return errUsage
 }
 
@@ -41,6 +46,9 @@ func evalSimilarCmd(ctx context.Context, args []string, stdout, stderr io.Writer
 	log, err := cfg.parse(fs, args)
 	if err != nil {
 		return err
+	}
+	if k < 1 {
+		return fmt.Errorf("--k must be 1 or more, got %d", k)
 	}
 	d, err := evaluate.LoadCiteULike(data)
 	if err != nil {
@@ -129,6 +137,9 @@ func evalRecommendCmd(ctx context.Context, args []string, stdout, stderr io.Writ
 	}
 	if split != "1" && split != "10" {
 		return fmt.Errorf("--split must be 1 or 10, got %q", split)
+	}
+	if validation < 0 {
+		return fmt.Errorf("--validation must be 0 (off) or more, got %d", validation)
 	}
 	d, err := evaluate.LoadCiteULike(data)
 	if err != nil {

@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"regexp"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -462,5 +463,113 @@ func TestUsage(t *testing.T) {
 		if stdout.Len()+stderr.Len() == 0 {
 			t.Errorf("run %q: printed nothing to help the user", tt.args)
 		}
+	}
+}
+
+// -h and --help print help and succeed, on every command.
+func TestHelp(t *testing.T) {
+	t.Parallel()
+	for _, args := range [][]string{
+		{"-h"}, {"--help"}, {"help"},
+		{"serve", "-h"}, {"ingest", "--help"}, {"similar", "-h"}, {"search", "-h"}, {"reindex", "-h"},
+		{"users", "-h"}, {"users", "add", "-h"}, {"users", "feed-key", "--help"},
+		{"eval", "-h"}, {"eval", "similar", "-h"}, {"eval", "recommend", "--help"},
+		{"similar", "--db", "x.db", "2407.18121", "-h"}, // anywhere among the arguments
+	} {
+		var stdout, stderr bytes.Buffer
+		if err := run(context.Background(), args, &stdout, &stderr); err != nil {
+			t.Errorf("run %q: %v, want nil", args, err)
+		}
+		if stdout.Len()+stderr.Len() == 0 {
+			t.Errorf("run %q printed no help", args)
+		}
+	}
+}
+
+// The usage names every command.
+func TestUsageListsEveryCommand(t *testing.T) {
+	t.Parallel()
+	for _, cmd := range []string{"serve", "ingest", "similar", "search", "reindex", "users add", "users feed-key",
+		"eval similar", "eval recommend", "version"} {
+		if !strings.Contains(usage, "paperhound "+cmd+" ") {
+			t.Errorf("the usage does not list %q", cmd)
+		}
+	}
+}
+
+func TestVersion(t *testing.T) {
+	t.Parallel()
+	for _, arg := range []string{"version", "--version"} {
+		var stdout, stderr bytes.Buffer
+		if err := run(context.Background(), []string{arg}, &stdout, &stderr); err != nil {
+			t.Fatalf("run %s: %v", arg, err)
+		}
+		// A test binary has no VCS stamp: its version is (devel).
+		if out := stdout.String(); !strings.HasPrefix(out, "paperhound (devel)") || !strings.Contains(out, runtime.Version()) {
+			t.Errorf("run %s printed %q, want the module version and %s", arg, out, runtime.Version())
+		}
+	}
+}
+
+// Flags may follow the positional arguments; after "--" nothing is a flag.
+func TestInterspersedFlags(t *testing.T) {
+	t.Parallel()
+	db := sampleDB(t)
+	if ids := table(t, "similar", "2407.18121", "--db", db, "--limit", "3"); len(ids) != 3 {
+		t.Errorf("similar ID --db --limit 3: %v, want 3 papers", ids)
+	}
+	if ids := table(t, "search", "--db", db, "kv", "--limit", "2", "cache"); len(ids) != 2 {
+		t.Errorf("search kv --limit 2 cache: %v, want 2 papers", ids)
+	}
+	if ids := table(t, "similar", "--db", db, "--", "2407.18121"); len(ids) != 10 {
+		t.Errorf("similar -- ID: %v, want 10 papers", ids)
+	}
+	out, errOut, err := users(t, "add", "alice", "--db", db)
+	if err != nil || !strings.HasPrefix(out, "ph_") {
+		t.Errorf("users add alice --db DB: %v; stdout %q, stderr %s", err, out, errOut)
+	}
+	var stdout, stderr bytes.Buffer
+	err = run(context.Background(), []string{"search", "--db", db, "--", "-x"}, &stdout, &stderr)
+	if err == nil || !strings.Contains(err.Error(), "no searchable words") {
+		t.Errorf("search -- -x: %v, want the text -x searched (no searchable words)", err)
+	}
+}
+
+// Settings that cannot be right are refused with a message that names
+// them, from flags and environment alike; before, each of these started a
+// server (so a run ends after a few seconds as a failure, not a hang).
+func TestSettingErrors(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "x.db")
+	tests := []struct {
+		name    string
+		env     map[string]string
+		args    []string
+		mention string // in the error, or in stderr for a flag fs refused
+	}{
+		{"blank admin token", nil, []string{"serve", "--admin-token", strings.Repeat(" ", 16)}, "only white space"},
+		{"padded admin token", map[string]string{"PAPERHOUND_ADMIN_TOKEN": testAdminToken + "\n"}, []string{"serve"}, "starts or ends with white space"},
+		{"negative refresh", nil, []string{"serve", "--refresh", "-1s"}, "must be 0 or more"},
+		{"negative refresh in env", map[string]string{"PAPERHOUND_REFRESH": "-1s"}, []string{"serve"}, `PAPERHOUND_REFRESH="-1s": must be 0 or more`},
+		{"bad refresh in env", map[string]string{"PAPERHOUND_REFRESH": "soon"}, []string{"serve"}, `PAPERHOUND_REFRESH="soon": want a duration`},
+		{"eval k", nil, []string{"eval", "similar", "--data", t.TempDir(), "--k", "0"}, "--k must be 1 or more"},
+		{"eval validation", nil, []string{"eval", "recommend", "--data", t.TempDir(), "--validation", "-1"}, "--validation must be 0"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			for k, v := range tt.env {
+				t.Setenv(k, v)
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			args := tt.args
+			if args[0] == "serve" {
+				args = append(args, "--db", db, "--addr", "127.0.0.1:0")
+			}
+			var stdout, stderr syncBuffer
+			err := run(ctx, args, &stdout, &stderr)
+			if err == nil || !strings.Contains(err.Error()+stderr.String(), tt.mention) {
+				t.Errorf("run %q: %v; stderr %s\nwant an error mentioning %q", args, err, stderr.String(), tt.mention)
+			}
+		})
 	}
 }

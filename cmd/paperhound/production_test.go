@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"net/http"
 	"os"
@@ -79,6 +80,16 @@ func TestQdrantProduction(t *testing.T) {
 			// The banner is checked by TestServeCommand.
 			if strings.Contains(s.logs.String(), key) {
 				t.Errorf("the API key is logged:\n%s", s.logs)
+			}
+
+			// A mistyped --db: reindex --recreate fails before it drops
+			// the collection that only the right store can rebuild.
+			typo := append(append([]string{"reindex"}, backend...), "--recreate", "--db", filepath.Join(t.TempDir(), "typo.db"))
+			if err := run(context.Background(), typo, io.Discard, io.Discard); err == nil || !strings.Contains(err.Error(), "ingest papers first") {
+				t.Errorf("reindex --recreate on a missing database: %v, want it to say to ingest papers first", err)
+			}
+			if n := qd.Points("papers"); n != 38 {
+				t.Errorf("after reindex --recreate on a missing database Qdrant holds %d points, want 38", n)
 			}
 
 			// reindex rebuilds the collection from the store alone.
@@ -236,6 +247,11 @@ func TestProductionConfigErrors(t *testing.T) {
 	if err := run(context.Background(), []string{"ingest", "--db", db, "--embed-url", up.URL, "--embed-model", "m", sample}, &bytes.Buffer{}, &bytes.Buffer{}); err != nil {
 		t.Fatal(err)
 	}
+	// Papers stored without the endpoint: none of their dense vectors is.
+	noVectors := filepath.Join(t.TempDir(), "y.db")
+	if err := run(context.Background(), []string{"ingest", "--db", noVectors, sample}, &bytes.Buffer{}, &bytes.Buffer{}); err != nil {
+		t.Fatal(err)
+	}
 	up.SetDims(32) // the model behind the name changed
 
 	tests := []struct {
@@ -254,7 +270,7 @@ func TestProductionConfigErrors(t *testing.T) {
 		{"dims changed", [2]string{}, []string{"search", "--db", db, "--embed-url", up.URL, "--embed-model", "m", "kv"}, "holds 64-dimensional vectors, but the embedder now returns 32"},
 		{"reindex without qdrant", [2]string{}, []string{"reindex", "--db", db}, "--qdrant-url"},
 		{"qdrant unreachable", [2]string{}, []string{"search", "--db", db, "--qdrant-url", "http://127.0.0.1:1", "kv"}, "cannot reach Qdrant"},
-		{"reindex before any vector", [2]string{}, []string{"reindex", "--db", filepath.Join(t.TempDir(), "y.db"), "--qdrant-url", qd.URL, "--embed-url", up.URL, "--embed-model", "m"}, "every paper is pending"},
+		{"reindex before any vector", [2]string{}, []string{"reindex", "--db", noVectors, "--qdrant-url", qd.URL, "--embed-url", up.URL, "--embed-model", "m"}, "every paper is pending"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -3,9 +3,16 @@ package main
 import (
 	"bytes"
 	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -104,4 +111,135 @@ func TestQueryCommandErrors(t *testing.T) {
 			t.Errorf("run %q printed %q", tt.args, &stdout)
 		}
 	}
+}
+
+// The query commands open the store read-only: a database that is missing
+// or empty is reported, not created, on both backends.
+func TestQueryReadOnly(t *testing.T) {
+	t.Parallel()
+	for _, db := range databases(t) {
+		t.Run(db.name, func(t *testing.T) {
+			dsn := db.dsn // a file not there, or a database with no tables
+			for _, args := range [][]string{{"similar", "--db", dsn, "2407.18121"}, {"search", "--db", dsn, "kv cache"}} {
+				var stdout, stderr bytes.Buffer
+				err := run(context.Background(), args, &stdout, &stderr)
+				if err == nil || !strings.Contains(err.Error(), "ingest papers first") {
+					t.Errorf("run %q: %v, want it to say to ingest papers first", args, err)
+				}
+			}
+			if db.name == "sqlite" {
+				if _, err := os.Stat(dsn); !errors.Is(err, fs.ErrNotExist) {
+					t.Errorf("the database file was created: %v", err)
+				}
+				return
+			}
+			sqlDB, err := sql.Open("postgres", dsn)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer sqlDB.Close()
+			var tables int
+			if err := sqlDB.QueryRow(`SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public'`).Scan(&tables); err != nil {
+				t.Fatal(err)
+			}
+			if tables != 0 {
+				t.Errorf("%d tables were created", tables)
+			}
+		})
+	}
+}
+
+// helperArgs, when set, makes this test binary run paperhound with its
+// arguments (one a line) instead of the tests: TestQueryNotWritable runs
+// it as another user.
+const helperArgs = "PAPERHOUND_TEST_HELPER_ARGS"
+
+func TestMain(m *testing.M) {
+	if args, ok := os.LookupEnv(helperArgs); ok {
+		if err := run(context.Background(), strings.Split(args, "\n"), os.Stdout, os.Stderr); err != nil {
+			fmt.Fprintln(os.Stderr, "paperhound:", err)
+			os.Exit(1)
+		}
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
+
+// similar and search work on a SQLite database that their user may read but
+// not write: the file 0444 in a 0555 directory, so that not even the WAL's
+// -shm file can be made. Root ignores permissions, so as root this test
+// binary runs itself again as nobody.
+func TestQueryNotWritable(t *testing.T) {
+	t.Parallel()
+	db := sampleDB(t)
+	dir := filepath.Dir(db)
+	for _, p := range []string{filepath.Dir(dir), dir} {
+		if err := os.Chmod(p, 0o755); err != nil { // t.TempDir's are 0700
+			t.Fatal(err)
+		}
+	}
+	if err := os.Chmod(db, 0o444); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(dir, 0o555); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.Chmod(dir, 0o755) })
+	runAs := func(args ...string) (string, string, error) {
+		var stdout, stderr bytes.Buffer
+		err := run(context.Background(), args, &stdout, &stderr)
+		return stdout.String(), stderr.String(), err
+	}
+	if os.Geteuid() == 0 {
+		bin := nobodyCanRun(t)
+		runAs = func(args ...string) (string, string, error) {
+			var stdout, stderr bytes.Buffer
+			cmd := exec.Command(bin)
+			cmd.Dir = dir
+			cmd.Env = append(os.Environ(), helperArgs+"="+strings.Join(args, "\n"))
+			cmd.Stdout, cmd.Stderr = &stdout, &stderr
+			cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
+			err := cmd.Run()
+			return stdout.String(), stderr.String(), err
+		}
+	}
+	for _, args := range [][]string{{"similar", "--db", db, "2407.18121"}, {"search", "--db", db, "kv cache"}} {
+		stdout, stderr, err := runAs(args...)
+		if err != nil || !strings.Contains(stdout, "SCORE") {
+			t.Errorf("run %q: %v; stdout %q, stderr %s", args, err, stdout, stderr)
+		}
+	}
+	// Writing commands are still refused, with the reason.
+	if _, stderr, err := runAs("users", "add", "--db", db, "alice"); err == nil || !strings.Contains(stderr, "not writable") {
+		t.Errorf("users add on a read-only database: %v; stderr %s", err, stderr)
+	}
+}
+
+// nobodyCanRun returns a copy of this test binary that user nobody may run.
+func nobodyCanRun(t *testing.T) string {
+	t.Helper()
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	for _, p := range []string{filepath.Dir(dir), dir} {
+		if err := os.Chmod(p, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	bin := filepath.Join(dir, "paperhound.test")
+	if os.Link(exe, bin) != nil {
+		data, err := os.ReadFile(exe)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(bin, data, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Chmod(bin, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return bin
 }

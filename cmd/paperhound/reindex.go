@@ -6,6 +6,7 @@ import (
 	"io"
 
 	"github.com/paperhound/paperhound/index"
+	"github.com/paperhound/paperhound/schema"
 )
 
 // reindexCmd rebuilds the Qdrant collection from the store, which holds
@@ -28,6 +29,13 @@ func reindexCmd(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return errUsage
 	}
 	if recreate && cfg.QdrantURL != "" {
+		// The collection is rebuilt from the store alone: check that there
+		// is one (a mistyped --db) before dropping it.
+		store, err := schema.OpenReadOnly(ctx, cfg.DB)
+		if err != nil {
+			return err
+		}
+		store.Close()
 		if err := dropCollection(ctx, cfg); err != nil {
 			return err
 		}

@@ -17,6 +17,10 @@ const usersUsage = `usage:
 // usersCmd manages users from the command line: the API can't create them,
 // since only a token lets anyone in.
 func usersCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) > 0 && isHelp(args[0]) {
+		fmt.Fprint(stdout, usersUsage)
+		return nil
+	}
 	if len(args) == 0 || (args[0] != "add" && args[0] != "feed-key") {
 		fmt.Fprint(stderr, usersUsage)
 		return errUsage
