@@ -41,12 +41,7 @@ func TestReadPapersHuggingFace(t *testing.T) {
 	second := `{"paper": {"id": "2510.21909", "title": "", "authors": ["Catherine Arnett"], "upvotes": 0},
      "title": "Explaining and Mitigating Crosslingual Tokenizer Inequities",
      "summary": "The number of tokens ...", "publishedAt": "2025-10-24T00:00:00Z"}`
-	tests := []struct {
-		name     string
-		input    string
-		papers   []string
-		problems []string
-	}{{
+	tests := []readCase{{
 		name:   "the API's array, across many lines",
 		input:  "[\n  " + hfItemJSON + ",\n  " + second + "\n]\n",
 		papers: []string{"2: " + hfWant, "25: 2510.21909 | Explaining and Mitigating Crosslingual Tokenizer Inequities | The number of tokens ... | Catherine Arnett | 2025-10-24 | https://huggingface.co/papers/2510.21909 |  | 0"},
@@ -126,11 +121,5 @@ func TestReadPapersHuggingFace(t *testing.T) {
 		papers:   []string{"3: a2 | T |  |  |  | https://huggingface.co/papers/a2 |  | 0"},
 		problems: []string{"x.jsonl:2: element [0]: not UTF-8 text (byte 0xe9 at offset 26)"},
 	}}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			papers, problems := readPapers(t, tt.input)
-			check(t, "papers", papers, tt.papers)
-			check(t, "problems", problems, tt.problems)
-		})
-	}
+	runReadCases(t, tests)
 }

@@ -39,6 +39,25 @@ func readPapers(t *testing.T, input string) (papers, problems []string) {
 	return papers, problems
 }
 
+// readCase is one input to ReadPapers and what must come of it.
+type readCase struct {
+	name     string
+	input    string
+	papers   []string // "LINE: show(p)"
+	problems []string // Problem.Error()
+}
+
+func runReadCases(t *testing.T, tests []readCase) {
+	t.Helper()
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			papers, problems := readPapers(t, tt.input)
+			check(t, "papers", papers, tt.papers)
+			check(t, "problems", problems, tt.problems)
+		})
+	}
+}
+
 func equal(a, b []string) bool {
 	if len(a) != len(b) {
 		return false
@@ -60,12 +79,7 @@ func check(t *testing.T, what string, got, want []string) {
 
 func TestReadPapersNative(t *testing.T) {
 	good := `{"id": "2407.18121", "title": "Elastic Cache", "published": "2024-07-25"}`
-	tests := []struct {
-		name     string
-		input    string
-		papers   []string
-		problems []string
-	}{{
+	tests := []readCase{{
 		name: "every field",
 		input: `{"id": " 2407.18121 ", "title": "Efficient  Inference\n  of Vision", "abstract": "  In the field\n of LVLMs. ",` +
 			` "authors": ["Zuyan  Liu", "", "Benlin Liu"], "published": "2024-07-25", "url": "https://arxiv.org/abs/2407.18121",` +
@@ -203,13 +217,7 @@ func TestReadPapersNative(t *testing.T) {
 		input:    `{"id": 1, "title": 2, "authors": 3}`,
 		problems: []string{`x.jsonl:1: "id" must be a string, got a number`},
 	}}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			papers, problems := readPapers(t, tt.input)
-			check(t, "papers", papers, tt.papers)
-			check(t, "problems", problems, tt.problems)
-		})
-	}
+	runReadCases(t, tests)
 }
 
 func TestLongLines(t *testing.T) {
@@ -219,12 +227,7 @@ func TestLongLines(t *testing.T) {
 		head := `{"id": "p", "title": "T", "abstract": "`
 		return head + strings.Repeat(" ", n-len(head)-2) + `"}`
 	}
-	tests := []struct {
-		name     string
-		input    string
-		papers   []string
-		problems []string
-	}{{
+	tests := []readCase{{
 		name:     "10 MiB line, then a good line",
 		input:    strings.Repeat("x", 10<<20) + "\n" + good + "\n",
 		papers:   []string{"2: a1 | T |  |  |  |  |  | 0"},
@@ -250,13 +253,7 @@ func TestLongLines(t *testing.T) {
 		papers:   []string{"3: a1 | T |  |  |  |  |  | 0"},
 		problems: []string{"x.jsonl:1: line is 1048577 bytes, over the 1 MiB limit", "x.jsonl:2: line is 1048577 bytes, over the 1 MiB limit"},
 	}}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			papers, problems := readPapers(t, tt.input)
-			check(t, "papers", papers, tt.papers)
-			check(t, "problems", problems, tt.problems)
-		})
-	}
+	runReadCases(t, tests)
 }
 
 // xs is an endless stream of 'x'.
@@ -385,12 +382,7 @@ func (errReader) Read([]byte) (int, error) { return 0, errors.New("disk on fire"
 func TestReadPapersDamage(t *testing.T) {
 	good := `{"id": "a1", "title": "T"}`
 	good3 := `{"id": "a3", "title": "T"}`
-	tests := []struct {
-		name     string
-		input    string
-		papers   []string
-		problems []string
-	}{{
+	tests := []readCase{{
 		name:     "a line of binary garbage between good ones",
 		input:    good + "\n\x00\x01\x02\xff\xfe garbage \x00\n" + good3 + "\n",
 		papers:   []string{"1: a1 | T |  |  |  |  |  | 0", "3: a3 | T |  |  |  |  |  | 0"},
@@ -435,25 +427,14 @@ func TestReadPapersDamage(t *testing.T) {
 		papers:   []string{"1: a1 | T |  |  |  |  |  | 0"},
 		problems: []string{`x.jsonl:1: element [1]: invalid JSON: invalid character '"' after object key:value pair; stopped reading the file`},
 	}}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			papers, problems := readPapers(t, tt.input)
-			check(t, "papers", papers, tt.papers)
-			check(t, "problems", problems, tt.problems)
-		})
-	}
+	runReadCases(t, tests)
 }
 
 // Fields and ids that would break pages, links or rankings.
 func TestReadPapersChecks(t *testing.T) {
 	today := time.Now().UTC()
 	day := func(days int) string { return today.AddDate(0, 0, days).Format("2006-01-02") }
-	tests := []struct {
-		name     string
-		input    string
-		papers   []string
-		problems []string
-	}{{
+	tests := []readCase{{
 		name:     "a javascript: link is dropped, the paper kept",
 		input:    `{"id": "a1", "title": "T", "url": "javascript:alert(1)"}`,
 		papers:   []string{"1: a1 | T |  |  |  |  |  | 0"},
@@ -516,11 +497,5 @@ func TestReadPapersChecks(t *testing.T) {
 		},
 		problems: []string{`x.jsonl:4: "publishedAt" must be a string, got a number`},
 	}}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			papers, problems := readPapers(t, tt.input)
-			check(t, "papers", papers, tt.papers)
-			check(t, "problems", problems, tt.problems)
-		})
-	}
+	runReadCases(t, tests)
 }
