@@ -489,11 +489,13 @@ func TestReadPapersChecks(t *testing.T) {
 			`{"id": "a2", "title": "T", "summary": "", "publishedAt": "2024-07-25 15:51:27"}`,
 			`{"id": "a3", "title": "T", "summary": "", "publishedAt": "2024-07-25T15:51:27.000"}`,
 			`{"id": "a4", "title": "T", "summary": "", "publishedAt": 20240725}`,
+			`{"id": "a5", "title": "T", "summary": "", "publishedAt": "2024-07-25 15:51:27+00:00"}`,
 		}, "\n"),
 		papers: []string{
 			"1: a1 | T |  |  | 2024-07-25 | https://huggingface.co/papers/a1 |  | 0",
 			"2: a2 | T |  |  | 2024-07-25 | https://huggingface.co/papers/a2 |  | 0",
 			"3: a3 | T |  |  | 2024-07-25 | https://huggingface.co/papers/a3 |  | 0",
+			"5: a5 | T |  |  | 2024-07-25 | https://huggingface.co/papers/a5 |  | 0",
 		},
 		problems: []string{`x.jsonl:4: "publishedAt" must be a string, got a number`},
 	}}
