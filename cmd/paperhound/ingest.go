@@ -47,8 +47,8 @@ func (s *summary) reject(w io.Writer, p ingest.Problem) {
 	}
 }
 
-// String is the closing line: each count that can be non-zero in any run,
-// and the others only when they are not.
+// String is the closing line: the four counts always, warnings and failed
+// files when there are any.
 func (s *summary) String() string {
 	line := fmt.Sprintf("added %d, updated %d, unchanged %d, rejected %d", s.Added, s.Updated, s.Unchanged, s.Rejected)
 	if s.Warnings > 0 {
