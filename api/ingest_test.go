@@ -1,7 +1,11 @@
 package api_test
 
 import (
+	"bytes"
+	"compress/gzip"
 	"encoding/json"
+	"fmt"
+	"net/http/httptest"
 	"net/url"
 	"slices"
 	"strings"
@@ -12,7 +16,7 @@ import (
 
 type addedAnswer struct {
 	Added, Updated, Unchanged int
-	Rejected                  []struct {
+	Rejected, Warnings        []struct {
 		Line   int
 		Reason string
 	}
@@ -26,11 +30,11 @@ func (u *users) post(t *testing.T, token, body string, status int) addedAnswer {
 	if err := json.Unmarshal(w.Body.Bytes(), &raw); err != nil {
 		t.Fatal(err)
 	}
-	if keys := sortedKeys(raw); !slices.Equal(keys, []string{"added", "rejected", "unchanged", "updated"}) {
-		t.Errorf("keys %v, want added rejected unchanged updated", keys)
+	if keys := sortedKeys(raw); !slices.Equal(keys, []string{"added", "rejected", "unchanged", "updated", "warnings"}) {
+		t.Errorf("keys %v, want added rejected unchanged updated warnings", keys)
 	}
-	if string(raw["rejected"]) == "null" {
-		t.Error("rejected is null, want a list")
+	if string(raw["rejected"]) == "null" || string(raw["warnings"]) == "null" {
+		t.Error("rejected or warnings is null, want a list")
 	}
 	var a addedAnswer
 	json.Unmarshal(w.Body.Bytes(), &a)
@@ -98,6 +102,8 @@ func TestAddPapers(t *testing.T) {
 				{"blank", " \n ", 400, "empty"},
 				{"binary", "\x00\x01\x02garbage", 400, "not"},
 				{"over 16 MiB", `[{"id": "x", "title": "` + strings.Repeat("a", 17<<20) + `"}]`, 413, "16777216"},
+				// Not JSON, but text: one message, not one a line.
+				{"text", "not json\nat all\n", 400, `not JSON Lines or a JSON array: starts with "not json"`},
 			}
 			for _, tt := range tests {
 				p := problem(t, u.do(t, "POST", "/v1/papers", adminToken, tt.body), tt.status)
@@ -105,9 +111,63 @@ func TestAddPapers(t *testing.T) {
 					t.Errorf("%s: detail %q does not mention %q", tt.name, p.Detail, tt.mention)
 				}
 			}
-			// Not JSON, but text: every line is reported.
-			if a := u.post(t, adminToken, "not json\nat all\n", 200); a.Added != 0 || len(a.Rejected) != 2 {
-				t.Errorf("text: %+v", a)
+		})
+	}
+}
+
+// Bodies that are not plain papers: gzip, votes, links that are not http(s).
+func TestAddPapersBodies(t *testing.T) {
+	gz := func(s string) string {
+		var b bytes.Buffer
+		zw := gzip.NewWriter(&b)
+		zw.Write([]byte(s))
+		zw.Close()
+		return b.String()
+	}
+	paper := `{"id": "2601.00001", "title": "Paged attention for tiny devices"}`
+	for _, b := range schematest.Backends(t) {
+		t.Run(b.Name, func(t *testing.T) {
+			u := newUsers(t, b.Store)
+			tests := []struct {
+				name, body, encoding string
+				status               int
+				want                 string // the answer's counts and lists, or the problem's detail
+			}{
+				{"gzip, said so", gz(paper), "gzip", 200, "added 1 rejected [] warnings []"},
+				{"gzip, not said", gz(paper), "", 200, "added 0 rejected [] warnings []"},
+				{"said gzip, but not", paper, "gzip", 400, "the body is not gzip as Content-Encoding says: gzip: invalid header"},
+				{"gzip magic, then junk", "\x1f\x8bjunk and more junk", "", 400, "the body starts like gzip but is not: gzip: invalid header"},
+				{"gzip cut short", gz(paper)[:20], "", 400, "the gzip body is cut short or damaged: unexpected EOF"},
+				{"gzip of over 16 MiB", gz(`[{"id": "x", "title": "` + strings.Repeat("a", 17<<20) + `"}]`), "gzip", 413, "the body is over 16777216 bytes once gunzipped: send the papers in several requests"},
+				{"another encoding", paper, "br", 415, `Content-Encoding "br" is not supported: send the body as is, or gzip-compressed`},
+				{"votes", `{"user": "alice", "paper": "2601.00001"}` + "\n" + `{"user": "bob", "paper": "2601.00001"}`, "", 400,
+					"the body holds no papers: this looks like votes (user, paper), not papers: load them with `paperhound ingest --upvotes`"},
+				{"a javascript: link", `{"id": "2601.00002", "title": "T", "url": "javascript:alert(1)"}`, "", 200,
+					`added 1 rejected [] warnings [{1 "url" "javascript:alert(1)" is not an http or https link: the paper is kept without it}]`},
+			}
+			for _, tt := range tests {
+				req := httptest.NewRequest("POST", "/v1/papers", strings.NewReader(tt.body))
+				req.Header.Set("Authorization", "Bearer "+adminToken)
+				if tt.encoding != "" {
+					req.Header.Set("Content-Encoding", tt.encoding)
+				}
+				w := httptest.NewRecorder()
+				u.h.ServeHTTP(w, req)
+				var got string
+				if tt.status == 200 {
+					mustStatus(t, w, 200)
+					var a addedAnswer
+					json.Unmarshal(w.Body.Bytes(), &a)
+					got = fmt.Sprintf("added %d rejected %v warnings %v", a.Added, a.Rejected, a.Warnings)
+				} else {
+					got = problem(t, w, tt.status).Detail
+				}
+				if got != tt.want {
+					t.Errorf("%s: got %s, want %s", tt.name, got, tt.want)
+				}
+			}
+			if w := do(t, u.h, "GET", "/v1/papers/2601.00002", ""); w.Code != 200 || strings.Contains(w.Body.String(), "javascript") {
+				t.Errorf("the paper with a javascript: link: %d %s", w.Code, w.Body)
 			}
 		})
 	}

@@ -30,11 +30,14 @@ func (s *scanner[T]) array(r io.Reader) error {
 		if tok != json.Delim('[') {
 			return s.problem(cr.lineAt(at), "unexpected data after the JSON array")
 		}
-		for dec.More() {
+		// Elements are named by index too: a one-line array has all of
+		// them on line 1.
+		for i := 0; dec.More(); i++ {
 			if err := s.ctx.Err(); err != nil {
 				return err
 			}
 			line := cr.lineAt(s.elementStart(dec))
+			s.elem = fmt.Sprintf("element [%d]", i)
 			// Bound what one element may pull in: the decoder would
 			// otherwise buffer a runaway element whole.
 			cr.limit = cr.n + MaxLineBytes + 2*readChunk
@@ -43,11 +46,15 @@ func (s *scanner[T]) array(r io.Reader) error {
 			if err != nil {
 				return s.arrayStop(cr, line, err)
 			}
+			if reason := s.first(raw); reason != "" {
+				return s.problem(0, reason)
+			}
 			if len(raw) > MaxLineBytes {
-				err = s.problem(line, fmt.Sprintf("array element is %d bytes, over the 1 MiB limit", len(raw)))
+				err = s.problem(line, fmt.Sprintf("%s is %d bytes, over the 1 MiB limit", s.elem, len(raw)))
 			} else {
 				err = s.record(line, raw)
 			}
+			s.elem, s.last = "", line
 			if err != nil {
 				return err
 			}
@@ -63,15 +70,15 @@ func (s *scanner[T]) arrayStop(cr *countingReader, line int, err error) error {
 	var syntax *json.SyntaxError
 	switch {
 	case cr.ioErr != nil:
-		return fmt.Errorf("read %s: %w", s.name, cr.ioErr)
+		return s.readFailed(cr.ioErr)
 	case errors.Is(err, errElementTooLarge):
-		return s.problem(line, "array element is over the 1 MiB limit; stopped reading the file")
+		return s.problem(line, s.elem+" is over the 1 MiB limit; stopped reading the file")
 	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
-		return s.problem(line, "invalid JSON: unexpected end of input, the array is not closed; stopped reading the file")
+		return s.problem(line, s.at("invalid JSON: unexpected end of input, the array is not closed; stopped reading the file"))
 	case errors.As(err, &syntax):
-		return s.problem(line, "invalid JSON: "+syntax.Error()+"; stopped reading the file")
+		return s.problem(line, s.at("invalid JSON: "+syntax.Error()+"; stopped reading the file"))
 	default:
-		return s.problem(line, "invalid JSON: "+err.Error()+"; stopped reading the file")
+		return s.problem(line, s.at("invalid JSON: "+err.Error()+"; stopped reading the file"))
 	}
 }
 

@@ -119,6 +119,5 @@ func arxivPublished(o *object) paperhound.Date {
 		o.fail(`invalid date %q in %s: want RFC 1123, like "Mon, 2 Apr 2007 19:18:42 GMT"`, *v.Created, o.field("versions[0].created"))
 		return paperhound.Date{}
 	}
-	t = t.UTC()
-	return paperhound.Date{Time: time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)}
+	return o.day("versions[0].created", *v.Created, t)
 }

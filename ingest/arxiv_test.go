@@ -9,12 +9,7 @@ import (
 const arxivSample = `{"id":"0704.0001","submitter":"Pavel Nadolsky","authors":"C. Bal\\'azs, E. L. Berger, P. M. Nadolsky, C.-P. Yuan","title":"Calculation of prompt diphoton production cross sections at Tevatron\n  energies","comments":"37 pages, 15 figures; published version","journal-ref":"Phys.Rev.D76:013009,2007","doi":"10.1103/PhysRevD.76.013009","report-no":"ANL-HEP-PR-07-12","categories":"hep-ph math.CO","license":null,"abstract":"  A fully differential calculation in perturbative quantum chromodynamics is\npresented for the production of massive photon pairs at hadron colliders.\n","versions":[{"version":"v1","created":"Mon, 2 Apr 2007 19:18:42 GMT"},{"version":"v2","created":"Tue, 24 Jul 2007 20:10:27 GMT"}],"update_date":"2008-11-13","authors_parsed":[["Bal\\'azs","C.",""],["Berger","E. L.",""],["Nadolsky","P. M.",""],["Yuan","C. -P.",""]]}`
 
 func TestReadPapersArxiv(t *testing.T) {
-	tests := []struct {
-		name     string
-		input    string
-		papers   []string
-		problems []string
-	}{{
+	tests := []readCase{{
 		name:  "the snapshot's first record",
 		input: arxivSample + "\n",
 		papers: []string{"1: 0704.0001 | Calculation of prompt diphoton production cross sections at Tevatron energies | " +
@@ -49,13 +44,7 @@ func TestReadPapersArxiv(t *testing.T) {
 		input:    `{"id":"0704.0002","submitter":"S","abstract":"A"}`,
 		problems: []string{`x.jsonl:1: missing "title"`},
 	}}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			papers, problems := readPapers(t, tt.input)
-			check(t, "papers", papers, tt.papers)
-			check(t, "problems", problems, tt.problems)
-		})
-	}
+	runReadCases(t, tests)
 }
 
 func TestLatexToUnicode(t *testing.T) {

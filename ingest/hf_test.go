@@ -41,12 +41,7 @@ func TestReadPapersHuggingFace(t *testing.T) {
 	second := `{"paper": {"id": "2510.21909", "title": "", "authors": ["Catherine Arnett"], "upvotes": 0},
      "title": "Explaining and Mitigating Crosslingual Tokenizer Inequities",
      "summary": "The number of tokens ...", "publishedAt": "2025-10-24T00:00:00Z"}`
-	tests := []struct {
-		name     string
-		input    string
-		papers   []string
-		problems []string
-	}{{
+	tests := []readCase{{
 		name:   "the API's array, across many lines",
 		input:  "[\n  " + hfItemJSON + ",\n  " + second + "\n]\n",
 		papers: []string{"2: " + hfWant, "25: 2510.21909 | Explaining and Mitigating Crosslingual Tokenizer Inequities | The number of tokens ... | Catherine Arnett | 2025-10-24 | https://huggingface.co/papers/2510.21909 |  | 0"},
@@ -70,12 +65,12 @@ func TestReadPapersHuggingFace(t *testing.T) {
 			`  {"paper": {"id": "a5", "title": "Fine"}}` + "\n]",
 		papers: []string{"13: a5 | Fine |  |  |  | https://huggingface.co/papers/a5 |  | 0"},
 		problems: []string{
-			`x.jsonl:2: missing "title"`,
-			`x.jsonl:3: "paper" must be an object, got a string`,
-			`x.jsonl:7: want a JSON object, got a number`,
-			`x.jsonl:8: "paper.authors[0].name" must be a string, got a number`,
-			`x.jsonl:9: "paper.authors" must be a list of objects with a "name", got a string`,
-			`x.jsonl:10: invalid date "yesterday": want YYYY-MM-DD`,
+			`x.jsonl:2: element [0]: missing "title"`,
+			`x.jsonl:3: element [1]: "paper" must be an object, got a string`,
+			`x.jsonl:7: element [2]: want a JSON object, got a number`,
+			`x.jsonl:8: element [3]: "paper.authors[0].name" must be a string, got a number`,
+			`x.jsonl:9: element [4]: "paper.authors" must be a list of objects with a "name", got a string`,
+			`x.jsonl:10: element [5]: invalid date "yesterday": want YYYY-MM-DD`,
 		},
 	}, {
 		name:   "BOM, CRLF and an empty array",
@@ -85,7 +80,7 @@ func TestReadPapersHuggingFace(t *testing.T) {
 		name:     "the array is cut short",
 		input:    "[\n" + hfItemJSON + ",\n" + `{"paper": {"id": "a2",` + "\n",
 		papers:   []string{"2: " + hfWant},
-		problems: []string{"x.jsonl:25: invalid JSON: unexpected end of input, the array is not closed; stopped reading the file"},
+		problems: []string{"x.jsonl:25: element [1]: invalid JSON: unexpected end of input, the array is not closed; stopped reading the file"},
 	}, {
 		name:     "the closing bracket is missing",
 		input:    "[\n" + `{"paper": {"id": "a1", "title": "T"}}` + "\n",
@@ -95,12 +90,12 @@ func TestReadPapersHuggingFace(t *testing.T) {
 		name:     "a missing comma",
 		input:    "[\n" + `{"paper": {"id": "a1", "title": "T"}}` + "\n" + `{"paper": {"id": "a2", "title": "T"}}` + "\n]",
 		papers:   []string{"2: a1 | T |  |  |  | https://huggingface.co/papers/a1 |  | 0"},
-		problems: []string{"x.jsonl:3: invalid JSON: expected comma after array element; stopped reading the file"},
+		problems: []string{"x.jsonl:3: element [1]: invalid JSON: expected comma after array element; stopped reading the file"},
 	}, {
 		name:     "broken JSON inside an element",
 		input:    "[\n" + `{"paper": {"id": "a1", "title": "T"}},` + "\n" + `{"paper": {"id": "a2" "title": "T"}}` + "\n]",
 		papers:   []string{"2: a1 | T |  |  |  | https://huggingface.co/papers/a1 |  | 0"},
-		problems: []string{"x.jsonl:3: invalid JSON: invalid character '\"' after object key:value pair; stopped reading the file"},
+		problems: []string{"x.jsonl:3: element [1]: invalid JSON: invalid character '\"' after object key:value pair; stopped reading the file"},
 	}, {
 		name:   "arrays one after the other, as from cat day1.json day2.json",
 		input:  `[{"paper": {"id": "a1", "title": "T"}}]` + "\n" + `[{"paper": {"id": "a2", "title": "T"}}]`,
@@ -114,23 +109,17 @@ func TestReadPapersHuggingFace(t *testing.T) {
 		name:     "an element over the limit is skipped when it was read whole",
 		input:    "[\n" + `{"id": "p", "title": "T", "abstract": "` + strings.Repeat(" ", MaxLineBytes) + `"},` + "\n" + `{"paper": {"id": "a1", "title": "T"}}` + "]",
 		papers:   []string{"3: a1 | T |  |  |  | https://huggingface.co/papers/a1 |  | 0"},
-		problems: []string{"x.jsonl:2: array element is 1048617 bytes, over the 1 MiB limit"},
+		problems: []string{"x.jsonl:2: element [0] is 1048617 bytes, over the 1 MiB limit"},
 	}, {
 		name:     "a runaway element ends the file",
 		input:    "[\n" + `{"paper": {"id": "a1", "title": "T"}},` + "\n" + `{"id": "p", "title": "T", "abstract": "` + strings.Repeat("x", 8<<20) + `"}]`,
 		papers:   []string{"2: a1 | T |  |  |  | https://huggingface.co/papers/a1 |  | 0"},
-		problems: []string{"x.jsonl:3: array element is over the 1 MiB limit; stopped reading the file"},
+		problems: []string{"x.jsonl:3: element [1] is over the 1 MiB limit; stopped reading the file"},
 	}, {
 		name:     "invalid UTF-8 in an element",
 		input:    "[\n{\"id\": \"a1\", \"title\": \"caf\xe9\", \"summary\": \"\"},\n" + `{"paper": {"id": "a2", "title": "T"}}]`,
 		papers:   []string{"3: a2 | T |  |  |  | https://huggingface.co/papers/a2 |  | 0"},
-		problems: []string{"x.jsonl:2: not UTF-8 text (byte 0xe9 at offset 26)"},
+		problems: []string{"x.jsonl:2: element [0]: not UTF-8 text (byte 0xe9 at offset 26)"},
 	}}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			papers, problems := readPapers(t, tt.input)
-			check(t, "papers", papers, tt.papers)
-			check(t, "problems", problems, tt.problems)
-		})
-	}
+	runReadCases(t, tests)
 }

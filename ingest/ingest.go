@@ -1,8 +1,10 @@
 // Package ingest reads paper and vote files into domain values, one record at
 // a time, so that a multi-gigabyte dump never sits in memory. Each rejected
 // record is reported as a Problem naming the file, the line and what is wrong,
-// and reading goes on with the next record: only I/O errors, cancellation and
-// the caller's own errors stop it.
+// and reading goes on with the next record. A file that is not records at all
+// (binary, not JSON, the wrong kind) or cannot be read to its end is one
+// Problem for the whole file, after the records read before it. Only
+// cancellation and the caller's own errors stop reading with an error.
 //
 // Formats are told apart by content, never by file name; see ReadPapers and
 // ReadVotes. The package knows the domain types alone: storing, embedding
@@ -14,6 +16,8 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"unicode/utf8"
@@ -28,19 +32,26 @@ const (
 	MaxAbstractChars = 100_000
 )
 
-// Problem is one rejected record, or a whole file rejected at once (Line 0).
+// Problem is one rejected record, a whole file rejected at once (Line 0), or
+// a warning about a record that was kept (Warning).
 type Problem struct {
-	File   string
-	Line   int // 1-based line where the record starts; 0 for the whole file
-	Reason string
+	File    string
+	Line    int // 1-based line where the record starts; 0 for the whole file
+	Reason  string
+	Warning bool // the record was kept, less what Reason names
 }
 
-// Error reads "FILE:LINE: reason", or "FILE: reason" for a whole-file problem.
+// Error reads "FILE:LINE: reason", or "FILE: reason" for a whole-file
+// problem, with "warning: " before the reason of a warning.
 func (p Problem) Error() string {
-	if p.Line == 0 {
-		return p.File + ": " + p.Reason
+	reason := p.Reason
+	if p.Warning {
+		reason = "warning: " + reason
 	}
-	return fmt.Sprintf("%s:%d: %s", p.File, p.Line, p.Reason)
+	if p.Line == 0 {
+		return p.File + ": " + reason
+	}
+	return fmt.Sprintf("%s:%d: %s", p.File, p.Line, reason)
 }
 
 // sniffBytes is how much of a file is looked at to decide what it holds.
@@ -57,29 +68,41 @@ type scanner[T any] struct {
 	decode func(raw []byte) (T, string)
 	emit   func(line int, v T) error
 	reject func(Problem) error
+	// wrongKind, when set, says why a file whose first record is raw holds
+	// another kind of record, or returns "".
+	wrongKind func(raw []byte) string
+	started   bool   // the first record was looked at
+	last      int    // the last line read whole
+	elem      string // "element [i]" while reading an array's element
 }
 
 func readRecords[T any](ctx context.Context, r io.Reader, name string, decode func([]byte) (T, string), emit func(int, T) error, reject func(Problem) error) error {
+	return newScanner(ctx, name, decode, emit, reject).read(r)
+}
+
+func newScanner[T any](ctx context.Context, name string, decode func([]byte) (T, string), emit func(int, T) error, reject func(Problem) error) *scanner[T] {
 	if reject == nil {
 		reject = func(Problem) error { return nil }
 	}
-	s := &scanner[T]{ctx: ctx, name: name, decode: decode, emit: emit, reject: reject}
-	if err := ctx.Err(); err != nil {
+	return &scanner[T]{ctx: ctx, name: name, decode: decode, emit: emit, reject: reject}
+}
+
+func (s *scanner[T]) read(r io.Reader) error {
+	if err := s.ctx.Err(); err != nil {
 		return err
 	}
 	// The buffer holds a whole line at the limit, with its "\r\n", so a line
-	// that does not fit is over the limit by construction.
-	br := bufio.NewReaderSize(r, MaxLineBytes+2)
-	head, err := br.Peek(sniffBytes)
-	if err != nil && err != io.EOF {
-		return fmt.Errorf("read %s: %w", name, err)
-	}
+	// that does not fit is over the limit by construction. A read error while
+	// sniffing comes back after the lines read before it.
+	br := bufio.NewReaderSize(&stickyReader{r: r}, MaxLineBytes+2)
+	head, _ := br.Peek(sniffBytes)
 	if bytes.HasPrefix(head, utf8BOM) {
 		br.Discard(len(utf8BOM))
 		head = head[len(utf8BOM):]
 	}
 	// One problem for a file that is plainly not text, instead of one per
-	// "line" of noise.
+	// "line" of noise. Only the start decides: a text file with one damaged
+	// line further on loses that line alone.
 	if reason := notText(head); reason != "" {
 		return s.problem(0, reason)
 	}
@@ -100,14 +123,18 @@ func (s *scanner[T]) lines(br *bufio.Reader) error {
 			return nil
 		}
 		if err != nil {
-			return fmt.Errorf("read %s: %w", s.name, err)
+			return s.readFailed(err)
 		}
+		s.last = lr.num
 		switch {
 		case long > 0:
 			err = s.problem(lr.num, fmt.Sprintf("line is %d bytes, over the 1 MiB limit", long))
 		case isBlank(line):
 			continue
 		default:
+			if reason := s.first(line); reason != "" {
+				return s.problem(0, reason)
+			}
 			err = s.record(lr.num, line)
 		}
 		if err != nil {
@@ -116,19 +143,51 @@ func (s *scanner[T]) lines(br *bufio.Reader) error {
 	}
 }
 
+// first says why the file is not records of the kind wanted, judging by its
+// first record raw, or returns "" (also for every later record): one
+// message for a copied web page or a file of votes, not one per line.
+func (s *scanner[T]) first(raw []byte) string {
+	if s.started {
+		return ""
+	}
+	s.started = true
+	if t := bytes.TrimSpace(raw); len(t) > 0 && t[0] != '{' && t[0] != '[' && !json.Valid(t) {
+		start := t
+		if len(start) > 40 {
+			start = append(bytes.ToValidUTF8(start[:40], nil), "..."...)
+		}
+		return fmt.Sprintf("not JSON Lines or a JSON array: starts with %q", start)
+	}
+	if s.wrongKind != nil {
+		return s.wrongKind(raw)
+	}
+	return ""
+}
+
 // record decodes one record and hands it to emit or, with its reason, to reject.
 func (s *scanner[T]) record(line int, raw []byte) error {
+	if bytes.IndexByte(raw, 0) >= 0 {
+		return s.problem(line, s.at("binary data (NUL bytes), not JSON text"))
+	}
 	if !utf8.Valid(raw) {
-		return s.problem(line, notUTF8(raw))
+		return s.problem(line, s.at(notUTF8(raw)))
 	}
 	v, reason := s.decode(raw)
 	if reason != "" {
-		return s.problem(line, reason)
+		return s.problem(line, s.at(reason))
 	}
 	if err := s.emit(line, v); err != nil {
 		return fmt.Errorf("%s:%d: %w", s.name, line, err)
 	}
 	return nil
+}
+
+// at names the array element a reason is about, if any.
+func (s *scanner[T]) at(reason string) string {
+	if s.elem == "" {
+		return reason
+	}
+	return s.elem + ": " + reason
 }
 
 func (s *scanner[T]) problem(line int, reason string) error {
@@ -141,14 +200,52 @@ func (s *scanner[T]) problem(line int, reason string) error {
 	return nil
 }
 
+// readFailed reports a file that could not be read to its end as a problem
+// of the whole file, naming the last line read, and stops reading it: the
+// records before were handed on.
+func (s *scanner[T]) readFailed(err error) error {
+	reason := "cannot be read: " + err.Error()
+	if s.last > 0 {
+		reason = fmt.Sprintf("cannot be read past line %d: %v", s.last, err)
+	}
+	if errors.Is(err, io.ErrUnexpectedEOF) {
+		reason += " (the file is cut short)"
+	}
+	return s.problem(0, reason)
+}
+
+// stickyReader returns its reader's first error other than io.EOF on every
+// later read, as bufio.Reader hands an error out only once.
+type stickyReader struct {
+	r   io.Reader
+	err error
+}
+
+func (s *stickyReader) Read(p []byte) (int, error) {
+	if s.err != nil {
+		return 0, s.err
+	}
+	n, err := s.r.Read(p)
+	if err != nil && err != io.EOF {
+		s.err = err
+	}
+	return n, err
+}
+
 // notText says why the start of a file shows it is not UTF-8 JSON text, or
 // returns "". JSON text never holds raw control bytes other than whitespace.
+// Past the encodings, only the first line is judged.
 func notText(head []byte) string {
 	switch {
 	case bytes.HasPrefix(head, []byte{0x1f, 0x8b}):
-		return "file is gzip-compressed; read it through ingest.Open, which gunzips it"
+		return "file is gzip-compressed; gunzip it first"
 	case bytes.HasPrefix(head, []byte{0xFF, 0xFE}), bytes.HasPrefix(head, []byte{0xFE, 0xFF}):
 		return "file is UTF-16 text; want UTF-8"
+	}
+	if i := bytes.IndexByte(head, '\n'); i >= 0 {
+		head = head[:i]
+	}
+	switch {
 	case bytes.IndexByte(head, 0) >= 0:
 		return "binary file (NUL bytes in the first 1 KB), not JSON text"
 	}

@@ -4,7 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
-	"io"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -69,23 +69,31 @@ func TestOpen(t *testing.T) {
 	}
 }
 
-// A gzip stream cut short is a read error, with the file's name.
-func TestOpenTruncatedGzip(t *testing.T) {
+// A gzip stream cut short keeps what was read, and is one problem naming
+// the file and the last line read whole.
+func TestReadTruncatedGzip(t *testing.T) {
 	var gz bytes.Buffer
 	zw := gzip.NewWriter(&gz)
-	for range 2000 {
-		zw.Write([]byte(`{"id": "a1", "title": "some title that repeats"}` + "\n"))
+	for i := range 2000 {
+		fmt.Fprintf(zw, `{"id": "a%d", "title": "some title that repeats"}`+"\n", i)
 	}
 	zw.Close()
 	path := filepath.Join(t.TempDir(), "cut.jsonl.gz")
-	os.WriteFile(path, gz.Bytes()[:gz.Len()-10], 0o644)
+	os.WriteFile(path, gz.Bytes()[:gz.Len()/2], 0o644)
 	r, err := Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer r.Close()
-	err = ReadPapers(context.Background(), r, "cut.jsonl.gz", func(int, paperhound.Paper) error { return nil }, nil)
-	if err == nil || err.Error() != "read cut.jsonl.gz: "+io.ErrUnexpectedEOF.Error() {
-		t.Errorf("got %v, want read cut.jsonl.gz: unexpected EOF", err)
+	last := 0
+	var problems []string
+	err = ReadPapers(context.Background(), r, "cut.jsonl.gz", func(line int, _ paperhound.Paper) error { last = line; return nil },
+		func(p Problem) error { problems = append(problems, p.Error()); return nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := fmt.Sprintf("cut.jsonl.gz: cannot be read past line %d: unexpected EOF (the file is cut short)", last)
+	if last < 100 || len(problems) != 1 || problems[0] != want {
+		t.Errorf("read %d papers, problems %q; want many papers and %q", last, problems, want)
 	}
 }

@@ -3,8 +3,12 @@ package ingest
 import (
 	"context"
 	"fmt"
+	"hash/maphash"
 	"io"
+	"net/url"
+	"strconv"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -24,22 +28,57 @@ import (
 //     one record a line.
 //
 // emit gets each valid paper with the line it starts on, reject each record
-// that is not one; either may return an error to stop reading, and reject may
-// be nil. Titles and abstracts come back with whitespace collapsed. The error
-// returned is only for what stops the whole file: a read error, ctx done, or
-// an error from emit or reject.
+// that is not one, and each warning about a paper that is kept: a field
+// dropped, or an id already read from an earlier line of the file (the later
+// line wins, as it would stored in turn). Either may return an error to stop
+// reading, and reject may be nil. Titles and abstracts come back with
+// whitespace collapsed. The error returned is only for what stops reading:
+// ctx done, or an error from emit or reject.
 func ReadPapers(ctx context.Context, r io.Reader, name string, emit func(line int, p paperhound.Paper) error, reject func(Problem) error) error {
-	return readRecords(ctx, r, name, decodePaper, emit, reject)
+	s := newScanner(ctx, name, nil, emit, reject)
+	var warning string // of the record last decoded
+	s.decode = func(raw []byte) (p paperhound.Paper, reason string) {
+		p, reason, warning = decodePaper(raw)
+		return p, reason
+	}
+	// Ids are remembered by their 8-byte hash, to stay small on a whole
+	// arXiv dump.
+	seen := map[uint64]int{}
+	warnEmit := func(line int, p paperhound.Paper) error {
+		warn := func(reason string) error {
+			return s.reject(Problem{File: name, Line: line, Reason: reason, Warning: true})
+		}
+		if warning != "" {
+			if err := warn(warning); err != nil {
+				return err
+			}
+		}
+		h := maphash.String(idSeed, p.ID)
+		if first, ok := seen[h]; ok {
+			if err := warn(fmt.Sprintf("id %q is also on line %d: this line replaces it", p.ID, first)); err != nil {
+				return err
+			}
+		} else {
+			seen[h] = line
+		}
+		return emit(line, p)
+	}
+	s.emit, s.wrongKind = warnEmit, votesNotPapers
+	return s.read(r)
 }
 
-// decodePaper reads one record of any paper format.
-func decodePaper(raw []byte) (paperhound.Paper, string) {
+var idSeed = maphash.MakeSeed()
+
+// decodePaper reads one record of any paper format. warning names a field
+// dropped from a paper that is otherwise fine.
+func decodePaper(raw []byte) (p paperhound.Paper, reason, warning string) {
 	o, reason := parseObject(raw)
 	if reason != "" {
-		return paperhound.Paper{}, reason
+		return paperhound.Paper{}, reason, ""
 	}
-	var p paperhound.Paper
 	switch {
+	case looksLikeVote(o):
+		return paperhound.Paper{}, votesReason, ""
 	case o.has("paper"): // a daily papers item
 		p = hfItem(o)
 	case o.has("summary"), o.has("publishedAt"), o.has("discussionId"): // a bare HF paper
@@ -50,9 +89,29 @@ func decodePaper(raw []byte) (paperhound.Paper, string) {
 		p = nativePaper(o)
 	}
 	if reason := o.problem(); reason != "" {
-		return paperhound.Paper{}, reason
+		return paperhound.Paper{}, reason, ""
 	}
-	return p, checkPaper(&p)
+	if reason := checkPaper(&p); reason != "" {
+		return paperhound.Paper{}, reason, ""
+	}
+	return p, "", checkURL(&p)
+}
+
+const votesReason = "this looks like votes (user, paper), not papers: load them with `paperhound ingest --upvotes`"
+
+// looksLikeVote is a record of a votes file: "paper" names a paper by id
+// where a daily papers item has an object.
+func looksLikeVote(o *object) bool {
+	raw, ok := o.get("paper")
+	return ok && raw[0] == '"' && o.has("user")
+}
+
+// votesNotPapers rejects a whole file of votes at its first record.
+func votesNotPapers(raw []byte) string {
+	if o, reason := parseObject(raw); reason == "" && looksLikeVote(o) {
+		return votesReason
+	}
+	return ""
 }
 
 // nativePaper reads paperhound's own format; see ReadPapers.
@@ -75,14 +134,56 @@ func nativePaper(o *object) paperhound.Paper {
 	return p
 }
 
-// date reads a YYYY-MM-DD or RFC 3339 field; absent is the zero Date.
+// date reads a day: YYYY-MM-DD, an RFC 3339 time (with or without its
+// zone, with a space for the T), or a Unix time in milliseconds, as JSON
+// exports of the Hugging Face API write publishedAt. Absent is the
+// zero Date.
 func date(o *object, key string) paperhound.Date {
-	s := o.str(key)
-	d, err := paperhound.ParseDate(s)
-	if err != nil {
-		o.fail("%s", err)
+	raw, ok := o.get(key)
+	if !ok {
+		return paperhound.Date{}
 	}
-	return d
+	// Milliseconds only: a number like 20240725 is no Unix time.
+	if n, err := strconv.ParseInt(string(raw), 10, 64); err == nil && n >= 1e11 {
+		return o.day(key, string(raw), time.UnixMilli(n))
+	}
+	s := strings.TrimSpace(o.str(key))
+	if s == "" {
+		return paperhound.Date{}
+	}
+	d, err := paperhound.ParseDate(s)
+	if err == nil {
+		return o.day(key, s, d.Time)
+	}
+	for _, layout := range []string{time.RFC3339, "2006-01-02T15:04:05.999999999"} {
+		if t, err := time.Parse(layout, strings.Replace(s, " ", "T", 1)); err == nil {
+			return o.day(key, s, t)
+		}
+	}
+	o.fail("%s", err)
+	return paperhound.Date{}
+}
+
+// earliestYear is the first year a published day may have: older ones are
+// typing errors, or a zero time written out (0001-01-01).
+const earliestYear = 1900
+
+// day is the day of t, or fails when no paper can have been published then.
+// A day ahead of UTC's today is allowed, for time zones.
+func (o *object) day(key, text string, t time.Time) paperhound.Date {
+	t = t.UTC()
+	d := time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
+	now := time.Now().UTC()
+	latest := time.Date(now.Year(), now.Month(), now.Day()+1, 0, 0, 0, 0, time.UTC)
+	switch {
+	case d.Year() < earliestYear:
+		o.fail("%s is %s, before %d: leave it out when the day is not known", o.field(key), text, earliestYear)
+		return paperhound.Date{}
+	case d.After(latest):
+		o.fail("%s is %s, a day not yet come", o.field(key), text)
+		return paperhound.Date{}
+	}
+	return paperhound.Date{Time: d}
 }
 
 // checkPaper tidies p in place and says what makes it unfit to store, if
@@ -114,12 +215,28 @@ func checkID(field, id string) string {
 	switch {
 	case id == "":
 		return fmt.Sprintf("missing %q", field)
+	case id == "." || id == "..":
+		return fmt.Sprintf("%q cannot be %q: it would be a path in the paper's links", field, id)
 	case len(id) > MaxIDBytes:
 		return fmt.Sprintf("%q is %d bytes, over the %d-byte limit", field, len(id), MaxIDBytes)
 	case strings.IndexFunc(id, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) >= 0:
 		return fmt.Sprintf("%q has whitespace or control characters inside: %q", field, id)
 	}
 	return ""
+}
+
+// checkURL drops p.URL unless it is an http or https link, and says so:
+// the link goes into pages and feeds, where "javascript:" would run.
+func checkURL(p *paperhound.Paper) string {
+	if p.URL == "" {
+		return ""
+	}
+	if u, err := url.Parse(p.URL); err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" {
+		return ""
+	}
+	bad := p.URL
+	p.URL = ""
+	return fmt.Sprintf(`"url" %.80q is not an http or https link: the paper is kept without it`, bad)
 }
 
 // collapse trims s and turns each run of whitespace, newlines included, into

@@ -8,6 +8,7 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/paperhound/paperhound"
 )
@@ -38,6 +39,25 @@ func readPapers(t *testing.T, input string) (papers, problems []string) {
 	return papers, problems
 }
 
+// readCase is one input to ReadPapers and what must come of it.
+type readCase struct {
+	name     string
+	input    string
+	papers   []string // "LINE: show(p)"
+	problems []string // Problem.Error()
+}
+
+func runReadCases(t *testing.T, tests []readCase) {
+	t.Helper()
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			papers, problems := readPapers(t, tt.input)
+			check(t, "papers", papers, tt.papers)
+			check(t, "problems", problems, tt.problems)
+		})
+	}
+}
+
 func equal(a, b []string) bool {
 	if len(a) != len(b) {
 		return false
@@ -59,12 +79,7 @@ func check(t *testing.T, what string, got, want []string) {
 
 func TestReadPapersNative(t *testing.T) {
 	good := `{"id": "2407.18121", "title": "Elastic Cache", "published": "2024-07-25"}`
-	tests := []struct {
-		name     string
-		input    string
-		papers   []string
-		problems []string
-	}{{
+	tests := []readCase{{
 		name: "every field",
 		input: `{"id": " 2407.18121 ", "title": "Efficient  Inference\n  of Vision", "abstract": "  In the field\n of LVLMs. ",` +
 			` "authors": ["Zuyan  Liu", "", "Benlin Liu"], "published": "2024-07-25", "url": "https://arxiv.org/abs/2407.18121",` +
@@ -102,7 +117,7 @@ func TestReadPapersNative(t *testing.T) {
 	}, {
 		name:     "not JSON at all",
 		input:    "id,title\n",
-		problems: []string{"x.jsonl:1: invalid JSON: invalid character 'i' looking for beginning of value (at byte 1)"},
+		problems: []string{`x.jsonl: not JSON Lines or a JSON array: starts with "id,title"`},
 	}, {
 		name:     "trailing comma",
 		input:    `{"id": "a1", "title": "T",}`,
@@ -202,13 +217,7 @@ func TestReadPapersNative(t *testing.T) {
 		input:    `{"id": 1, "title": 2, "authors": 3}`,
 		problems: []string{`x.jsonl:1: "id" must be a string, got a number`},
 	}}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			papers, problems := readPapers(t, tt.input)
-			check(t, "papers", papers, tt.papers)
-			check(t, "problems", problems, tt.problems)
-		})
-	}
+	runReadCases(t, tests)
 }
 
 func TestLongLines(t *testing.T) {
@@ -218,12 +227,7 @@ func TestLongLines(t *testing.T) {
 		head := `{"id": "p", "title": "T", "abstract": "`
 		return head + strings.Repeat(" ", n-len(head)-2) + `"}`
 	}
-	tests := []struct {
-		name     string
-		input    string
-		papers   []string
-		problems []string
-	}{{
+	tests := []readCase{{
 		name:     "10 MiB line, then a good line",
 		input:    strings.Repeat("x", 10<<20) + "\n" + good + "\n",
 		papers:   []string{"2: a1 | T |  |  |  |  |  | 0"},
@@ -239,22 +243,17 @@ func TestLongLines(t *testing.T) {
 		papers:   []string{"1: a1 | T |  |  |  |  |  | 0"},
 		problems: []string{"x.jsonl:2: line is 3145728 bytes, over the 1 MiB limit"},
 	}, {
-		name:   "exactly 1 MiB is fine, with CRLF too",
-		input:  pad(MaxLineBytes) + "\n" + pad(MaxLineBytes) + "\r\n",
-		papers: []string{"1: p | T |  |  |  |  |  | 0", "2: p | T |  |  |  |  |  | 0"},
+		name:     "exactly 1 MiB is fine, with CRLF too",
+		input:    pad(MaxLineBytes) + "\n" + pad(MaxLineBytes) + "\r\n",
+		papers:   []string{"1: p | T |  |  |  |  |  | 0", "2: p | T |  |  |  |  |  | 0"},
+		problems: []string{`x.jsonl:2: warning: id "p" is also on line 1: this line replaces it`},
 	}, {
 		name:     "one byte over",
 		input:    pad(MaxLineBytes+1) + "\n" + pad(MaxLineBytes+1) + "\r\n" + good,
 		papers:   []string{"3: a1 | T |  |  |  |  |  | 0"},
 		problems: []string{"x.jsonl:1: line is 1048577 bytes, over the 1 MiB limit", "x.jsonl:2: line is 1048577 bytes, over the 1 MiB limit"},
 	}}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			papers, problems := readPapers(t, tt.input)
-			check(t, "papers", papers, tt.papers)
-			check(t, "problems", problems, tt.problems)
-		})
-	}
+	runReadCases(t, tests)
 }
 
 // xs is an endless stream of 'x'.
@@ -299,7 +298,7 @@ func TestNotText(t *testing.T) {
 	}{
 		{"NUL bytes", "{\"id\": \"a\x00\"}\n" + strings.Repeat("\x00\x01", 100), "x.jsonl: binary file (NUL bytes in the first 1 KB), not JSON text"},
 		{"control bytes", strings.Repeat("\x01\x02\x03ab", 100), "x.jsonl: binary file (control bytes in the first 1 KB), not JSON text"},
-		{"gzip", "\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff", "x.jsonl: file is gzip-compressed; read it through ingest.Open, which gunzips it"},
+		{"gzip", "\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff", "x.jsonl: file is gzip-compressed; gunzip it first"},
 		{"UTF-16", "\xff\xfe{\x00\"\x00", "x.jsonl: file is UTF-16 text; want UTF-8"},
 	}
 	for _, tt := range tests {
@@ -356,12 +355,19 @@ func TestReadPapersStops(t *testing.T) {
 			t.Errorf("got %v after %d papers, want context.Canceled after 1", err, n)
 		}
 	})
+	// A read error is the whole file's problem, after the lines before it.
 	t.Run("read error", func(t *testing.T) {
-		for _, input := range []string{input, "[" + `{"id": "a1", "title": "T"},`} {
+		for input, want := range map[string]string{
+			input:                               "x.jsonl: cannot be read past line 6: disk on fire",
+			"[" + `{"id": "a1", "title": "T"},`: "x.jsonl: cannot be read past line 1: disk on fire",
+		} {
 			r := io.MultiReader(strings.NewReader(input), errReader{})
-			err := ReadPapers(context.Background(), r, "x.jsonl", func(int, paperhound.Paper) error { return nil }, nil)
-			if err == nil || err.Error() != "read x.jsonl: disk on fire" {
-				t.Errorf("got %v, want read x.jsonl: disk on fire", err)
+			n := 0
+			var problems []string
+			err := ReadPapers(context.Background(), r, "x.jsonl", func(int, paperhound.Paper) error { n++; return nil },
+				func(p Problem) error { problems = append(problems, p.Error()); return nil })
+			if err != nil || n == 0 || len(problems) == 0 || problems[len(problems)-1] != want {
+				t.Errorf("got %v after %d papers, problems %q; want %s last", err, n, problems, want)
 			}
 		}
 	})
@@ -370,3 +376,128 @@ func TestReadPapersStops(t *testing.T) {
 type errReader struct{}
 
 func (errReader) Read([]byte) (int, error) { return 0, errors.New("disk on fire") }
+
+// A damaged record costs its own line, never the file; a file that is not
+// records at all is one problem, not one per line.
+func TestReadPapersDamage(t *testing.T) {
+	good := `{"id": "a1", "title": "T"}`
+	good3 := `{"id": "a3", "title": "T"}`
+	tests := []readCase{{
+		name:     "a line of binary garbage between good ones",
+		input:    good + "\n\x00\x01\x02\xff\xfe garbage \x00\n" + good3 + "\n",
+		papers:   []string{"1: a1 | T |  |  |  |  |  | 0", "3: a3 | T |  |  |  |  |  | 0"},
+		problems: []string{"x.jsonl:2: binary data (NUL bytes), not JSON text"},
+	}, {
+		name:     "a copied web page",
+		input:    "New\n\nGet trending papers in your email inbox!\n\nSubscribe\n\nDaily Papers\n",
+		problems: []string{`x.jsonl: not JSON Lines or a JSON array: starts with "New"`},
+	}, {
+		name:     "HTML",
+		input:    "<!DOCTYPE html>\n<html lang=\"en\"><head><title>Daily Papers - Hugging Face</title></head>\n",
+		problems: []string{`x.jsonl: not JSON Lines or a JSON array: starts with "<!DOCTYPE html>"`},
+	}, {
+		name:     "a long line of text is cut in the message",
+		input:    strings.Repeat("é", 50) + "\n",
+		problems: []string{`x.jsonl: not JSON Lines or a JSON array: starts with "` + strings.Repeat("é", 20) + `..."`},
+	}, {
+		name:     "votes given as papers",
+		input:    `{"user": "alice", "paper": "2407.18121"}` + "\n" + `{"user": "bob", "paper": "2407.18121", "vote": -1}` + "\n",
+		problems: []string{"x.jsonl: this looks like votes (user, paper), not papers: load them with `paperhound ingest --upvotes`"},
+	}, {
+		name:     "an array of votes given as papers",
+		input:    `[{"user": "alice", "paper": "2407.18121"}, {"user": "bob", "paper": "2407.18121"}]`,
+		problems: []string{"x.jsonl: this looks like votes (user, paper), not papers: load them with `paperhound ingest --upvotes`"},
+	}, {
+		name:     "a vote among papers is one bad line",
+		input:    good + "\n" + `{"user": "alice", "paper": "2407.18121"}` + "\n",
+		papers:   []string{"1: a1 | T |  |  |  |  |  | 0"},
+		problems: []string{"x.jsonl:2: this looks like votes (user, paper), not papers: load them with `paperhound ingest --upvotes`"},
+	}, {
+		name:   "a one-line array names each element",
+		input:  `[{"id": "a1", "title": "T"}, {"id": "a2"}, {"title": "T"}, {"id": "a4", "title": "T", "published": "2024-13-45"}]`,
+		papers: []string{"1: a1 | T |  |  |  |  |  | 0"},
+		problems: []string{
+			`x.jsonl:1: element [1]: missing "title"`,
+			`x.jsonl:1: element [2]: missing "id"`,
+			`x.jsonl:1: element [3]: invalid date "2024-13-45": want YYYY-MM-DD`,
+		},
+	}, {
+		name:     "a syntax error in a one-line array",
+		input:    `[{"id": "a1", "title": "T"}, {"id": "a2" "title": "T"}]`,
+		papers:   []string{"1: a1 | T |  |  |  |  |  | 0"},
+		problems: []string{`x.jsonl:1: element [1]: invalid JSON: invalid character '"' after object key:value pair; stopped reading the file`},
+	}}
+	runReadCases(t, tests)
+}
+
+// Fields and ids that would break pages, links or rankings.
+func TestReadPapersChecks(t *testing.T) {
+	today := time.Now().UTC()
+	day := func(days int) string { return today.AddDate(0, 0, days).Format("2006-01-02") }
+	tests := []readCase{{
+		name:     "a javascript: link is dropped, the paper kept",
+		input:    `{"id": "a1", "title": "T", "url": "javascript:alert(1)"}`,
+		papers:   []string{"1: a1 | T |  |  |  |  |  | 0"},
+		problems: []string{`x.jsonl:1: warning: "url" "javascript:alert(1)" is not an http or https link: the paper is kept without it`},
+	}, {
+		name:     "a data: link is dropped",
+		input:    `{"id": "a1", "title": "T", "url": "data:text/html,<script>alert(1)</script>"}`,
+		papers:   []string{"1: a1 | T |  |  |  |  |  | 0"},
+		problems: []string{`x.jsonl:1: warning: "url" "data:text/html,<script>alert(1)</script>" is not an http or https link: the paper is kept without it`},
+	}, {
+		name:     "links without a scheme or a host are dropped",
+		input:    `{"id": "a1", "title": "T", "url": "//evil.example/x"}` + "\n" + `{"id": "a2", "title": "T", "url": "https:///x"}`,
+		papers:   []string{"1: a1 | T |  |  |  |  |  | 0", "2: a2 | T |  |  |  |  |  | 0"},
+		problems: []string{`x.jsonl:1: warning: "url" "//evil.example/x" is not an http or https link: the paper is kept without it`, `x.jsonl:2: warning: "url" "https:///x" is not an http or https link: the paper is kept without it`},
+	}, {
+		name:   "http and HTTPS links are kept",
+		input:  `{"id": "a1", "title": "T", "url": "http://x.org/a"}` + "\n" + `{"id": "a2", "title": "T", "url": "HTTPS://x.org/b"}`,
+		papers: []string{"1: a1 | T |  |  |  | http://x.org/a |  | 0", "2: a2 | T |  |  |  | HTTPS://x.org/b |  | 0"},
+	}, {
+		name:     "an id twice in a file: the later line wins, and says so",
+		input:    `{"id": "a1", "title": "First"}` + "\n" + `{"id": "a2", "title": "T"}` + "\n" + `{"id": "a1", "title": "Second"}`,
+		papers:   []string{"1: a1 | First |  |  |  |  |  | 0", "2: a2 | T |  |  |  |  |  | 0", "3: a1 | Second |  |  |  |  |  | 0"},
+		problems: []string{`x.jsonl:3: warning: id "a1" is also on line 1: this line replaces it`},
+	}, {
+		name:     "ids . and ..",
+		input:    `{"id": ".", "title": "T"}` + "\n" + `{"id": "..", "title": "T"}` + "\n" + `{"id": "...", "title": "T"}`,
+		papers:   []string{"3: ... | T |  |  |  |  |  | 0"},
+		problems: []string{`x.jsonl:1: "id" cannot be ".": it would be a path in the paper's links`, `x.jsonl:2: "id" cannot be "..": it would be a path in the paper's links`},
+	}, {
+		name: "days before 1900 or not yet come",
+		input: strings.Join([]string{
+			`{"id": "a1", "title": "T", "published": "0001-01-01"}`,
+			`{"id": "a2", "title": "T", "published": "1899-12-31"}`,
+			`{"id": "a3", "title": "T", "published": "9999-12-31"}`,
+			`{"id": "a4", "title": "T", "published": "` + day(2) + `"}`,
+			`{"id": "a5", "title": "T", "published": "1900-01-01"}`,
+			`{"id": "a6", "title": "T", "published": "` + day(1) + `"}`,
+			`{"id": "a7", "title": "T", "versions": [{"created": "Mon, 1 Jan 0001 00:00:00 GMT"}]}`,
+		}, "\n"),
+		papers: []string{"5: a5 | T |  |  | 1900-01-01 |  |  | 0", "6: a6 | T |  |  | " + day(1) + " |  |  | 0"},
+		problems: []string{
+			`x.jsonl:1: "published" is 0001-01-01, before 1900: leave it out when the day is not known`,
+			`x.jsonl:2: "published" is 1899-12-31, before 1900: leave it out when the day is not known`,
+			`x.jsonl:3: "published" is 9999-12-31, a day not yet come`,
+			`x.jsonl:4: "published" is ` + day(2) + `, a day not yet come`,
+			`x.jsonl:7: "versions[0].created" is Mon, 1 Jan 0001 00:00:00 GMT, before 1900: leave it out when the day is not known`,
+		},
+	}, {
+		name: "Hugging Face timestamps",
+		input: strings.Join([]string{
+			`{"id": "a1", "title": "T", "summary": "", "publishedAt": 1721922687000}`,
+			`{"id": "a2", "title": "T", "summary": "", "publishedAt": "2024-07-25 15:51:27"}`,
+			`{"id": "a3", "title": "T", "summary": "", "publishedAt": "2024-07-25T15:51:27.000"}`,
+			`{"id": "a4", "title": "T", "summary": "", "publishedAt": 20240725}`,
+			`{"id": "a5", "title": "T", "summary": "", "publishedAt": "2024-07-25 15:51:27+00:00"}`,
+		}, "\n"),
+		papers: []string{
+			"1: a1 | T |  |  | 2024-07-25 | https://huggingface.co/papers/a1 |  | 0",
+			"2: a2 | T |  |  | 2024-07-25 | https://huggingface.co/papers/a2 |  | 0",
+			"3: a3 | T |  |  | 2024-07-25 | https://huggingface.co/papers/a3 |  | 0",
+			"5: a5 | T |  |  | 2024-07-25 | https://huggingface.co/papers/a5 |  | 0",
+		},
+		problems: []string{`x.jsonl:4: "publishedAt" must be a string, got a number`},
+	}}
+	runReadCases(t, tests)
+}

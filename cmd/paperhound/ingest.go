@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"os"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -20,22 +21,70 @@ import (
 	"github.com/paperhound/paperhound/recommend"
 )
 
-// maxShownProblems caps the rejected lines printed; the rest are counted.
+// maxShownProblems caps the problems printed; the rest are counted.
 const maxShownProblems = 100
 
-// summary counts one ingest run.
+// summary counts one ingest run: lines rejected, files that failed whole or
+// from some line on, and warnings about records stored less a field.
 type summary struct {
 	recommend.IngestStats
-	Rejected int
-	shown    int
+	Rejected, Files, Warnings int
+	shown                     int
 }
 
 func (s *summary) reject(w io.Writer, p ingest.Problem) {
-	s.Rejected++
+	switch {
+	case p.Warning:
+		s.Warnings++
+	case p.Line == 0:
+		s.Files++
+	default:
+		s.Rejected++
+	}
 	if s.shown < maxShownProblems {
 		fmt.Fprintln(w, p.Error())
 		s.shown++
 	}
+}
+
+// String is the closing line: the four counts always, warnings and failed
+// files when there are any.
+func (s *summary) String() string {
+	line := fmt.Sprintf("added %d, updated %d, unchanged %d, rejected %d", s.Added, s.Updated, s.Unchanged, s.Rejected)
+	if s.Warnings > 0 {
+		line += fmt.Sprintf(", warnings %d", s.Warnings)
+	}
+	if s.Files > 0 {
+		line += fmt.Sprintf(", files failed %d", s.Files)
+	}
+	return line
+}
+
+// err says what was not stored, or is nil; it never claims more was stored
+// than the counts show.
+func (s *summary) err() error {
+	var failed []string
+	if s.Files > 0 {
+		failed = append(failed, plural(s.Files, "file")+" failed")
+	}
+	if s.Rejected > 0 {
+		failed = append(failed, plural(s.Rejected, "line")+" rejected")
+	}
+	if len(failed) == 0 {
+		return nil
+	}
+	stored := "nothing was stored"
+	if s.Added+s.Updated+s.Unchanged > 0 {
+		stored = "every other record read was stored"
+	}
+	return fmt.Errorf("%s (listed above); %s", strings.Join(failed, ", "), stored)
+}
+
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }
 
 func ingestCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -70,10 +119,10 @@ func ingestCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 			sum.reject(stderr, p)
 		}
 	}
-	if sum.shown < sum.Rejected {
-		fmt.Fprintf(stderr, "... and %d more rejected lines\n", sum.Rejected-sum.shown)
+	if all := sum.Rejected + sum.Files + sum.Warnings; sum.shown < all {
+		fmt.Fprintf(stderr, "... and %d more problems\n", all-sum.shown)
 	}
-	line := fmt.Sprintf("added %d, updated %d, unchanged %d, rejected %d", sum.Added, sum.Updated, sum.Unchanged, sum.Rejected)
+	line := sum.String()
 	var pendingErr error
 	if b.endpoint != nil && !votes && ctx.Err() == nil {
 		pending, err := completePending(ctx, b, stdout, log)
@@ -84,11 +133,7 @@ func ingestCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		pendingErr = err
 	}
 	fmt.Fprintln(stdout, line)
-	var rejectedErr error
-	if sum.Rejected > 0 {
-		rejectedErr = fmt.Errorf("%d lines rejected (listed above); the others were stored", sum.Rejected)
-	}
-	if err := errors.Join(rejectedErr, pendingErr); err != nil {
+	if err := errors.Join(sum.err(), pendingErr); err != nil {
 		return err
 	}
 	return ctx.Err()
@@ -128,11 +173,11 @@ func completePending(ctx context.Context, b *backend, stdout io.Writer, log *slo
 func ingestFile(ctx context.Context, engine *recommend.Engine, path string, votes bool, sum *summary, stderr io.Writer, log *slog.Logger) error {
 	f, err := ingest.Open(path)
 	if err != nil {
-		reason := err.Error()
+		reason := strings.TrimPrefix(err.Error(), "open "+path+": ")
 		if pe := (*fs.PathError)(nil); errors.As(err, &pe) {
 			reason = pe.Err.Error()
 		}
-		return ingest.Problem{File: path, Reason: reason}
+		return ingest.Problem{File: path, Reason: "cannot be read: " + reason}
 	}
 	defer f.Close()
 	var size int64 = -1
