@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"net/url"
 	"strings"
 	"time"
 )
@@ -23,6 +24,17 @@ type Paper struct {
 	Upvotes    int       `db:"upvotes" json:"upvotes,omitempty"`
 	CreatedAt  time.Time `db:"created_at" json:"-"`
 	UpdatedAt  time.Time `db:"updated_at" json:"-"`
+}
+
+// Link is the paper's URL when it is an http or https link with a host, else
+// "". Ingest refuses other links; every output goes through Link too, so
+// that a "javascript:" link stored before that rule never reaches a page,
+// a feed or a client.
+func (p Paper) Link() string {
+	if u, err := url.Parse(p.URL); err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" {
+		return p.URL
+	}
+	return ""
 }
 
 // Text is what embedders read: the title, then the abstract.

@@ -190,3 +190,19 @@ func date(s string) paperhound.Date {
 	}
 	return d
 }
+
+func TestPaperLink(t *testing.T) {
+	for url, want := range map[string]string{
+		"https://arxiv.org/abs/2407.18121": "https://arxiv.org/abs/2407.18121",
+		"http://example.org/p":             "http://example.org/p",
+		"":                                 "",
+		"javascript:alert(1)":              "",
+		"data:text/html,<b>x</b>":          "",
+		"https:///no-host":                 "",
+		"ftp://example.org/p":              "",
+	} {
+		if got := (paperhound.Paper{URL: url}).Link(); got != want {
+			t.Errorf("Link of %q = %q, want %q", url, got, want)
+		}
+	}
+}

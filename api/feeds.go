@@ -173,7 +173,7 @@ func (s *Server) atomFeed(w http.ResponseWriter, r *http.Request) {
 	for i, rec := range recs {
 		p := rec.Paper
 		updated = later(updated, p.UpdatedAt)
-		link := p.URL
+		link := p.Link()
 		if link == "" {
 			link = base + "/v1/papers/" + url.PathEscape(p.ID)
 		}

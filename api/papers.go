@@ -37,7 +37,7 @@ func ranked(results []recommend.Result) papersJSON {
 		}
 		out.Papers[i] = paperJSON{
 			ID: r.Paper.ID, Title: r.Paper.Title, Authors: authors,
-			Published: r.Paper.Published, URL: r.Paper.URL, Score: r.Score,
+			Published: r.Paper.Published, URL: r.Paper.Link(), Score: r.Score,
 		}
 	}
 	return out
@@ -63,7 +63,7 @@ type paperDetailJSON struct {
 func paperDetail(p paperhound.Paper) paperDetailJSON {
 	return paperDetailJSON{
 		ID: p.ID, Title: p.Title, Abstract: p.Abstract, Authors: p.Authors, Published: p.Published,
-		URL: p.URL, Categories: p.Categories, Upvotes: p.Upvotes,
+		URL: p.Link(), Categories: p.Categories, Upvotes: p.Upvotes,
 	}
 }
 

@@ -24,6 +24,9 @@ func TestPaperDetailJSON(t *testing.T) {
 			Upvotes: 3, CreatedAt: time.Now(), UpdatedAt: time.Now()},
 			`{"id":"2407.18121","title":"Elastic Cache","abstract":"In the field","authors":["A","B"],"published":"2024-07-25",` +
 				`"url":"https://arxiv.org/abs/2407.18121","categories":["cs.CL"],"upvotes":3}`},
+		// A link stored before ingest refused other schemes is never served.
+		{paperhound.Paper{ID: "x", Title: "T", URL: "javascript:alert(1)"}, `{"id":"x","title":"T"}`},
+		{paperhound.Paper{ID: "x", Title: "T", URL: "data:text/html,<script>alert(1)</script>"}, `{"id":"x","title":"T"}`},
 	} {
 		got, err := json.Marshal(paperDetail(tc.paper))
 		if err != nil || string(got) != tc.want {

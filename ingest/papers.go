@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"hash/maphash"
 	"io"
-	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -228,10 +227,7 @@ func checkID(field, id string) string {
 // checkURL drops p.URL unless it is an http or https link, and says so:
 // the link goes into pages and feeds, where "javascript:" would run.
 func checkURL(p *paperhound.Paper) string {
-	if p.URL == "" {
-		return ""
-	}
-	if u, err := url.Parse(p.URL); err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" {
+	if p.URL == "" || p.Link() != "" {
 		return ""
 	}
 	bad := p.URL
