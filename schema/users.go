@@ -72,10 +72,14 @@ func (s *Store) UserByToken(ctx context.Context, token string) (paperhound.User,
 }
 
 // IssueToken gives user name a new API token, which replaces any earlier
-// one, creating the user when there is none (name must then pass
-// paperhound.CheckUserName; users a votes import created keep their names). Only the
+// one, creating the user when there is none. The name must pass
+// paperhound.CheckUserName, even for a user a votes import created before
+// imports were held to it: such a name could act through no URL. Only the
 // token's hash is stored: the token is shown once, here.
 func (s *Store) IssueToken(ctx context.Context, name string) (token string, created bool, err error) {
+	if err := paperhound.CheckUserName(name); err != nil {
+		return "", false, fmt.Errorf("issue a token: %w", err)
+	}
 	secret, err := secret()
 	if err != nil {
 		return "", false, err
@@ -87,9 +91,6 @@ func (s *Store) IssueToken(ctx context.Context, name string) (token string, crea
 			return err
 		}
 		if n, err := res.RowsAffected(); err != nil || n > 0 {
-			return err
-		}
-		if err := paperhound.CheckUserName(name); err != nil {
 			return err
 		}
 		created = true

@@ -1,10 +1,14 @@
 package schema
 
 import (
+	"errors"
+
 	"context"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/paperhound/paperhound"
 )
 
 // Tokens and feed keys are stored as their SHA-256, never as given.
@@ -34,5 +38,25 @@ func TestSecretsStoredHashed(t *testing.T) {
 		if strings.Contains(stored, strings.TrimPrefix(token, tokenPrefix)) || strings.Contains(stored, key) {
 			t.Errorf("a secret is stored as given: %q", stored)
 		}
+	}
+}
+
+// A user a votes import created before names had to follow the rule gets
+// no token: "users add ../admin" must not hand one out.
+func TestIssueTokenNameFromBeforeTheRule(t *testing.T) {
+	ctx := context.Background()
+	st, err := Open(ctx, filepath.Join(t.TempDir(), "x.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if _, err := st.db.ExecContext(ctx, `INSERT INTO users (name, created_at) VALUES ('../admin', ?)`, st.now()); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := st.IssueToken(ctx, "../admin"); !errors.Is(err, paperhound.ErrInvalid) {
+		t.Errorf("IssueToken(../admin) = %v, want ErrInvalid", err)
+	}
+	if u, err := st.User(ctx, "../admin"); err != nil || u.HasToken {
+		t.Errorf("user ../admin: %+v, %v; want it untouched, without a token", u, err)
 	}
 }

@@ -13,18 +13,16 @@ import (
 // SaveVotes stores votes in one transaction, creating the users it has not
 // seen (without a token). A user has one vote per paper: a vote replaces an
 // earlier one, judged by At, so a replayed old vote cannot undo a newer one.
-// A zero At means now. Votes for papers not stored fail the whole batch;
-// check them first with MissingPapers.
+// A zero At means now. User names must pass paperhound.CheckUserName and
+// times paperhound.CheckVoteTime. Votes for papers not stored fail the
+// whole batch; check them first with MissingPapers.
 func (s *Store) SaveVotes(ctx context.Context, votes []paperhound.Vote) error {
+	now := s.now()
 	for _, v := range votes {
-		if v.User == "" || v.Paper == "" {
-			return fmt.Errorf("vote by %q on paper %q: user and paper are required: %w", v.User, v.Paper, paperhound.ErrInvalid)
-		}
-		if v.Value != 1 && v.Value != -1 {
-			return fmt.Errorf("vote by %q on paper %q: value %d is neither 1 nor -1: %w", v.User, v.Paper, v.Value, paperhound.ErrInvalid)
+		if err := checkVote(v, now); err != nil {
+			return err
 		}
 	}
-	now := s.now()
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
 		addUser, err := tx.PreparexContext(ctx, tx.Rebind(`
 			INSERT INTO users (name, created_at) VALUES (?, ?) ON CONFLICT (name) DO NOTHING`))
@@ -61,6 +59,23 @@ func (s *Store) SaveVotes(ctx context.Context, votes []paperhound.Vote) error {
 	})
 	if err != nil {
 		return fmt.Errorf("save %d votes: %w", len(votes), err)
+	}
+	return nil
+}
+
+// checkVote says why v can't be stored by now, before the database sees it.
+func checkVote(v paperhound.Vote, now time.Time) error {
+	if err := paperhound.CheckUserName(v.User); err != nil {
+		return fmt.Errorf("vote on paper %q: %w", v.Paper, err)
+	}
+	if v.Paper == "" {
+		return fmt.Errorf("vote by %q: the paper is required: %w", v.User, paperhound.ErrInvalid)
+	}
+	if v.Value != 1 && v.Value != -1 {
+		return fmt.Errorf("vote by %q on paper %q: value %d is neither 1 nor -1: %w", v.User, v.Paper, v.Value, paperhound.ErrInvalid)
+	}
+	if err := paperhound.CheckVoteTime(v.At, now); err != nil {
+		return fmt.Errorf("vote by %q on paper %q: %w", v.User, v.Paper, err)
 	}
 	return nil
 }
