@@ -5,7 +5,8 @@ import (
 	"time"
 )
 
-// Vote is a user's opinion of a paper: +1 upvote, -1 hide.
+// Vote is a user's opinion of a paper: +1 upvote, -1 hide. A store reports
+// a removed vote as 0, At being when it was removed.
 type Vote struct {
 	User  string    `db:"user_name" json:"user"`
 	Paper string    `db:"paper_id" json:"paper"`

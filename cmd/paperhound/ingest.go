@@ -74,6 +74,9 @@ func ingestCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		fmt.Fprintf(stderr, "... and %d more rejected lines\n", sum.Rejected-sum.shown)
 	}
 	line := fmt.Sprintf("added %d, updated %d, unchanged %d, rejected %d", sum.Added, sum.Updated, sum.Unchanged, sum.Rejected)
+	if votes {
+		line = fmt.Sprintf("votes: %d changed, %d unchanged, %d rejected", sum.Updated, sum.Unchanged, sum.Rejected)
+	}
 	var pendingErr error
 	if b.endpoint != nil && !votes && ctx.Err() == nil {
 		pending, err := completePending(ctx, b, stdout, log)
@@ -157,11 +160,15 @@ func ingestPapers(ctx context.Context, engine *recommend.Engine, name string, r 
 }
 
 // ingestVotes streams votes into the engine; a vote for a paper not in the
-// store is rejected with its line.
+// store is rejected with its line. Votes are counted as changed (in
+// sum.Updated: added, replaced or brought back) or unchanged.
 func ingestVotes(ctx context.Context, engine *recommend.Engine, name string, r io.Reader, sum *summary, problems io.Writer) error {
 	return inChunks(ctx, ingest.ReadVotes, r, name, sum, problems, func(votes []paperhound.Vote, lines []int) error {
-		saved, unknown, err := engine.ImportVotes(ctx, votes)
-		sum.Added += saved
+		changed, unknown, err := engine.ImportVotes(ctx, votes)
+		sum.Updated += changed
+		if err == nil {
+			sum.Unchanged += len(votes) - len(unknown) - changed
+		}
 		for _, i := range unknown {
 			sum.reject(problems, ingest.Problem{File: name, Line: lines[i], Reason: fmt.Sprintf("unknown paper %q: ingest the paper first", votes[i].Paper)})
 		}
