@@ -17,8 +17,8 @@ import (
 // user and paper are required; user must pass paperhound.CheckUserName.
 // vote is 1 (upvote, the default when absent) or -1 (hide). at is an
 // optional RFC 3339 time, at most a day ahead (paperhound.CheckVoteTime);
-// when absent the vote's At is zero and the caller decides, typically now. emit, reject and the error
-// returned work as in ReadPapers.
+// when absent the vote's At is zero and the caller decides, typically now.
+// emit, reject and the error returned work as in ReadPapers.
 func ReadVotes(ctx context.Context, r io.Reader, name string, emit func(line int, v paperhound.Vote) error, reject func(Problem) error) error {
 	return readRecords(ctx, r, name, decodeVote, emit, reject)
 }

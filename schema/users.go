@@ -177,7 +177,13 @@ func (s *Store) DeleteVote(ctx context.Context, user, paper string, value int) (
 		if err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, tx.Rebind(`DELETE FROM votes WHERE user_name = ? AND paper_id = ?`), user, paper); err != nil {
+		// Another process may have removed or changed it since (PostgreSQL
+		// reads without a lock): then this removes nothing.
+		res, err := tx.ExecContext(ctx, tx.Rebind(`DELETE FROM votes WHERE user_name = ? AND paper_id = ? AND value = ?`), user, paper, cur.Value)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil || n == 0 {
 			return err
 		}
 		// The removal is newer than the vote it removes, whatever a skewed
