@@ -52,7 +52,7 @@ func newUsers(t *testing.T, store *schema.Store) *users {
 	for _, id := range []string{razor, compressKV, "2411.10803", zeroShotTok, "2411.18553"} {
 		imported = append(imported, paperhound.Vote{User: "dave", Paper: id, Value: 1})
 	}
-	if err := store.SaveVotes(ctx, imported); err != nil {
+	if _, err := store.SaveVotes(ctx, imported); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := engine.Load(ctx); err != nil {
@@ -353,7 +353,7 @@ func TestVotesExportRoundTrip(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if err := fresh.SaveVotes(ctx, read); err != nil {
+			if _, err := fresh.SaveVotes(ctx, read); err != nil {
 				t.Fatal(err)
 			}
 			want, err := u.store.Votes(ctx, "alice")

@@ -2,11 +2,9 @@ package ingest
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"strings"
 	"time"
-	"unicode"
 
 	"github.com/paperhound/paperhound"
 )
@@ -16,10 +14,11 @@ import (
 //
 //	{"user": "alice", "paper": "2407.18121", "at": "2024-07-26T10:00:00Z", "vote": 1}
 //
-// user and paper are required. vote is 1 (upvote, the default when absent) or
-// -1 (hide). at is an optional RFC 3339 time; when absent the vote's At is
-// zero and the caller decides, typically now. emit, reject and the error
-// returned work as in ReadPapers.
+// user and paper are required; user must pass paperhound.CheckUserName.
+// vote is 1 (upvote, the default when absent) or -1 (hide). at is an
+// optional RFC 3339 time, at most a day ahead (paperhound.CheckVoteTime);
+// when absent the vote's At is zero and the caller decides, typically now.
+// emit, reject and the error returned work as in ReadPapers.
 func ReadVotes(ctx context.Context, r io.Reader, name string, emit func(line int, v paperhound.Vote) error, reject func(Problem) error) error {
 	return readRecords(ctx, r, name, decodeVote, emit, reject)
 }
@@ -50,16 +49,19 @@ func decodeVote(raw []byte) (paperhound.Vote, string) {
 	if reason := o.problem(); reason != "" {
 		return paperhound.Vote{}, reason
 	}
-	switch {
-	case v.User == "":
+	if v.User == "" {
 		return paperhound.Vote{}, `missing "user"`
-	case len(v.User) > MaxIDBytes:
-		return paperhound.Vote{}, fmt.Sprintf(`"user" is %d bytes, over the %d-byte limit`, len(v.User), MaxIDBytes)
-	case strings.IndexFunc(v.User, unicode.IsControl) >= 0:
-		return paperhound.Vote{}, fmt.Sprintf(`"user" has control characters inside: %q`, v.User)
+	}
+	// The store holds votes to the same rules; checked here too, a bad line
+	// is reported with its line instead of failing its whole batch.
+	if err := paperhound.CheckUserName(v.User); err != nil {
+		return paperhound.Vote{}, err.Error()
 	}
 	if reason := checkID("paper", v.Paper); reason != "" {
 		return paperhound.Vote{}, reason
+	}
+	if err := paperhound.CheckVoteTime(v.At, time.Now()); err != nil {
+		return paperhound.Vote{}, err.Error()
 	}
 	return v, ""
 }

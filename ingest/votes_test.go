@@ -11,6 +11,7 @@ import (
 )
 
 func TestReadVotes(t *testing.T) {
+	soon := time.Now().UTC().Add(23 * time.Hour).Truncate(time.Second)
 	tests := []struct {
 		name     string
 		input    string
@@ -31,6 +32,10 @@ func TestReadVotes(t *testing.T) {
 		input: "[\n" + `{"user": "alice", "paper": "p1"},` + "\n" + `{"user": "alice", "paper": "p2", "vote": -1}` + "\n]",
 		votes: []string{"2: alice p1 1 0001-01-01T00:00:00Z", "3: alice p2 -1 0001-01-01T00:00:00Z"},
 	}, {
+		name:  "a time up to a day ahead: another clock",
+		input: `{"user": "alice", "paper": "p1", "at": "` + soon.Format(time.RFC3339) + `"}`,
+		votes: []string{"1: alice p1 1 " + soon.Format(time.RFC3339)},
+	}, {
 		name: "every way to get it wrong",
 		input: strings.Join([]string{
 			`{"paper": "p1"}`,
@@ -46,6 +51,10 @@ func TestReadVotes(t *testing.T) {
 			`{"user": "alice", "paper": "p1"`,
 			`{"user": "` + strings.Repeat("u", 201) + `", "paper": "p1"}`,
 			`{"user": "al\u0000ice", "paper": "p1"}`,
+			`{"user": "../admin", "paper": "p1"}`,
+			`{"user": "<script>", "paper": "p1"}`,
+			`{"user": "a b", "paper": "p1"}`,
+			`{"user": "alice", "paper": "p1", "at": "2099-01-01T00:00:00Z"}`,
 		}, "\n"),
 		problems: []string{
 			`x.jsonl:1: missing "user"`,
@@ -59,8 +68,12 @@ func TestReadVotes(t *testing.T) {
 			`x.jsonl:9: invalid time "2024-07-26" in "at": want RFC 3339, like "2024-07-26T10:00:00Z"`,
 			`x.jsonl:10: "user" must be a string, got a number`,
 			`x.jsonl:11: invalid JSON: unexpected end of input`,
-			`x.jsonl:12: "user" is 201 bytes, over the 200-byte limit`,
-			`x.jsonl:13: "user" has control characters inside: "al\x00ice"`,
+			`x.jsonl:12: invalid user name of 201 bytes: want 1 to 64 letters, digits, '_', '.' or '-', starting with a letter or digit`,
+			`x.jsonl:13: invalid user name "al\x00ice": want 1 to 64 letters, digits, '_', '.' or '-', starting with a letter or digit`,
+			`x.jsonl:14: invalid user name "../admin": want 1 to 64 letters, digits, '_', '.' or '-', starting with a letter or digit`,
+			`x.jsonl:15: invalid user name "<script>": want 1 to 64 letters, digits, '_', '.' or '-', starting with a letter or digit`,
+			`x.jsonl:16: invalid user name "a b": want 1 to 64 letters, digits, '_', '.' or '-', starting with a letter or digit`,
+			`x.jsonl:17: invalid vote time 2099-01-01T00:00:00Z: more than a day in the future`,
 		},
 	}}
 	for _, tt := range tests {

@@ -6,6 +6,11 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"unicode"
+
+	"golang.org/x/text/runes"
+	"golang.org/x/text/transform"
+	"golang.org/x/text/unicode/norm"
 
 	"github.com/paperhound/paperhound"
 	"github.com/paperhound/paperhound/embed"
@@ -203,18 +208,35 @@ func (e *Engine) withPopularity(results []Result, p float64) []Result {
 	return results
 }
 
-// withoutDuplicates keeps the first of papers whose titles are the same
-// words: the same paper posted twice, or a preprint and its published copy.
+// withoutDuplicates keeps the first of papers with the same title: the same
+// paper posted twice, or a preprint and its published copy.
 func withoutDuplicates(results []Result) []Result {
 	seen := make(map[string]bool, len(results))
 	return slices.DeleteFunc(results, func(r Result) bool {
-		key := strings.Join(embed.Tokens(r.Paper.Title), " ")
+		key := titleKey(r.Paper.Title)
 		if seen[key] {
 			return true
 		}
 		seen[key] = true
 		return false
 	})
+}
+
+// foldMarks strips accents: "é" becomes "e".
+var foldMarks = transform.Chain(norm.NFD, runes.Remove(runes.In(unicode.Mn)), norm.NFC)
+
+// titleKey folds case, accents, punctuation and spacing and keeps every
+// letter and digit, numbers included: "Gemma 2" and "Gemma 3", "Qwen2" and
+// "Qwen2.5" are different papers, so the lexical tokens (which drop numbers
+// and stop words) can't be the key.
+func titleKey(title string) string {
+	folded, _, err := transform.String(foldMarks, strings.ToLower(title))
+	if err != nil {
+		folded = strings.ToLower(title)
+	}
+	return strings.Join(strings.FieldsFunc(folded, func(r rune) bool {
+		return !unicode.IsLetter(r) && !unicode.IsDigit(r)
+	}), " ")
 }
 
 // trendingFeed is the feed of a user with no upvotes yet: trending papers

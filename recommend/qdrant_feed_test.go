@@ -44,7 +44,7 @@ func TestQdrantFeedMatchesEmbedded(t *testing.T) {
 		if _, err := e.Ingest(ctx, samplePapers(t)); err != nil {
 			t.Fatal(err)
 		}
-		if err := e.Store().SaveVotes(ctx, votes); err != nil {
+		if _, err := e.Store().SaveVotes(ctx, votes); err != nil {
 			t.Fatal(err)
 		}
 		for _, v := range votes {

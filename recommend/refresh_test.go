@@ -63,7 +63,7 @@ func TestRefreshVotesPicksUpVotesCastElsewhere(t *testing.T) {
 				t.Fatal(err)
 			}
 			// Another process: an upvotes import writes the store only.
-			if err := b.Store.SaveVotes(ctx, []paperhound.Vote{{User: "ann", Paper: "a", Value: 1}}); err != nil {
+			if _, err := b.Store.SaveVotes(ctx, []paperhound.Vote{{User: "ann", Paper: "a", Value: 1}}); err != nil {
 				t.Fatal(err)
 			}
 			recs, err := server.Feed(ctx, "ann", recommend.FeedOptions{Limit: 10})

@@ -36,11 +36,12 @@ func (e *Engine) Vote(ctx context.Context, user, paper string, value int) error 
 	}
 	v := paperhound.Vote{User: user, Paper: paper, Value: value, At: e.store.Now().UTC().Truncate(time.Microsecond)}
 	if found && !cur.At.Before(v.At) {
-		// The store keeps the newer of two votes; this one is the newer,
-		// whatever a skewed clock says.
+		// The store keeps the newer of a vote and the vote or removal
+		// (value 0) before it; this one is the newer, whatever a skewed
+		// clock says.
 		v.At = cur.At.Add(time.Microsecond)
 	}
-	if err := e.store.SaveVotes(ctx, []paperhound.Vote{v}); err != nil {
+	if _, err := e.store.SaveVotes(ctx, []paperhound.Vote{v}); err != nil {
 		return fmt.Errorf("vote: %w", err)
 	}
 	e.votes.set(v)
@@ -52,13 +53,15 @@ func (e *Engine) Vote(ctx context.Context, user, paper string, value int) error 
 const voteBatch = 5000
 
 // ImportVotes stores votes in bulk (an upvotes file, an evaluation's
-// training votes), voteBatch to a transaction, creating the users it has
-// not seen; a vote replaces an earlier one only if it is not older. Votes
-// on papers that are not stored are left out, and their indexes in votes
-// returned, so that the caller can say which lines failed. Saved counts the
-// votes written. The vote graph is not touched: a serving engine picks the
-// votes up at its next RefreshVotes, as it does another process's.
-func (e *Engine) ImportVotes(ctx context.Context, votes []paperhound.Vote) (saved int, unknown []int, err error) {
+// training votes), voteBatch to a transaction, creating the users it has not
+// seen. It never undoes a later change: as schema.Store.SaveVotes, a vote
+// replaces or brings back a removed one only if it is newer, and one without
+// a time only fills a gap. Votes on papers that are not stored are left out,
+// and their indexes in votes returned, so that the caller can say which
+// lines failed. Changed counts the votes that changed what is stored. The
+// vote graph is not touched: a serving engine picks the votes up at its next
+// RefreshVotes, as it does another process's.
+func (e *Engine) ImportVotes(ctx context.Context, votes []paperhound.Vote) (changed int, unknown []int, err error) {
 	for first := 0; first < len(votes); first += voteBatch {
 		batch := votes[first:min(first+voteBatch, len(votes))]
 		ids := make([]string, len(batch))
@@ -67,7 +70,7 @@ func (e *Engine) ImportVotes(ctx context.Context, votes []paperhound.Vote) (save
 		}
 		missing, err := e.store.MissingPapers(ctx, ids)
 		if err != nil {
-			return saved, unknown, fmt.Errorf("import votes: %w", err)
+			return changed, unknown, fmt.Errorf("import votes: %w", err)
 		}
 		absent := make(map[string]bool, len(missing))
 		for _, id := range missing {
@@ -84,12 +87,13 @@ func (e *Engine) ImportVotes(ctx context.Context, votes []paperhound.Vote) (save
 		if len(known) == 0 {
 			continue
 		}
-		if err := e.store.SaveVotes(ctx, known); err != nil {
-			return saved, unknown, fmt.Errorf("import votes: %w", err)
+		n, err := e.store.SaveVotes(ctx, known)
+		if err != nil {
+			return changed, unknown, fmt.Errorf("import votes: %w", err)
 		}
-		saved += len(known)
+		changed += n
 	}
-	return saved, unknown, nil
+	return changed, unknown, nil
 }
 
 // Unvote removes user's vote on paper if it is of kind value (1 an upvote,

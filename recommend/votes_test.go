@@ -125,7 +125,7 @@ func TestVote(t *testing.T) {
 			}
 
 			// A vote stored with a time ahead of the clock is still replaced.
-			if err := b.Store.SaveVotes(ctx, []paperhound.Vote{{User: "ann", Paper: "n1", Value: -1, At: clock.Add(time.Hour)}}); err != nil {
+			if _, err := b.Store.SaveVotes(ctx, []paperhound.Vote{{User: "ann", Paper: "n1", Value: -1, At: clock.Add(time.Hour)}}); err != nil {
 				t.Fatal(err)
 			}
 			if err := e.Vote(ctx, "ann", "n1", 1); err != nil {
@@ -228,12 +228,12 @@ func TestImportVotes(t *testing.T) {
 				{User: "bob", Paper: "n2", Value: -1},
 				{User: "bob", Paper: "gone", Value: -1},
 			}
-			saved, unknown, err := e.ImportVotes(ctx, votes)
+			changed, unknown, err := e.ImportVotes(ctx, votes)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if saved != 2 || !slices.Equal(unknown, []int{1, 3}) {
-				t.Errorf("ImportVotes = %d saved, unknown %v; want 2 saved, unknown [1 3]", saved, unknown)
+			if changed != 2 || !slices.Equal(unknown, []int{1, 3}) {
+				t.Errorf("ImportVotes = %d changed, unknown %v; want 2 changed, unknown [1 3]", changed, unknown)
 			}
 			for _, want := range []paperhound.Vote{votes[0], votes[2]} {
 				got, err := b.Store.VoteOf(ctx, want.User, want.Paper)
@@ -248,6 +248,41 @@ func TestImportVotes(t *testing.T) {
 			recs, err := e.Feed(ctx, "ann", recommend.FeedOptions{Limit: 10})
 			if err != nil || len(recs) == 0 || recs[0].Trending {
 				t.Errorf("ann's feed after the refresh = %d papers, %v; want a feed from her upvote, not trending", len(recs), err)
+			}
+		})
+	}
+}
+
+// Re-importing a votes file leaves alone what users changed since through
+// the API, on the same clock tick too, and counts only what it changed.
+func TestImportVotesKeepsLaterChanges(t *testing.T) {
+	for _, b := range schematest.Backends(t) {
+		t.Run(b.Name, func(t *testing.T) {
+			ctx := context.Background()
+			e := trendingEngine(t, b.Store)
+			file := []paperhound.Vote{{User: "ann", Paper: "n1", Value: 1}, {User: "ann", Paper: "n2", Value: 1}}
+			if changed, _, err := e.ImportVotes(ctx, file); err != nil || changed != 2 {
+				t.Fatalf("first import: %d changed, %v; want 2", changed, err)
+			}
+			if err := e.Vote(ctx, "ann", "n1", -1); err != nil {
+				t.Fatal(err)
+			}
+			if err := e.Unvote(ctx, "ann", "n2", 1); err != nil {
+				t.Fatal(err)
+			}
+			if changed, _, err := e.ImportVotes(ctx, file); err != nil || changed != 0 {
+				t.Errorf("second import: %d changed, %v; want 0", changed, err)
+			}
+			vs, err := e.Votes(ctx, "ann")
+			if err != nil || len(vs) != 1 || vs[0].Paper != "n1" || vs[0].Value != -1 {
+				t.Errorf("votes after the second import: %+v, %v; want n1 hidden, n2 gone", vs, err)
+			}
+			// The user can still vote again what they removed.
+			if err := e.Vote(ctx, "ann", "n2", 1); err != nil {
+				t.Fatal(err)
+			}
+			if v, err := b.Store.VoteOf(ctx, "ann", "n2"); err != nil || v.Value != 1 {
+				t.Errorf("n2 upvoted again: %+v, %v", v, err)
 			}
 		})
 	}

@@ -130,7 +130,7 @@ func TestCancelledQueryIsTheContextsError(t *testing.T) {
 	}
 	cctx, cancel := context.WithTimeout(ctx, 200*time.Millisecond)
 	defer cancel()
-	err = st.SaveVotes(cctx, []paperhound.Vote{{User: "ann", Paper: "p", Value: 1}})
+	_, err = st.SaveVotes(cctx, []paperhound.Vote{{User: "ann", Paper: "p", Value: 1}})
 	if !errors.Is(err, context.DeadlineExceeded) || errors.Is(err, paperhound.ErrUnavailable) {
 		t.Errorf("SaveVotes cancelled while waiting = %v, want %v and not unavailable", err, context.DeadlineExceeded)
 	}

@@ -10,6 +10,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/jmoiron/sqlx"
 
@@ -72,10 +73,14 @@ func (s *Store) UserByToken(ctx context.Context, token string) (paperhound.User,
 }
 
 // IssueToken gives user name a new API token, which replaces any earlier
-// one, creating the user when there is none (name must then pass
-// paperhound.CheckUserName; users a votes import created keep their names). Only the
+// one, creating the user when there is none. The name must pass
+// paperhound.CheckUserName, even for a user a votes import created before
+// imports were held to it: such a name could act through no URL. Only the
 // token's hash is stored: the token is shown once, here.
 func (s *Store) IssueToken(ctx context.Context, name string) (token string, created bool, err error) {
+	if err := paperhound.CheckUserName(name); err != nil {
+		return "", false, fmt.Errorf("issue a token: %w", err)
+	}
 	secret, err := secret()
 	if err != nil {
 		return "", false, err
@@ -87,9 +92,6 @@ func (s *Store) IssueToken(ctx context.Context, name string) (token string, crea
 			return err
 		}
 		if n, err := res.RowsAffected(); err != nil || n > 0 {
-			return err
-		}
-		if err := paperhound.CheckUserName(name); err != nil {
 			return err
 		}
 		created = true
@@ -140,11 +142,16 @@ func (s *Store) CheckFeedKey(ctx context.Context, name, key string) (bool, error
 	return subtle.ConstantTimeCompare([]byte(stored.String), []byte(hashSecret(key))) == 1, nil
 }
 
-// VoteOf returns user's vote on paper, or an error wrapping paperhound.ErrNotFound.
+// VoteOf returns user's vote on paper: value 0 if it was removed, At being
+// when; an error wrapping paperhound.ErrNotFound if there never was one.
 func (s *Store) VoteOf(ctx context.Context, user, paper string) (paperhound.Vote, error) {
 	var v paperhound.Vote
+	// A paper has a vote or a removal, never both (SaveVotes).
 	err := s.get(ctx, &v, s.db.Rebind(`
-		SELECT user_name, paper_id, value, at FROM votes WHERE user_name = ? AND paper_id = ?`), user, paper)
+		SELECT user_name, paper_id, value, at FROM votes WHERE user_name = ? AND paper_id = ?
+		UNION ALL
+		SELECT user_name, paper_id, 0, at FROM vote_tombstones WHERE user_name = ? AND paper_id = ?`),
+		user, paper, user, paper)
 	if errors.Is(err, sql.ErrNoRows) {
 		return paperhound.Vote{}, fmt.Errorf("vote by %q on %q: %w", user, paper, paperhound.ErrNotFound)
 	}
@@ -156,22 +163,38 @@ func (s *Store) VoteOf(ctx context.Context, user, paper string) (paperhound.Vote
 }
 
 // DeleteVote removes user's vote on paper when its value is value (1 or -1),
-// or whatever it is when value is 0, and reports whether there was one.
+// or whatever it is when value is 0, and reports whether there was one. The
+// removal's time is kept, so that importing the vote again does not bring it
+// back (SaveVotes).
 func (s *Store) DeleteVote(ctx context.Context, user, paper string, value int) (bool, error) {
-	query := `DELETE FROM votes WHERE user_name = ? AND paper_id = ?`
-	args := []any{user, paper}
-	if value != 0 {
-		query += ` AND value = ?`
-		args = append(args, value)
-	}
 	var deleted bool
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
-		res, err := tx.ExecContext(ctx, tx.Rebind(query), args...)
+		var cur paperhound.Vote
+		err := tx.GetContext(ctx, &cur, tx.Rebind(`SELECT value, at FROM votes WHERE user_name = ? AND paper_id = ?`), user, paper)
+		if errors.Is(err, sql.ErrNoRows) || err == nil && value != 0 && cur.Value != value {
+			return nil
+		}
 		if err != nil {
 			return err
 		}
-		n, err := res.RowsAffected()
-		if err != nil || n == 0 {
+		// Another process may have removed or changed it since (PostgreSQL
+		// reads without a lock): then this removes nothing.
+		res, err := tx.ExecContext(ctx, tx.Rebind(`DELETE FROM votes WHERE user_name = ? AND paper_id = ? AND value = ?`), user, paper, cur.Value)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil || n == 0 {
+			return err
+		}
+		// The removal is newer than the vote it removes, whatever a skewed
+		// clock says.
+		at := s.now()
+		if !cur.At.Before(at) {
+			at = cur.At.UTC().Add(time.Microsecond)
+		}
+		if _, err := tx.ExecContext(ctx, tx.Rebind(`
+			INSERT INTO vote_tombstones (user_name, paper_id, at) VALUES (?, ?, ?)
+			ON CONFLICT (user_name, paper_id) DO UPDATE SET at = excluded.at`), user, paper, at); err != nil {
 			return err
 		}
 		deleted = true

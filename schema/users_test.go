@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/paperhound/paperhound"
 	"github.com/paperhound/paperhound/schema"
@@ -66,19 +67,22 @@ func TestTokens(t *testing.T) {
 				}
 			}
 
-			// A user a votes import created has no token, whatever its name,
-			// and can be given one; a new user needs a valid name.
+			// A user a votes import created has no token, and can be given
+			// one; a name the rule refuses is refused on both ways in.
 			mustSave(t, st, []paperhound.Paper{{ID: "p1", Title: "one"}}, nil)
-			if err := st.SaveVotes(ctx, []paperhound.Vote{{User: "Jane Doe", Paper: "p1", Value: 1}}); err != nil {
+			if _, err := st.SaveVotes(ctx, []paperhound.Vote{{User: "jane", Paper: "p1", Value: 1}}); err != nil {
 				t.Fatal(err)
 			}
-			if u, err := st.User(ctx, "Jane Doe"); err != nil || u.HasToken {
+			if u, err := st.User(ctx, "jane"); err != nil || u.HasToken {
 				t.Errorf("imported user: %+v, %v, want no token", u, err)
 			}
-			if tok, created, err := st.IssueToken(ctx, "Jane Doe"); err != nil || created {
+			if tok, created, err := st.IssueToken(ctx, "jane"); err != nil || created {
 				t.Errorf("token for an imported user: created %v, %v", created, err)
-			} else if u, err := st.UserByToken(ctx, tok); err != nil || u.Name != "Jane Doe" {
+			} else if u, err := st.UserByToken(ctx, tok); err != nil || u.Name != "jane" {
 				t.Errorf("imported user's token: %+v, %v", u, err)
+			}
+			if _, err := st.SaveVotes(ctx, []paperhound.Vote{{User: "Jane Doe", Paper: "p1", Value: 1}}); !errors.Is(err, paperhound.ErrInvalid) {
+				t.Errorf("imported user with a space: %v, want ErrInvalid", err)
 			}
 			if _, _, err := st.IssueToken(ctx, "John Doe"); !errors.Is(err, paperhound.ErrInvalid) {
 				t.Errorf("new user with a space: %v, want ErrInvalid", err)
@@ -150,7 +154,7 @@ func TestDeleteVote(t *testing.T) {
 			st := b.Store
 			at(st, t0)
 			mustSave(t, st, []paperhound.Paper{{ID: "p1", Title: "one"}, {ID: "p2", Title: "two"}}, nil)
-			err := st.SaveVotes(ctx, []paperhound.Vote{
+			_, err := st.SaveVotes(ctx, []paperhound.Vote{
 				{User: "ann", Paper: "p1", Value: 1, At: t0},
 				{User: "ann", Paper: "p2", Value: -1, At: t1},
 			})
@@ -181,6 +185,11 @@ func TestDeleteVote(t *testing.T) {
 			}
 			if votes, err := st.Votes(ctx, "ann"); err != nil || len(votes) != 0 {
 				t.Errorf("votes left: %+v, %v", votes, err)
+			}
+			// A removal keeps its time, after the vote's even when the clock
+			// is behind it.
+			if v, err := st.VoteOf(ctx, "ann", "p2"); err != nil || v != (paperhound.Vote{User: "ann", Paper: "p2", Value: 0, At: t1.Add(time.Microsecond)}) {
+				t.Errorf("VoteOf a removed vote: %+v, %v", v, err)
 			}
 		})
 	}

@@ -2,6 +2,7 @@ package schema
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"time"
 
@@ -11,35 +12,34 @@ import (
 )
 
 // SaveVotes stores votes in one transaction, creating the users it has not
-// seen (without a token). A user has one vote per paper: a vote replaces an
-// earlier one, judged by At, so a replayed old vote cannot undo a newer one.
-// A zero At means now. Votes for papers not stored fail the whole batch;
-// check them first with MissingPapers.
-func (s *Store) SaveVotes(ctx context.Context, votes []paperhound.Vote) error {
+// seen (without a token), and returns how many votes it changed. A user has
+// one vote per paper, and a replayed import must never undo what changed
+// after it: a vote replaces another only if it differs and is newer, and
+// comes back after a removal only if it is newer than the removal. A vote
+// with a zero At (no time given) only fills a gap: it is stored, stamped
+// now, where the user has neither a vote nor a removed one on the paper.
+// User names must pass paperhound.CheckUserName and times
+// paperhound.CheckVoteTime. Votes for papers not stored fail the whole
+// batch; check them first with MissingPapers.
+func (s *Store) SaveVotes(ctx context.Context, votes []paperhound.Vote) (int, error) {
+	now := s.now()
 	for _, v := range votes {
-		if v.User == "" || v.Paper == "" {
-			return fmt.Errorf("vote by %q on paper %q: user and paper are required: %w", v.User, v.Paper, paperhound.ErrInvalid)
-		}
-		if v.Value != 1 && v.Value != -1 {
-			return fmt.Errorf("vote by %q on paper %q: value %d is neither 1 nor -1: %w", v.User, v.Paper, v.Value, paperhound.ErrInvalid)
+		if err := checkVote(v, now); err != nil {
+			return 0, err
 		}
 	}
-	now := s.now()
+	changed := 0
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
-		addUser, err := tx.PreparexContext(ctx, tx.Rebind(`
-			INSERT INTO users (name, created_at) VALUES (?, ?) ON CONFLICT (name) DO NOTHING`))
-		if err != nil {
-			return err
+		var stmts [4]*sqlx.Stmt
+		for i, query := range []string{addUserSQL, fillVoteSQL, replaceVoteSQL, dropRemovalSQL} {
+			stmt, err := tx.PreparexContext(ctx, tx.Rebind(query))
+			if err != nil {
+				return err
+			}
+			defer stmt.Close()
+			stmts[i] = stmt
 		}
-		defer addUser.Close()
-		upsert, err := tx.PreparexContext(ctx, tx.Rebind(`
-			INSERT INTO votes (user_name, paper_id, value, at) VALUES (?, ?, ?, ?)
-			ON CONFLICT (user_name, paper_id) DO UPDATE SET value = excluded.value, at = excluded.at
-			WHERE excluded.at >= votes.at`))
-		if err != nil {
-			return err
-		}
-		defer upsert.Close()
+		addUser, fill, replace, dropRemoval := stmts[0], stmts[1], stmts[2], stmts[3]
 
 		added := make(map[string]bool)
 		for _, v := range votes {
@@ -49,18 +49,78 @@ func (s *Store) SaveVotes(ctx context.Context, votes []paperhound.Vote) error {
 				}
 				added[v.User] = true
 			}
-			at := now
-			if !v.At.IsZero() {
-				at = v.At.UTC().Truncate(time.Microsecond)
-			}
-			if _, err := upsert.ExecContext(ctx, v.User, v.Paper, v.Value, at); err != nil {
+			ok, err := saveVote(ctx, v, now, fill, replace, dropRemoval)
+			if err != nil {
 				return fmt.Errorf("vote by %q on paper %q: %w", v.User, v.Paper, err)
 			}
+			if ok {
+				changed++
+			}
+		}
+		if changed == 0 {
+			return nil
 		}
 		return bumpVotesVersion(ctx, tx)
 	})
 	if err != nil {
-		return fmt.Errorf("save %d votes: %w", len(votes), err)
+		return 0, fmt.Errorf("save %d votes: %w", len(votes), err)
+	}
+	return changed, nil
+}
+
+// saveVote writes one vote of SaveVotes with its statements, and reports
+// whether it changed what is stored.
+func saveVote(ctx context.Context, v paperhound.Vote, now time.Time, fill, replace, dropRemoval *sqlx.Stmt) (bool, error) {
+	var res sql.Result
+	var err error
+	if v.At.IsZero() {
+		res, err = fill.ExecContext(ctx, v.User, v.Paper, v.Value, now, v.User, v.Paper)
+	} else {
+		at := v.At.UTC().Truncate(time.Microsecond)
+		res, err = replace.ExecContext(ctx, v.User, v.Paper, v.Value, at, v.User, v.Paper, at)
+	}
+	if err != nil {
+		return false, err
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 0 {
+		return false, err
+	}
+	_, err = dropRemoval.ExecContext(ctx, v.User, v.Paper)
+	return err == nil, err
+}
+
+// The statements of SaveVotes. A paper has a vote, a removal (a row of
+// vote_tombstones, left by DeleteVote) or neither, never both.
+const (
+	addUserSQL = `INSERT INTO users (name, created_at) VALUES (?, ?) ON CONFLICT (name) DO NOTHING`
+	// fillVoteSQL stores a vote given without a time where there is neither.
+	fillVoteSQL = `
+		INSERT INTO votes (user_name, paper_id, value, at) SELECT ?, ?, ?, ?
+		WHERE NOT EXISTS (SELECT 1 FROM vote_tombstones WHERE user_name = ? AND paper_id = ?)
+		ON CONFLICT (user_name, paper_id) DO NOTHING`
+	// replaceVoteSQL stores a vote given with a time over an older, other
+	// vote, or after an older removal.
+	replaceVoteSQL = `
+		INSERT INTO votes (user_name, paper_id, value, at) SELECT ?, ?, ?, ?
+		WHERE NOT EXISTS (SELECT 1 FROM vote_tombstones WHERE user_name = ? AND paper_id = ? AND at >= ?)
+		ON CONFLICT (user_name, paper_id) DO UPDATE SET value = excluded.value, at = excluded.at
+		WHERE excluded.value <> votes.value AND excluded.at > votes.at`
+	dropRemovalSQL = `DELETE FROM vote_tombstones WHERE user_name = ? AND paper_id = ?`
+)
+
+// checkVote says why v can't be stored by now, before the database sees it.
+func checkVote(v paperhound.Vote, now time.Time) error {
+	if err := paperhound.CheckUserName(v.User); err != nil {
+		return fmt.Errorf("vote on paper %q: %w", v.Paper, err)
+	}
+	if v.Paper == "" {
+		return fmt.Errorf("vote by %q: the paper is required: %w", v.User, paperhound.ErrInvalid)
+	}
+	if v.Value != 1 && v.Value != -1 {
+		return fmt.Errorf("vote by %q on paper %q: value %d is neither 1 nor -1: %w", v.User, v.Paper, v.Value, paperhound.ErrInvalid)
+	}
+	if err := paperhound.CheckVoteTime(v.At, now); err != nil {
+		return fmt.Errorf("vote by %q on paper %q: %w", v.User, v.Paper, err)
 	}
 	return nil
 }

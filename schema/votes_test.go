@@ -22,9 +22,10 @@ func TestVotes(t *testing.T) {
 
 			// Each step saves a batch, then checks every user's votes.
 			steps := []struct {
-				name  string
-				votes []paperhound.Vote
-				want  map[string][]paperhound.Vote
+				name    string
+				votes   []paperhound.Vote
+				changed int
+				want    map[string][]paperhound.Vote
 			}{
 				{
 					name: "new users are created",
@@ -33,6 +34,7 @@ func TestVotes(t *testing.T) {
 						{User: "bob", Paper: "p1", Value: -1, At: t0.Add(time.Second)},
 						{User: "ann", Paper: "p2", Value: -1, At: t0.Add(2 * time.Second)},
 					},
+					changed: 3,
 					want: map[string][]paperhound.Vote{
 						"ann": {
 							{User: "ann", Paper: "p1", Value: 1, At: t0},
@@ -48,6 +50,7 @@ func TestVotes(t *testing.T) {
 						{User: "bob", Paper: "p1", Value: 1, At: t0.Add(4 * time.Second)},
 						{User: "bob", Paper: "p1", Value: -1, At: t0.Add(5 * time.Second)},
 					},
+					changed: 3,
 					want: map[string][]paperhound.Vote{
 						"ann": {
 							{User: "ann", Paper: "p2", Value: -1, At: t0.Add(2 * time.Second)},
@@ -57,8 +60,9 @@ func TestVotes(t *testing.T) {
 					},
 				},
 				{
-					name:  "an older vote does not undo a newer one",
-					votes: []paperhound.Vote{{User: "ann", Paper: "p1", Value: 1, At: t0}},
+					name:    "an older vote does not undo a newer one",
+					votes:   []paperhound.Vote{{User: "ann", Paper: "p1", Value: 1, At: t0}},
+					changed: 0,
 					want: map[string][]paperhound.Vote{
 						"ann": {
 							{User: "ann", Paper: "p2", Value: -1, At: t0.Add(2 * time.Second)},
@@ -67,14 +71,16 @@ func TestVotes(t *testing.T) {
 					},
 				},
 				{
-					name:  "zero time means now, in UTC",
-					votes: []paperhound.Vote{{User: "cy", Paper: "p3", Value: 1}},
-					want:  map[string][]paperhound.Vote{"cy": {{User: "cy", Paper: "p3", Value: 1, At: t1}}},
+					name:    "zero time means now, in UTC",
+					votes:   []paperhound.Vote{{User: "cy", Paper: "p3", Value: 1}},
+					changed: 1,
+					want:    map[string][]paperhound.Vote{"cy": {{User: "cy", Paper: "p3", Value: 1, At: t1}}},
 				},
 				{
 					name: "times are kept in UTC at microseconds",
 					votes: []paperhound.Vote{{User: "dee", Paper: "p3", Value: 1,
 						At: time.Date(2025, 1, 2, 9, 0, 0, 999, time.FixedZone("X", 5*3600))}},
+					changed: 1,
 					want: map[string][]paperhound.Vote{"dee": {{User: "dee", Paper: "p3", Value: 1,
 						At: time.Date(2025, 1, 2, 4, 0, 0, 0, time.UTC)}}},
 				},
@@ -86,8 +92,8 @@ func TestVotes(t *testing.T) {
 			}
 			at(st, t1)
 			for _, s := range steps {
-				if err := st.SaveVotes(ctx, s.votes); err != nil {
-					t.Fatalf("%s: %v", s.name, err)
+				if changed, err := st.SaveVotes(ctx, s.votes); err != nil || changed != s.changed {
+					t.Fatalf("%s: %d changed, %v; want %d", s.name, changed, err, s.changed)
 				}
 				for user, want := range s.want {
 					got, err := st.Votes(ctx, user)
@@ -134,6 +140,10 @@ func TestSaveVotesRejected(t *testing.T) {
 		{"value 2", []paperhound.Vote{{User: "u", Paper: "p", Value: 2}}, true},
 		{"no user", []paperhound.Vote{{Paper: "p", Value: 1}}, true},
 		{"no paper", []paperhound.Vote{{User: "u", Value: 1}}, true},
+		{"more than a day ahead", []paperhound.Vote{{User: "u", Paper: "p", Value: 1, At: time.Now().Add(25 * time.Hour)}}, true},
+		{"user ../admin", []paperhound.Vote{{User: "new", Paper: "p", Value: 1}, {User: "../admin", Paper: "p", Value: 1}}, true},
+		{"user <script>", []paperhound.Vote{{User: "<script>", Paper: "p", Value: 1}}, true},
+		{"user a b", []paperhound.Vote{{User: "a b", Paper: "p", Value: 1}}, true},
 		{"bad value after good ones", []paperhound.Vote{{User: "new", Paper: "p", Value: 1}, {User: "u", Paper: "p", Value: -2}}, true},
 		// The foreign key fails in the database, after the first vote and
 		// its user were written: the transaction must take both back.
@@ -145,7 +155,7 @@ func TestSaveVotesRejected(t *testing.T) {
 			st := b.Store
 			mustSave(t, st, []paperhound.Paper{{ID: "p", Title: "t"}}, nil)
 			for _, tt := range tests {
-				err := st.SaveVotes(ctx, tt.votes)
+				_, err := st.SaveVotes(ctx, tt.votes)
 				if err == nil {
 					t.Errorf("%s: saved", tt.name)
 					continue
@@ -160,6 +170,13 @@ func TestSaveVotesRejected(t *testing.T) {
 			}
 			if n != 0 {
 				t.Errorf("%d votes saved by rejected batches, want 0", n)
+			}
+			for _, tt := range tests {
+				for _, v := range tt.votes {
+					if _, err := st.User(ctx, v.User); !errors.Is(err, paperhound.ErrNotFound) {
+						t.Errorf("%s: user %q was created (%v)", tt.name, v.User, err)
+					}
+				}
 			}
 		})
 	}
@@ -182,7 +199,7 @@ func TestVotesVersion(t *testing.T) {
 				return n
 			}
 			v0 := version()
-			if err := st.SaveVotes(ctx, []paperhound.Vote{{User: "ann", Paper: "p1", Value: 1}}); err != nil {
+			if _, err := st.SaveVotes(ctx, []paperhound.Vote{{User: "ann", Paper: "p1", Value: 1}}); err != nil {
 				t.Fatal(err)
 			}
 			v1 := version()
@@ -200,6 +217,64 @@ func TestVotesVersion(t *testing.T) {
 			}
 			if version() == v1 {
 				t.Fatal("version unchanged by a deleted vote")
+			}
+		})
+	}
+}
+
+// An import never undoes what changed after it: a replayed vote loses to a
+// newer one and to a newer removal, and a vote without a time only fills a
+// gap.
+func TestSaveVotesKeepLaterChanges(t *testing.T) {
+	t.Parallel()
+	for _, b := range schematest.Backends(t) {
+		t.Run(b.Name, func(t *testing.T) {
+			ctx := context.Background()
+			st := b.Store
+			clock := t0
+			st.Now = func() time.Time { return clock }
+			mustSave(t, st, []paperhound.Paper{{ID: "p1", Title: "one"}, {ID: "p2", Title: "two"}}, nil)
+			up := func(paper string, at time.Time) paperhound.Vote {
+				return paperhound.Vote{User: "ann", Paper: paper, Value: 1, At: at}
+			}
+			hide := up("p1", t0.Add(time.Hour))
+			hide.Value = -1
+			steps := []struct {
+				name    string
+				clock   time.Time
+				votes   []paperhound.Vote
+				deletes []string // papers whose vote is removed, after the votes
+				changed int
+				want    []paperhound.Vote
+			}{
+				{"import, no time", t0, []paperhound.Vote{up("p1", time.Time{}), up("p2", t0)}, nil, 2,
+					[]paperhound.Vote{up("p1", t0), up("p2", t0)}},
+				{"the user hides p1 and removes p2", t0.Add(time.Hour), []paperhound.Vote{hide}, []string{"p2"}, 1,
+					[]paperhound.Vote{hide}},
+				{"the same import again", t0.Add(2 * time.Hour), []paperhound.Vote{up("p1", time.Time{}), up("p2", t0)}, nil, 0,
+					[]paperhound.Vote{hide}},
+				{"an import of the times before the changes", t0.Add(2 * time.Hour), []paperhound.Vote{up("p1", t0.Add(time.Minute)), up("p2", t0.Add(time.Hour))}, nil, 0,
+					[]paperhound.Vote{hide}},
+				{"votes cast after the changes", t0.Add(2 * time.Hour), []paperhound.Vote{up("p1", t0.Add(3*time.Hour)), up("p2", t0.Add(3*time.Hour))}, nil, 2,
+					[]paperhound.Vote{up("p1", t0.Add(3*time.Hour)), up("p2", t0.Add(3*time.Hour))}},
+			}
+			for _, s := range steps {
+				clock = s.clock
+				if changed, err := st.SaveVotes(ctx, s.votes); err != nil || changed != s.changed {
+					t.Errorf("%s: %d changed, %v; want %d", s.name, changed, err, s.changed)
+				}
+				for _, p := range s.deletes {
+					if _, err := st.DeleteVote(ctx, "ann", p, 0); err != nil {
+						t.Fatal(err)
+					}
+				}
+				got, err := st.Votes(ctx, "ann")
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !reflect.DeepEqual(got, s.want) {
+					t.Errorf("%s:\n got %+v\nwant %+v", s.name, got, s.want)
+				}
 			}
 		})
 	}

@@ -208,7 +208,7 @@ func feedLatency(ctx context.Context, engine *recommend.Engine, d *evaluate.Cite
 	}
 	// The store creates the user; Vote then brings each vote into the
 	// engine's vote graph.
-	if err := engine.Store().SaveVotes(ctx, votes); err != nil {
+	if _, err := engine.Store().SaveVotes(ctx, votes); err != nil {
 		return fmt.Errorf("latency probe: %w", err)
 	}
 	for _, v := range votes {

@@ -30,6 +30,7 @@ type summary struct {
 	recommend.IngestStats
 	Rejected, Files, Warnings int
 	shown                     int
+	votes                     bool // a votes import: Updated counts the votes changed
 }
 
 func (s *summary) reject(w io.Writer, p ingest.Problem) {
@@ -47,10 +48,13 @@ func (s *summary) reject(w io.Writer, p ingest.Problem) {
 	}
 }
 
-// String is the closing line: the four counts always, warnings and failed
-// files when there are any.
+// String is the closing line: the counts always, warnings and failed files
+// when there are any.
 func (s *summary) String() string {
 	line := fmt.Sprintf("added %d, updated %d, unchanged %d, rejected %d", s.Added, s.Updated, s.Unchanged, s.Rejected)
+	if s.votes {
+		line = fmt.Sprintf("votes: %d changed, %d unchanged, %d rejected", s.Updated, s.Unchanged, s.Rejected)
+	}
 	if s.Warnings > 0 {
 		line += fmt.Sprintf(", warnings %d", s.Warnings)
 	}
@@ -109,7 +113,7 @@ func ingestCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	defer b.Close()
 	engine := b.engine
 
-	var sum summary
+	sum := summary{votes: votes}
 	for _, path := range fs.Args() {
 		if err := ingestFile(ctx, engine, path, votes, &sum, stderr, log); err != nil {
 			var p ingest.Problem
@@ -202,11 +206,15 @@ func ingestPapers(ctx context.Context, engine *recommend.Engine, name string, r 
 }
 
 // ingestVotes streams votes into the engine; a vote for a paper not in the
-// store is rejected with its line.
+// store is rejected with its line. Votes are counted as changed (in
+// sum.Updated: added, replaced or brought back) or unchanged.
 func ingestVotes(ctx context.Context, engine *recommend.Engine, name string, r io.Reader, sum *summary, problems io.Writer) error {
 	return inChunks(ctx, ingest.ReadVotes, r, name, sum, problems, func(votes []paperhound.Vote, lines []int) error {
-		saved, unknown, err := engine.ImportVotes(ctx, votes)
-		sum.Added += saved
+		changed, unknown, err := engine.ImportVotes(ctx, votes)
+		sum.Updated += changed
+		if err == nil {
+			sum.Unchanged += len(votes) - len(unknown) - changed
+		}
 		for _, i := range unknown {
 			sum.reject(problems, ingest.Problem{File: name, Line: lines[i], Reason: fmt.Sprintf("unknown paper %q: ingest the paper first", votes[i].Paper)})
 		}

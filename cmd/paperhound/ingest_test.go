@@ -378,7 +378,7 @@ func TestIngestVotes(t *testing.T) {
 			`{"user": "bob", "paper": "2402.14903", "vote": -1}`+"\n"))
 	start := time.Now().UTC().Add(-time.Second)
 	r := ingestFiles(t, "--db", db, "--upvotes", votes)
-	if r.stdout != "added 2, updated 0, unchanged 0, rejected 2\n" {
+	if r.stdout != "votes: 2 changed, 0 unchanged, 2 rejected\n" {
 		t.Errorf("stdout %q", r.stdout)
 	}
 	if r.err == nil || !strings.Contains(r.err.Error(), "2 lines rejected") {
@@ -415,5 +415,10 @@ func TestIngestVotes(t *testing.T) {
 	}
 	if len(bob) != 1 || bob[0].Paper != "2402.14903" || bob[0].Value != -1 || bob[0].At.Before(start) {
 		t.Errorf("bob's votes %+v, want a -1 on 2402.14903 stamped now", bob)
+	}
+
+	// Again, the same file changes nothing.
+	if r := ingestFiles(t, "--db", db, "--upvotes", votes); r.stdout != "votes: 0 changed, 2 unchanged, 2 rejected\n" {
+		t.Errorf("the same votes again: stdout %q", r.stdout)
 	}
 }
