@@ -222,44 +222,52 @@ func (e *Endpoint) SetDims(n int) { e.dims.Store(int64(n)) }
 // each request's vectors as it returns.
 func (e *Endpoint) BatchSize() int { return e.cfg.BatchSize }
 
-// Probe embeds a short text with single attempts of at most probeTimeout,
+// Probe embeds a short text with single attempts, all within probeTimeout,
 // so start-up fails fast and says why when the endpoint is down or
 // misconfigured, and settles the vectors' length. One answer alone never
 // settles it: it may come from a replica serving another model version.
 // When the length is known (SetDims, or Dimensions) an answer of that
-// length suffices; else two answers must agree. Answers of another length
-// are asked again, up to probeAnswers in all; when every one disagrees
-// with the known length the model changed, and Probe returns a
-// LengthError.
+// length suffices; else two answers must agree. A failed attempt or an
+// answer of another length is asked again at once, up to probeAnswers
+// attempts, unless the server asks to wait (Retry-After) or the time is
+// up; when every attempt answered with the same other length than the
+// known one, the model changed, and Probe returns a LengthError.
 func (e *Endpoint) Probe(ctx context.Context) error {
 	want := e.want()
 	seen := map[int]int{} // answers by length
+	var last error        // the last failed attempt
+	deadline := time.Now().Add(probeTimeout)
 	for range probeAnswers {
-		vecs, _, err := e.attempt(ctx, batch{inputs: []string{"paperhound start-up probe"}, tokens: 9}, min(e.cfg.Timeout, probeTimeout))
+		left := time.Until(deadline)
+		if left <= 0 {
+			break
+		}
+		vecs, retryAfter, err := e.attempt(ctx, batch{inputs: []string{"paperhound start-up probe"}, tokens: 9}, min(e.cfg.Timeout, left))
 		if err != nil {
-			var t transient
-			if errors.As(err, &t) {
-				err = fmt.Errorf("%w: %w", ErrUnavailable, err)
+			if !errors.As(err, new(transient)) {
+				return fmt.Errorf("probe %s: %w", e.where, err)
 			}
-			return fmt.Errorf("probe %s: %w", e.where, err)
+			if last = err; retryAfter > 0 {
+				break
+			}
+			continue
 		}
 		n := len(vecs[0])
 		seen[n]++
-		switch {
-		case want != 0 && n == want:
-			e.dims.CompareAndSwap(0, int64(n))
-			return nil
-		case want == 0 && seen[n] == 2:
+		if want != 0 && n == want || want == 0 && seen[n] == 2 {
 			e.dims.CompareAndSwap(0, int64(n))
 			return nil
 		}
 	}
-	if want != 0 && len(seen) == 1 {
-		for n := range seen {
-			return fmt.Errorf("probe %s: %w", e.where, LengthError{Want: want, Got: n, Answers: probeAnswers})
+	if want != 0 && last == nil && len(seen) == 1 {
+		for n, answers := range seen {
+			return fmt.Errorf("probe %s: %w", e.where, LengthError{Want: want, Got: n, Answers: answers})
 		}
 	}
-	return fmt.Errorf("probe %s: %w: its %d answers have vectors of no one length: %v", e.where, ErrUnavailable, probeAnswers, seen)
+	if last == nil {
+		last = fmt.Errorf("its answers have vectors of no one length: %v answers by length", seen)
+	}
+	return fmt.Errorf("probe %s: %w: %w", e.where, ErrUnavailable, last)
 }
 
 // LengthError says every answer of a probe has vectors of another length
@@ -386,6 +394,9 @@ func (e *Endpoint) embedBatch(ctx context.Context, b batch, maxRetries int) ([][
 			if err = e.fits(vecs); err == nil {
 				return vecs, nil
 			}
+			// The endpoint answers, from a replica of another length: even
+			// a single-attempt call asks again for a sound one.
+			maxRetries = max(maxRetries, e.cfg.MaxRetries)
 		}
 		var t transient
 		if !errors.As(err, &t) {

@@ -569,8 +569,17 @@ func TestEndpointProbe(t *testing.T) {
 	if err == nil || err.Error() != want {
 		t.Errorf("error\n %v\nwant %s", err, want)
 	}
-	if f.count() != 1 {
-		t.Errorf("a probe sent %d requests, want 1", f.count())
+	// Asked again at once, as one replica may be down and the next not.
+	if f.count() != probeAnswers {
+		t.Errorf("a probe sent %d requests, want %d", f.count(), probeAnswers)
+	}
+	flaky, f := serveFake(t, EndpointConfig{}, answerReset, answerError(200, "<html>welcome to nginx</html>"), answer(7, false))
+	if err := flaky.Probe(context.Background()); err != nil || flaky.Dims() != 7 || f.count() != 4 {
+		t.Errorf("flaky endpoint: Probe = %v, Dims %d after %d requests; want nil, 7 after 4", err, flaky.Dims(), f.count())
+	}
+	later, f := serveFake(t, EndpointConfig{}, answerError(503, errorBody("down for maintenance"), "Retry-After", "3600"))
+	if err := later.Probe(context.Background()); !errors.Is(err, ErrUnavailable) || f.count() != 1 {
+		t.Errorf("a server asking to come back later: Probe = %v after %d requests, want unavailable after 1", err, f.count())
 	}
 }
 
