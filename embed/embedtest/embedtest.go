@@ -56,6 +56,7 @@ type Server struct {
 	faultShare float64
 	faulted    int            // requests since SetFault
 	odd        map[string]int // per text: times answered with a vector of the wrong length
+	received   map[string]int // per text: requests that carried it, answered or not
 	quit       chan struct{}  // closed at the end of the test: stalled requests give up
 }
 
@@ -85,7 +86,7 @@ func Start(t testing.TB, o Options) *Server {
 		o.Dims = 64
 	}
 	s := &Server{opts: o, dims: o.Dims, answered: map[string]int{}, answers: map[string][]int{},
-		odd: map[string]int{}, quit: make(chan struct{})}
+		odd: map[string]int{}, received: map[string]int{}, quit: make(chan struct{})}
 	hs := httptest.NewServer(http.HandlerFunc(s.serve))
 	t.Cleanup(hs.Close)
 	t.Cleanup(func() { close(s.quit) }) // runs first: Close waits for stalled requests
@@ -123,6 +124,13 @@ func (s *Server) Odd(text string) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.odd[text]
+}
+
+// Received is how many requests carried text, answered or not.
+func (s *Server) Received(text string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.received[text]
 }
 
 // OnRequest sets a function called with each request's number, from 1,
@@ -230,6 +238,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	s.requests++
 	n, down, hook, dims := s.requests, s.down, s.onRequest, s.dims
 	fault := s.nextFault()
+	for _, text := range inputs {
+		s.received[text]++
+	}
 	s.mu.Unlock()
 	if req.Dimensions > 0 {
 		dims = req.Dimensions
