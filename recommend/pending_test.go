@@ -380,34 +380,6 @@ func TestQdrantUpsertLargeDocs(t *testing.T) {
 	}
 }
 
-// A query while the endpoint is down is answered by the lexical channels;
-// the failure rests the endpoint, so the next query does not call it.
-func TestSearchWhileEndpointDown(t *testing.T) {
-	ctx := context.Background()
-	st := schematest.Open(t, "sqlite")
-	srv := embedtest.Start(t, embedtest.Options{})
-	e := recommend.New(st, index.NewMemory(), hybrid(fakeEndpoint(t, srv)), nil)
-	mustIngest(t, e, samplePapers(t), recommend.IngestStats{Added: 38})
-	srv.SetDown(true)
-	requests := srv.Requests()
-	for range 3 {
-		res, err := e.Search(ctx, "speculative decoding", recommend.Options{Limit: 5})
-		if err != nil || len(res) != 5 || !slices.Contains([]string{"2407.01955", "2512.05033"}, res[0].Paper.ID) {
-			t.Errorf("search while down = %v, %v", resultIDs(res), err)
-		}
-	}
-	if n := srv.Requests() - requests; n != 1 {
-		t.Errorf("%d requests for three queries, want 1: the failure rests the endpoint", n)
-	}
-	if st := e.Embedders(); st[0].Up {
-		t.Errorf("Embedders = %+v, want down", st)
-	}
-	// Similar needs no call for a paper whose vector is stored.
-	if _, err := e.Similar(ctx, "2407.18121", recommend.Options{Limit: 5}); err != nil {
-		t.Error(err)
-	}
-}
-
 // Answers that are no good (vectors of another length, as from a replica
 // serving another model version; a 200 with a web page or JSON of another
 // shape; a reset connection) fail their request, which is asked again: the
@@ -484,19 +456,21 @@ func TestIngestFaultyAnswers(t *testing.T) {
 	}
 }
 
-// A query during a fresh outage or a stall is answered by the lexical
-// channels within the query timeout, and its failure rests the endpoint at
-// once: the next query neither waits nor calls it.
-func TestSearchDuringFreshOutage(t *testing.T) {
+// A query while the endpoint is down (503s, reset connections) or stalls
+// is answered by the lexical channels within the query timeout, and its
+// failure rests the endpoint at once: the next queries neither wait nor
+// call it.
+func TestSearchWhileEndpointDown(t *testing.T) {
 	ctx := context.Background()
 	papers := samplePapers(t)
 	for _, tc := range []struct {
 		name  string
-		fault embedtest.Fault
+		set   func(*embedtest.Server)
 		first time.Duration // the most the first query may take
 	}{
-		{"reset", embedtest.Reset, time.Second},
-		{"stall", embedtest.Stall, 12 * time.Second},
+		{"down", func(s *embedtest.Server) { s.SetDown(true) }, time.Second},
+		{"reset", func(s *embedtest.Server) { s.SetFault(embedtest.Reset, 1) }, time.Second},
+		{"stall", func(s *embedtest.Server) { s.SetFault(embedtest.Stall, 1) }, 12 * time.Second},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -504,24 +478,28 @@ func TestSearchDuringFreshOutage(t *testing.T) {
 			srv := embedtest.Start(t, embedtest.Options{})
 			e := recommend.New(st, index.NewMemory(), hybrid(fakeEndpoint(t, srv)), nil)
 			mustIngest(t, e, papers, recommend.IngestStats{Added: len(papers)})
-			srv.SetFault(tc.fault, 1)
+			tc.set(srv)
 			requests := srv.Requests()
-			for i, most := range []time.Duration{tc.first, time.Second} {
+			for i, most := range []time.Duration{tc.first, time.Second, time.Second} {
 				start := time.Now()
 				res, err := e.Search(ctx, "speculative decoding", recommend.Options{Limit: 5})
 				took := time.Since(start)
 				if err != nil || len(res) != 5 || !slices.Contains([]string{"2407.01955", "2512.05033"}, res[0].Paper.ID) {
-					t.Errorf("query %d = %v, %v; want a speculative decoding paper first", i+1, resultIDs(res), err)
+					t.Errorf("query %d while down = %v, %v; want a speculative decoding paper first", i+1, resultIDs(res), err)
 				}
 				if took > most {
 					t.Errorf("query %d took %v, want %v at most", i+1, took, most)
 				}
 			}
 			if n := srv.Requests() - requests; n != 1 {
-				t.Errorf("%d requests for two queries, want 1", n)
+				t.Errorf("%d requests for three queries, want 1: the failure rests the endpoint", n)
 			}
 			if st := e.Embedders(); st[0].Up {
 				t.Errorf("Embedders = %+v, want down", st)
+			}
+			// Similar needs no call for a paper whose vector is stored.
+			if _, err := e.Similar(ctx, "2407.18121", recommend.Options{Limit: 5}); err != nil {
+				t.Error(err)
 			}
 		})
 	}

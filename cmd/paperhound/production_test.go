@@ -56,14 +56,7 @@ func TestQdrantProduction(t *testing.T) {
 			if len(post) != 5 || !slices.Contains(kvCache, post[0].ID) {
 				t.Errorf("POST search: %v, want 5 with a KV-cache paper first", idsOf(post))
 			}
-			var rz struct {
-				Status string
-				Checks map[string]struct {
-					OK     bool
-					Detail string
-				}
-			}
-			fetch(t, "GET", s.url+"/readyz", "", http.StatusOK, "application/json", &rz)
+			rz := readyz(t, s.url)
 			if rz.Status != "ready" || rz.Checks["index"].Detail != "qdrant" || !rz.Checks["embedder"].OK || !rz.Checks["store"].OK {
 				t.Errorf("readyz: %+v", rz)
 			}
@@ -271,6 +264,23 @@ func TestProductionConfigErrors(t *testing.T) {
 	}
 }
 
+// readiness is the /readyz answer.
+type readiness struct {
+	Status string
+	Checks map[string]struct {
+		OK     bool
+		Detail string
+	}
+}
+
+// readyz asks the server at url for its readiness, which must be 200.
+func readyz(t *testing.T, url string) readiness {
+	t.Helper()
+	var rz readiness
+	fetch(t, "GET", url+"/readyz", "", http.StatusOK, "application/json", &rz)
+	return rz
+}
+
 // serve starts while the endpoint is down (503s or reset connections):
 // degraded, answering from the lexical channels, /readyz 200 "degraded";
 // queries do not wait for it. A stall later costs one query the query
@@ -289,14 +299,7 @@ func TestServeStartsDegraded(t *testing.T) {
 				srv := embedtest.Start(t, embedtest.Options{})
 				fault.set(srv)
 				s := startServe(t, "--demo", "--db", db.dsn, "--embed-url", srv.URL, "--embed-model", "fake-embed")
-				var rz struct {
-					Status string
-					Checks map[string]struct {
-						OK     bool
-						Detail string
-					}
-				}
-				fetch(t, "GET", s.url+"/readyz", "", http.StatusOK, "application/json", &rz)
+				rz := readyz(t, s.url)
 				if rz.Status != "degraded" || rz.Checks["embedder"].OK || !rz.Checks["store"].OK {
 					t.Errorf("readyz: %+v, want degraded with the embedder down", rz)
 				}
