@@ -75,7 +75,7 @@ const (
 	// asking for longer is treated as down rather than waited for.
 	maxRetryAfter = 5 * time.Minute
 
-	// probeTimeout bounds each answer to a probe: a stalled endpoint is
+	// probeTimeout bounds a probe, all its attempts: a stalled endpoint is
 	// down for start-up, not waited for as long as a request may take.
 	probeTimeout = 10 * time.Second
 	// probeAnswers is the most answers a probe asks for to settle the

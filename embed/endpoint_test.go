@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -632,5 +633,24 @@ func TestEndpointParseRetryAfter(t *testing.T) {
 		if got := parseRetryAfter(tc.in, now); got != tc.want {
 			t.Errorf("parseRetryAfter(%q) = %v, want %v", tc.in, got, tc.want)
 		}
+	}
+}
+
+// TestEndpointLogsWrongLengthOnce: answers of another length are discarded
+// and asked again, and said once in the log, not once an answer.
+func TestEndpointLogsWrongLengthOnce(t *testing.T) {
+	var logs strings.Builder
+	e, f := serveFake(t, EndpointConfig{Logger: slog.New(slog.NewTextHandler(&logs, nil))},
+		answer(4, false), answer(3, false), answer(4, false), answer(3, false), answer(4, false))
+	for range 3 {
+		if got, err := e.Embed(context.Background(), []string{"a paper"}); err != nil || len(got[0].Dense) != 4 {
+			t.Fatalf("Embed = %v, %v; want a vector of 4", got, err)
+		}
+	}
+	if f.count() != 5 {
+		t.Errorf("%d requests, want 5: two answers discarded", f.count())
+	}
+	if n := strings.Count(logs.String(), "answered vectors of another length"); n != 1 {
+		t.Errorf("logged %d times, want once:\n%s", n, logs.String())
 	}
 }
