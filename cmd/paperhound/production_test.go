@@ -19,6 +19,7 @@ import (
 
 	"github.com/paperhound/paperhound/embed/embedtest"
 	"github.com/paperhound/paperhound/index/qdranttest"
+	"github.com/paperhound/paperhound/recommend"
 	"github.com/paperhound/paperhound/schema"
 )
 
@@ -155,6 +156,48 @@ func TestIngestEndpointOutage(t *testing.T) {
 			// The probe's answers settle the vectors' length.
 			if n := srv.Texts() - srv.Count(probeText); n != 38 {
 				t.Errorf("%d texts embedded besides the probe's, want 38", n)
+			}
+		})
+	}
+}
+
+// Behind a load balancer where three requests in ten reach a replica
+// serving another model version (vectors of half the length, the first
+// answer among them), ingest finishes with nothing pending, pays for no
+// text twice but the discarded answers, and the commands that follow are
+// not refused.
+func TestIngestWrongLengthReplicas(t *testing.T) {
+	t.Parallel()
+	sample := writeFile(t, t.TempDir(), "sample.jsonl", samplePapers)
+	for _, db := range databases(t) {
+		t.Run(db.name, func(t *testing.T) {
+			srv := embedtest.Start(t, embedtest.Options{})
+			srv.SetFault(embedtest.WrongLength, 0.3)
+			backend := []string{"--db", db.dsn, "--embed-url", srv.URL, "--embed-model", "fake-embed", "--embed-batch", "4"}
+			r := ingestFiles(t, append(backend, sample)...)
+			if r.err != nil || !strings.Contains(r.stdout, "added 38, updated 0, unchanged 0, rejected 0, pending 0") {
+				t.Fatalf("ingest: %v, printed %q; stderr %s", r.err, r.stdout, r.stderr)
+			}
+			if n := strings.Count(r.stderr, "answered vectors of another length"); n != 1 {
+				t.Errorf("the discarded answers are logged %d times, want once:\n%s", n, r.stderr)
+			}
+			if r := srv.Repeated(probeText); len(r) > 0 {
+				t.Errorf("%d texts answered twice with a vector that was kept", len(r))
+			}
+			st, err := schema.Open(context.Background(), db.dsn)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer st.Close()
+			if dims, err := recommend.StoredDims(context.Background(), st, "endpoint/fake-embed"); err != nil || dims != 64 {
+				t.Errorf("stored vectors have %d dimensions (%v), want 64", dims, err)
+			}
+			if ids := table(t, append(append([]string{"search"}, backend...), "speculative decoding")...); len(ids) != 10 {
+				t.Errorf("search after the ingest: %v", ids)
+			}
+			r = ingestFiles(t, append(backend, sample)...)
+			if r.err != nil || !strings.Contains(r.stdout, "unchanged 38") {
+				t.Errorf("a second ingest: %v, printed %q", r.err, r.stdout)
 			}
 		})
 	}
