@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"math/rand/v2"
 	"net"
 	"net/http"
@@ -51,6 +52,10 @@ type EndpointConfig struct {
 	MaxRetries int
 	Timeout    time.Duration // per attempt; default 60 s
 
+	// Logger hears of answers discarded for their vectors' length, once;
+	// nil discards.
+	Logger *slog.Logger
+
 	// Tests replace the network and shorten the backoff.
 	transport              http.RoundTripper
 	minBackoff, maxBackoff time.Duration
@@ -69,6 +74,13 @@ const (
 	// maxRetryAfter bounds how long a Retry-After may make us wait; a server
 	// asking for longer is treated as down rather than waited for.
 	maxRetryAfter = 5 * time.Minute
+
+	// probeTimeout bounds a probe, all its attempts: a stalled endpoint is
+	// down for start-up, not waited for as long as a request may take.
+	probeTimeout = 10 * time.Second
+	// probeAnswers is the most answers a probe asks for to settle the
+	// vectors' length.
+	probeAnswers = 5
 )
 
 // ErrUnavailable is wrapped by errors that more attempts did not cure: the
@@ -90,7 +102,12 @@ type Endpoint struct {
 	requests *rate.Limiter // nil when unlimited
 	tokens   *rate.Limiter // nil when unlimited
 
-	dims atomic.Int64 // vector length, learnt from the first answer
+	// dims is the vectors' length once settled (SetDims, Probe, or an
+	// unprobed Endpoint's first answer); answers of another length are
+	// discarded.
+	dims      atomic.Int64
+	log       *slog.Logger
+	oddLogged atomic.Bool // an answer of another length was logged
 }
 
 // NewEndpoint checks cfg, fills in defaults and makes an Endpoint. It sends
@@ -157,7 +174,12 @@ func NewEndpoint(cfg EndpointConfig) (*Endpoint, error) {
 	oc.BaseURL = cfg.BaseURL
 	oc.HTTPClient = recordingClient{&http.Client{Transport: transport}}
 
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
 	e := &Endpoint{
+		log:    log,
 		cfg:    cfg,
 		where:  fmt.Sprintf("endpoint %s model %s", u.Redacted(), cfg.Model),
 		client: openai.NewClientWithConfig(oc),
@@ -188,21 +210,80 @@ func (e *Endpoint) Space() string {
 	return "endpoint/" + e.cfg.Model
 }
 
-// Dims is the length of the vectors, 0 until the endpoint first answered.
+// Dims is the length of the vectors, 0 until settled.
 func (e *Endpoint) Dims() int { return int(e.dims.Load()) }
+
+// SetDims settles the length of the vectors, as those already stored in
+// the space have it: answers of another length are discarded and asked
+// again, and Probe checks the endpoint still answers it.
+func (e *Endpoint) SetDims(n int) { e.dims.Store(int64(n)) }
 
 // BatchSize is the most texts one request carries, so callers can save
 // each request's vectors as it returns.
 func (e *Endpoint) BatchSize() int { return e.cfg.BatchSize }
 
-// Probe embeds one short text, with a single attempt so start-up fails fast
-// and says why when the endpoint is down or misconfigured. It also learns
-// Dims.
+// Probe embeds a short text with single attempts, all within probeTimeout,
+// so start-up fails fast and says why when the endpoint is down or
+// misconfigured, and settles the vectors' length. One answer alone never
+// settles it: it may come from a replica serving another model version.
+// When the length is known (SetDims, or Dimensions) an answer of that
+// length suffices; else two answers must agree. A failed attempt or an
+// answer of another length is asked again at once, up to probeAnswers
+// attempts, unless the server asks to wait (Retry-After) or the time is
+// up; when every attempt answered with the same other length than the
+// known one, the model changed, and Probe returns a LengthError.
 func (e *Endpoint) Probe(ctx context.Context) error {
-	if _, err := e.embed(ctx, []string{"paperhound start-up probe"}, 0); err != nil {
-		return fmt.Errorf("probe %s: %w", e.where, err)
+	want := e.want()
+	seen := map[int]int{} // answers by length
+	var last error        // the last failed attempt
+	deadline := time.Now().Add(probeTimeout)
+	for range probeAnswers {
+		left := time.Until(deadline)
+		if left <= 0 {
+			break
+		}
+		vecs, retryAfter, err := e.attempt(ctx, batch{inputs: []string{"paperhound start-up probe"}, tokens: 9}, min(e.cfg.Timeout, left))
+		if err != nil {
+			if !errors.As(err, new(transient)) {
+				return fmt.Errorf("probe %s: %w", e.where, err)
+			}
+			if last = err; retryAfter > 0 {
+				break
+			}
+			continue
+		}
+		n := len(vecs[0])
+		seen[n]++
+		if want != 0 && n == want || want == 0 && seen[n] == 2 {
+			e.dims.CompareAndSwap(0, int64(n))
+			return nil
+		}
 	}
-	return nil
+	if want != 0 && last == nil && len(seen) == 1 {
+		for n, answers := range seen {
+			return fmt.Errorf("probe %s: %w", e.where, LengthError{Want: want, Got: n, Answers: answers})
+		}
+	}
+	if last == nil {
+		last = fmt.Errorf("its answers have vectors of no one length: %v answers by length", seen)
+	}
+	return fmt.Errorf("probe %s: %w: %w", e.where, ErrUnavailable, last)
+}
+
+// LengthError says every answer of a probe has vectors of another length
+// than the space's: the model behind the name changed.
+type LengthError struct{ Want, Got, Answers int }
+
+func (l LengthError) Error() string {
+	return fmt.Sprintf("every answer of %d has vectors of %d dimensions, but the space's have %d", l.Answers, l.Got, l.Want)
+}
+
+// want is the length answers must have, 0 while unknown.
+func (e *Endpoint) want() int {
+	if n := e.Dims(); n != 0 {
+		return n
+	}
+	return e.cfg.Dimensions
 }
 
 // Embed returns a dense vector per text, in order. Texts longer than
@@ -210,6 +291,16 @@ func (e *Endpoint) Probe(ctx context.Context) error {
 // its vector or Embed fails.
 func (e *Endpoint) Embed(ctx context.Context, texts []string) ([]Vector, error) {
 	out, err := e.embed(ctx, texts, e.cfg.MaxRetries)
+	if err != nil {
+		return nil, fmt.Errorf("embed with %s: %w", e.where, err)
+	}
+	return out, nil
+}
+
+// EmbedOnce is Embed with a single attempt per request, for a caller that
+// would rather do without than wait for retries (a query).
+func (e *Endpoint) EmbedOnce(ctx context.Context, texts []string) ([]Vector, error) {
+	out, err := e.embed(ctx, texts, 0)
 	if err != nil {
 		return nil, fmt.Errorf("embed with %s: %w", e.where, err)
 	}
@@ -298,9 +389,14 @@ func cutBytes(s string, n int) string {
 // exponential backoff and full jitter, or as long as Retry-After asks.
 func (e *Endpoint) embedBatch(ctx context.Context, b batch, maxRetries int) ([][]float32, error) {
 	for attempt := 1; ; attempt++ {
-		vecs, retryAfter, err := e.attempt(ctx, b)
+		vecs, retryAfter, err := e.attempt(ctx, b, e.cfg.Timeout)
 		if err == nil {
-			return vecs, nil
+			if err = e.fits(vecs); err == nil {
+				return vecs, nil
+			}
+			// The endpoint answers, from a replica of another length: even
+			// a single-attempt call asks again for a sound one.
+			maxRetries = max(maxRetries, e.cfg.MaxRetries)
 		}
 		var t transient
 		if !errors.As(err, &t) {
@@ -337,9 +433,9 @@ func (e *Endpoint) backoff(attempt int) time.Duration {
 	return rand.N(ceiling + 1)
 }
 
-// attempt sends one request and checks the answer. retryAfter is what the
-// server asked for, 0 if nothing.
-func (e *Endpoint) attempt(ctx context.Context, b batch) (vecs [][]float32, retryAfter time.Duration, err error) {
+// attempt sends one request, waiting at most timeout for the answer, and
+// checks its shape. retryAfter is what the server asked for, 0 if nothing.
+func (e *Endpoint) attempt(ctx context.Context, b batch, timeout time.Duration) (vecs [][]float32, retryAfter time.Duration, err error) {
 	select {
 	case e.slots <- struct{}{}:
 		defer func() { <-e.slots }()
@@ -360,7 +456,7 @@ func (e *Endpoint) attempt(ctx context.Context, b batch) (vecs [][]float32, retr
 	}
 
 	var header http.Header
-	actx, cancel := context.WithTimeout(context.WithValue(ctx, headerSink{}, &header), e.cfg.Timeout)
+	actx, cancel := context.WithTimeout(context.WithValue(ctx, headerSink{}, &header), timeout)
 	defer cancel()
 	resp, err := e.client.CreateEmbeddings(actx, openai.EmbeddingRequest{
 		Input:          b.inputs,
@@ -373,7 +469,7 @@ func (e *Endpoint) attempt(ctx context.Context, b batch) (vecs [][]float32, retr
 			return nil, 0, context.Cause(ctx)
 		}
 		if actx.Err() != nil {
-			return nil, 0, transient{fmt.Errorf("no answer within %v", e.cfg.Timeout)}
+			return nil, 0, transient{fmt.Errorf("no answer within %v", timeout)}
 		}
 		return nil, parseRetryAfter(header.Get("Retry-After"), time.Now()), explain(err)
 	}
@@ -382,44 +478,58 @@ func (e *Endpoint) attempt(ctx context.Context, b batch) (vecs [][]float32, retr
 }
 
 // place orders the vectors by their index field (servers need not answer in
-// order) and checks that every input got exactly one vector of the expected
-// length.
+// order) and checks that every input got exactly one vector, all of one
+// length. An answer that fails is a failed request (transient): a proxy or
+// a replica answered, and another attempt may reach a sound one.
 func (e *Endpoint) place(data []openai.Embedding, b batch) ([][]float32, error) {
 	n := len(b.inputs)
 	if len(data) != n {
-		return nil, fmt.Errorf("the endpoint returned %d vectors for %d inputs", len(data), n)
+		return nil, transient{fmt.Errorf("the endpoint returned %d vectors for %d inputs", len(data), n)}
 	}
 	vecs := make([][]float32, n)
 	for _, d := range data {
 		switch {
 		case d.Index < 0 || d.Index >= n:
-			return nil, fmt.Errorf("the endpoint returned a vector for input %d of a batch of %d", d.Index, n)
+			return nil, transient{fmt.Errorf("the endpoint returned a vector for input %d of a batch of %d", d.Index, n)}
 		case vecs[d.Index] != nil:
-			return nil, fmt.Errorf("the endpoint returned two vectors for text %d", b.first+d.Index)
+			return nil, transient{fmt.Errorf("the endpoint returned two vectors for text %d", b.first+d.Index)}
 		case len(d.Embedding) == 0:
-			return nil, fmt.Errorf("the endpoint returned an empty vector for text %d", b.first+d.Index)
+			return nil, transient{fmt.Errorf("the endpoint returned an empty vector for text %d", b.first+d.Index)}
 		}
 		vecs[d.Index] = d.Embedding
 	}
-
-	want, source := e.cfg.Dimensions, "Dimensions is"
-	if want == 0 {
-		want, source = e.Dims(), "earlier vectors have"
-	}
-	if want == 0 {
-		want, source = len(vecs[0]), fmt.Sprintf("text %d's has", b.first)
-	}
 	for i, v := range vecs {
-		if len(v) != want {
-			return nil, fmt.Errorf("the endpoint returned a vector of %d dimensions for text %d, but %s %d", len(v), b.first+i, source, want)
+		if len(v) != len(vecs[0]) {
+			return nil, transient{fmt.Errorf("the endpoint returned a vector of %d dimensions for text %d, but text %d's has %d", len(v), b.first+i, b.first, len(vecs[0]))}
 		}
 	}
-	// Two first answers may race: the one that sets Dims wins, the other
-	// must agree.
-	if !e.dims.CompareAndSwap(0, int64(want)) && e.Dims() != want {
-		return nil, fmt.Errorf("the endpoint returned vectors of %d dimensions, but earlier vectors have %d", want, e.Dims())
-	}
 	return vecs, nil
+}
+
+// fits checks an answer's vectors have the settled length. An answer of
+// another length (a replica serving another model version) is a failed
+// request, asked again, and logged once. An Endpoint nobody probed or told
+// the length takes its first answer's; the engine probes first.
+func (e *Endpoint) fits(vecs [][]float32) error {
+	n := len(vecs[0])
+	want, source := e.want(), "the space's are"
+	if e.Dims() == 0 && e.cfg.Dimensions != 0 {
+		source = "Dimensions is"
+	}
+	if want == 0 || n == want {
+		// Two first answers may race: the one that settles wins, the
+		// other must agree.
+		e.dims.CompareAndSwap(0, int64(n))
+		if want = e.Dims(); n == want {
+			return nil
+		}
+	}
+	err := fmt.Errorf("the endpoint returned vectors of %d dimensions, but %s %d", n, source, want)
+	if !e.oddLogged.Swap(true) {
+		e.log.Warn("the embeddings endpoint answered vectors of another length (a replica serving another model?): such answers are discarded and asked again",
+			"endpoint", e.where, "got", n, "want", want)
+	}
+	return transient{err}
 }
 
 // transient marks an error another attempt may cure.
@@ -447,7 +557,8 @@ func explain(err error) error {
 	case errors.As(err, &apiErr) && apiErr.HTTPStatusCode != 0:
 		return statusError(apiErr.HTTPStatusCode, apiErr.Message)
 	case errors.As(err, &syntaxErr), errors.As(err, &typeErr):
-		return fmt.Errorf("the endpoint's answer is not an embeddings response: %w", err)
+		// A 200 from a proxy's web page or a server not yet ready.
+		return transient{fmt.Errorf("the endpoint's answer is not an embeddings response: %w", err)}
 	case errors.As(err, &netErr) && netErr.Timeout():
 		return transient{fmt.Errorf("timed out: %w", err)}
 	case errors.As(err, &opErr), errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):

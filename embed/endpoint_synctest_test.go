@@ -225,3 +225,20 @@ func TestEndpointConcurrencyFakeClock(t *testing.T) {
 		}
 	})
 }
+
+// TestEndpointProbeStall: a probe that gets no answer gives up after
+// probeTimeout, not the 60 s a request may take, and says the endpoint is
+// unavailable: serve then starts degraded instead of hanging.
+func TestEndpointProbeStall(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		e, _ := inMemory(t, EndpointConfig{}, answerNothing)
+		start := time.Now()
+		err := e.Probe(context.Background())
+		if !errors.Is(err, ErrUnavailable) || !strings.Contains(err.Error(), "no answer within 10s") {
+			t.Errorf("Probe = %v, want unavailable, no answer within 10s", err)
+		}
+		if waited := time.Since(start); waited != probeTimeout {
+			t.Errorf("Probe returned after %v, want %v", waited, probeTimeout)
+		}
+	})
+}

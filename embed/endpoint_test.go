@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"reflect"
@@ -100,6 +102,16 @@ const badGatewayHTML = "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\
 
 // answerNothing answers nothing until the client gives up.
 func answerNothing(w http.ResponseWriter, r *http.Request, req wireRequest) { <-r.Context().Done() }
+
+// answerReset resets the connection instead of answering.
+func answerReset(w http.ResponseWriter, r *http.Request, req wireRequest) {
+	conn, _, err := http.NewResponseController(w).Hijack()
+	if err != nil {
+		panic(err)
+	}
+	conn.(*net.TCPConn).SetLinger(0)
+	conn.Close()
+}
 
 // fakeServer counts requests and plays steps in turn, repeating the last.
 type fakeServer struct {
@@ -302,15 +314,23 @@ func TestEndpointFaults(t *testing.T) {
 			wantErr: `unknown model or wrong URL (404): model "m" not found, try pulling it first`},
 		{name: "404 plain text", steps: []fakeStep{answerError(404, "404 page not found")}, requests: 1,
 			wantErr: "unknown model or wrong URL (404): 404 page not found"},
-		{name: "malformed JSON", steps: []fakeStep{answerError(200, "<html>welcome to nginx</html>")}, requests: 1,
-			wantErr: "the endpoint's answer is not an embeddings response: invalid character '<'"},
-		{name: "wrong vector length", cfg: EndpointConfig{Dimensions: 3}, steps: []fakeStep{answer(4, false)}, requests: 1,
-			wantErr: "the endpoint returned a vector of 4 dimensions for text 0, but Dimensions is 3"},
-		{name: "inconsistent lengths", steps: []fakeStep{inconsistent}, requests: 1,
+		// A 200 that is no embeddings answer, or a connection reset, is a
+		// failed request like a 503: retried, then unavailable.
+		{name: "HTML 200 then ok", steps: []fakeStep{answerError(200, "<html>welcome to nginx</html>"), answerOK}, requests: 2},
+		{name: "wrong shape 200 then ok", steps: []fakeStep{answerError(200, `{"object": "error", "message": "model is loading"}`), answerOK}, requests: 2},
+		{name: "reset then ok", steps: []fakeStep{answerReset, answerOK}, requests: 2},
+		{name: "wrong length then ok", cfg: EndpointConfig{Dimensions: 4}, steps: []fakeStep{answer(3, false), answerOK}, requests: 2},
+		{name: "malformed JSON", cfg: EndpointConfig{MaxRetries: 2}, steps: []fakeStep{answerError(200, "<html>welcome to nginx</html>")}, requests: 3,
+			wantErr: "endpoint unavailable after 3 attempts, last: the endpoint's answer is not an embeddings response: invalid character '<'"},
+		{name: "reset until exhausted", cfg: EndpointConfig{MaxRetries: 2}, steps: []fakeStep{answerReset}, requests: 3,
+			wantErr: "endpoint unavailable after 3 attempts, last: cannot reach the endpoint"},
+		{name: "wrong vector length", cfg: EndpointConfig{Dimensions: 3, MaxRetries: 2}, steps: []fakeStep{answer(4, false)}, requests: 3,
+			wantErr: "endpoint unavailable after 3 attempts, last: the endpoint returned vectors of 4 dimensions, but Dimensions is 3"},
+		{name: "inconsistent lengths", cfg: EndpointConfig{MaxRetries: 2}, steps: []fakeStep{inconsistent}, requests: 3,
 			wantErr: "the endpoint returned a vector of 3 dimensions for text 1, but text 0's has 4"},
-		{name: "fewer vectors than inputs", steps: []fakeStep{fewer}, requests: 1,
+		{name: "fewer vectors than inputs", cfg: EndpointConfig{MaxRetries: 2}, steps: []fakeStep{fewer}, requests: 3,
 			wantErr: "the endpoint returned 1 vectors for 2 inputs"},
-		{name: "two vectors for one input", steps: []fakeStep{duplicate}, requests: 1,
+		{name: "two vectors for one input", cfg: EndpointConfig{MaxRetries: 2}, steps: []fakeStep{duplicate}, requests: 3,
 			wantErr: "the endpoint returned two vectors for text 0"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -509,12 +529,39 @@ func TestEndpointRejectsEmptyText(t *testing.T) {
 }
 
 func TestEndpointProbe(t *testing.T) {
-	e, f := serveFake(t, EndpointConfig{}, answer(7, false))
-	if err := e.Probe(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	if e.Dims() != 7 || f.count() != 1 {
-		t.Errorf("after a probe Dims = %d after %d requests, want 7 after 1", e.Dims(), f.count())
+	// The length is settled by two answers that agree, never by one: the
+	// first may come from a replica serving another model version.
+	for _, tc := range []struct {
+		name     string
+		stored   int // SetDims before the probe; 0 for none
+		steps    []fakeStep
+		requests int
+		dims     int
+		wantErr  string
+	}{
+		{"two agree", 0, []fakeStep{answer(7, false)}, 2, 7, ""},
+		{"odd first answer", 0, []fakeStep{answer(3, false), answer(7, false)}, 3, 7, ""},
+		{"stored length answered", 7, []fakeStep{answer(7, false)}, 1, 7, ""},
+		{"odd answer before the stored length", 7, []fakeStep{answer(3, false), answer(7, false)}, 2, 7, ""},
+		{"model changed", 7, []fakeStep{answer(3, false)}, 5, 7, "every answer of 5 has vectors of 3 dimensions, but the space's have 7"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e, f := serveFake(t, EndpointConfig{}, tc.steps...)
+			if tc.stored > 0 {
+				e.SetDims(tc.stored)
+			}
+			err := e.Probe(context.Background())
+			if tc.wantErr == "" && err != nil || tc.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tc.wantErr)) {
+				t.Errorf("Probe = %v, want %q", err, tc.wantErr)
+			}
+			var le LengthError
+			if tc.wantErr != "" && (!errors.As(err, &le) || le.Got != 3 || errors.Is(err, ErrUnavailable)) {
+				t.Errorf("Probe = %v, want a LengthError got 3, not unavailable", err)
+			}
+			if e.Dims() != tc.dims || f.count() != tc.requests {
+				t.Errorf("after a probe Dims = %d after %d requests, want %d after %d", e.Dims(), f.count(), tc.dims, tc.requests)
+			}
+		})
 	}
 
 	down, f := serveFake(t, EndpointConfig{}, answerError(503, errorBody("loading model")))
@@ -523,8 +570,17 @@ func TestEndpointProbe(t *testing.T) {
 	if err == nil || err.Error() != want {
 		t.Errorf("error\n %v\nwant %s", err, want)
 	}
-	if f.count() != 1 {
-		t.Errorf("a probe sent %d requests, want 1", f.count())
+	// Asked again at once, as one replica may be down and the next not.
+	if f.count() != probeAnswers {
+		t.Errorf("a probe sent %d requests, want %d", f.count(), probeAnswers)
+	}
+	flaky, f := serveFake(t, EndpointConfig{}, answerReset, answerError(200, "<html>welcome to nginx</html>"), answer(7, false))
+	if err := flaky.Probe(context.Background()); err != nil || flaky.Dims() != 7 || f.count() != 4 {
+		t.Errorf("flaky endpoint: Probe = %v, Dims %d after %d requests; want nil, 7 after 4", err, flaky.Dims(), f.count())
+	}
+	later, f := serveFake(t, EndpointConfig{}, answerError(503, errorBody("down for maintenance"), "Retry-After", "3600"))
+	if err := later.Probe(context.Background()); !errors.Is(err, ErrUnavailable) || f.count() != 1 {
+		t.Errorf("a server asking to come back later: Probe = %v after %d requests, want unavailable after 1", err, f.count())
 	}
 }
 
@@ -577,5 +633,24 @@ func TestEndpointParseRetryAfter(t *testing.T) {
 		if got := parseRetryAfter(tc.in, now); got != tc.want {
 			t.Errorf("parseRetryAfter(%q) = %v, want %v", tc.in, got, tc.want)
 		}
+	}
+}
+
+// TestEndpointLogsWrongLengthOnce: answers of another length are discarded
+// and asked again, and said once in the log, not once an answer.
+func TestEndpointLogsWrongLengthOnce(t *testing.T) {
+	var logs strings.Builder
+	e, f := serveFake(t, EndpointConfig{Logger: slog.New(slog.NewTextHandler(&logs, nil))},
+		answer(4, false), answer(3, false), answer(4, false), answer(3, false), answer(4, false))
+	for range 3 {
+		if got, err := e.Embed(context.Background(), []string{"a paper"}); err != nil || len(got[0].Dense) != 4 {
+			t.Fatalf("Embed = %v, %v; want a vector of 4", got, err)
+		}
+	}
+	if f.count() != 5 {
+		t.Errorf("%d requests, want 5: two answers discarded", f.count())
+	}
+	if n := strings.Count(logs.String(), "answered vectors of another length"); n != 1 {
+		t.Errorf("logged %d times, want once:\n%s", n, logs.String())
 	}
 }

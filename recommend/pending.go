@@ -37,6 +37,14 @@ func (e *Engine) CompletePending(ctx context.Context) (PendingStats, error) {
 			continue
 		}
 		space := c.Embedder.Space()
+		// An embedder that failed is probed even when nothing is pending,
+		// so that it rejoins the queries once it answers.
+		if err := e.ready(ctx, c, always); err != nil {
+			if !errors.Is(err, embed.ErrUnavailable) {
+				return stats, fmt.Errorf("complete pending vectors: %w", err)
+			}
+			unavailable = fmt.Errorf("embed %s: %w", space, err)
+		}
 		for after := ""; unavailable == nil; {
 			papers, err := e.store.PapersMissingVector(ctx, space, after, pendingPage)
 			if err != nil {

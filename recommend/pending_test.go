@@ -163,15 +163,16 @@ func TestIngestStoppedMidwayPaysNothingTwice(t *testing.T) {
 	}
 	e := recommend.New(st, index.NewMemory(), hybrid(ep), nil)
 	stopCtx, stop := context.WithCancel(ctx)
-	// After four answered requests the run is stopped while the fifth is
-	// in flight. A request another goroutine sends while the cancellation
-	// spreads is refused too, as a stopped process gets no more answers:
-	// its texts are not paid for.
+	// The engine first settles the vectors' length with two probe
+	// answers; after four answered requests of papers the run is stopped
+	// while the fifth is in flight. A request another goroutine sends
+	// while the cancellation spreads is refused too, as a stopped process
+	// gets no more answers: its texts are not paid for.
 	srv.OnRequest(func(n int) bool {
-		if n == 5 {
+		if n == 7 {
 			stop()
 		}
-		return n < 5
+		return n < 7
 	})
 	if _, err := e.Ingest(stopCtx, papers); !errors.Is(err, context.Canceled) {
 		t.Fatalf("Ingest = %v, want context.Canceled", err)
@@ -180,7 +181,7 @@ func TestIngestStoppedMidwayPaysNothingTwice(t *testing.T) {
 		t.Errorf("%d papers stored by the stopped batch, want 0", n)
 	}
 	// Four requests of up to four texts (the last chunk is shorter).
-	if n := srv.Texts(); n < 14 || n > 16 {
+	if n := srv.Texts() - srv.Count(probeText); n < 14 || n > 16 {
 		t.Fatalf("%d texts answered before the stop, want 14 to 16; requests:\n%s", n, strings.Join(srv.Log(), "\n"))
 	}
 	srv.OnRequest(nil)
@@ -379,30 +380,182 @@ func TestQdrantUpsertLargeDocs(t *testing.T) {
 	}
 }
 
-// A query while the endpoint is down is answered by the lexical channels;
-// the failure rests the endpoint, so the next query does not call it.
+// Answers that are no good (vectors of another length, as from a replica
+// serving another model version; a 200 with a web page or JSON of another
+// shape; a reset connection) fail their request, which is asked again: the
+// ingest finishes, no vector of another length is stored, no text is paid
+// for again but those whose answer was discarded, and a later run on the
+// same store is not refused.
+func TestIngestFaultyAnswers(t *testing.T) {
+	ctx := context.Background()
+	papers := samplePapers(t)
+	for _, fault := range []struct {
+		name  string
+		fault embedtest.Fault
+	}{
+		{"wrong length", embedtest.WrongLength},
+		{"HTML 200", embedtest.HTML},
+		{"wrong shape 200", embedtest.WrongShape},
+		{"reset", embedtest.Reset},
+	} {
+		for _, b := range schematest.Backends(t) {
+			t.Run(fault.name+"/"+b.Name, func(t *testing.T) {
+				srv := embedtest.Start(t, embedtest.Options{})
+				// Three requests in ten fail, the first among them.
+				srv.SetFault(fault.fault, 0.3)
+				ep := fakeEndpoint(t, srv)
+				e := recommend.New(b.Store, index.NewMemory(), hybrid(ep), nil)
+				mustIngest(t, e, papers[:30], recommend.IngestStats{Added: 30})
+				if ep.Dims() != 64 {
+					t.Errorf("the endpoint settled on %d dimensions, want 64", ep.Dims())
+				}
+
+				// A later run, as a restart: the stored length is the space's.
+				ep = fakeEndpoint(t, srv)
+				e = recommend.New(b.Store, index.NewMemory(), hybrid(ep), nil)
+				if _, err := e.Load(ctx); err != nil {
+					t.Fatal(err)
+				}
+				mustIngest(t, e, papers[30:], recommend.IngestStats{Added: len(papers) - 30})
+				if _, err := e.Search(ctx, "speculative decoding", recommend.Options{Limit: 5}); err != nil {
+					t.Errorf("search on the later run: %v", err)
+				}
+				if st := e.Embedders(); !st[0].Up {
+					t.Errorf("Embedders = %+v, want up", st)
+				}
+
+				hashes := make([]string, len(papers))
+				for i, p := range papers {
+					hashes[i] = p.TextHash()
+				}
+				stored, err := b.Store.Vectors(ctx, ep.Space(), hashes)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(stored) != len(papers) {
+					t.Errorf("%d dense vectors stored, want %d", len(stored), len(papers))
+				}
+				for h, data := range stored {
+					var v embed.Vector
+					if err := v.UnmarshalBinary(data); err != nil || len(v.Dense) != 64 {
+						t.Errorf("stored vector of %s: %d dimensions (%v), want 64", h, len(v.Dense), err)
+					}
+				}
+				// Each text is answered once with a vector that was kept;
+				// the discarded answers are the retried ones.
+				for _, p := range papers {
+					if n := srv.Count(p.Text()); n != 1 {
+						t.Errorf("paper %s answered %d times with a good vector, want once (and %d times with a discarded one)", p.ID, n, srv.Odd(p.Text()))
+					}
+				}
+				if t.Failed() {
+					t.Logf("requests:\n%s", strings.Join(srv.Log(), "\n"))
+				}
+			})
+		}
+	}
+}
+
+// A query while the endpoint is down (503s, reset connections) or stalls
+// is answered by the lexical channels within the query timeout, and its
+// failure rests the endpoint at once: the next queries neither wait nor
+// call it.
 func TestSearchWhileEndpointDown(t *testing.T) {
+	ctx := context.Background()
+	papers := samplePapers(t)
+	for _, tc := range []struct {
+		name  string
+		set   func(*embedtest.Server)
+		first time.Duration // the most the first query may take
+	}{
+		{"down", func(s *embedtest.Server) { s.SetDown(true) }, time.Second},
+		{"reset", func(s *embedtest.Server) { s.SetFault(embedtest.Reset, 1) }, time.Second},
+		{"stall", func(s *embedtest.Server) { s.SetFault(embedtest.Stall, 1) }, 12 * time.Second},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			st := schematest.Open(t, "sqlite")
+			srv := embedtest.Start(t, embedtest.Options{})
+			e := recommend.New(st, index.NewMemory(), hybrid(fakeEndpoint(t, srv)), nil)
+			mustIngest(t, e, papers, recommend.IngestStats{Added: len(papers)})
+			tc.set(srv)
+			requests := srv.Requests()
+			for i, most := range []time.Duration{tc.first, time.Second, time.Second} {
+				start := time.Now()
+				res, err := e.Search(ctx, "speculative decoding", recommend.Options{Limit: 5})
+				took := time.Since(start)
+				if err != nil || len(res) != 5 || !slices.Contains([]string{"2407.01955", "2512.05033"}, res[0].Paper.ID) {
+					t.Errorf("query %d while down = %v, %v; want a speculative decoding paper first", i+1, resultIDs(res), err)
+				}
+				if took > most {
+					t.Errorf("query %d took %v, want %v at most", i+1, took, most)
+				}
+			}
+			if n := srv.Requests() - requests; n != 1 {
+				t.Errorf("%d requests for three queries, want 1: the failure rests the endpoint", n)
+			}
+			if st := e.Embedders(); st[0].Up {
+				t.Errorf("Embedders = %+v, want down", st)
+			}
+			// Similar needs no call for a paper whose vector is stored.
+			if _, err := e.Similar(ctx, "2407.18121", recommend.Options{Limit: 5}); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+}
+
+// Down at start-up (serve's probe failed): queries skip the endpoint,
+// readiness says so, and the dense channel joins once a probe passes,
+// though no paper is pending.
+func TestDenseChannelJoinsOnceProbePasses(t *testing.T) {
 	ctx := context.Background()
 	st := schematest.Open(t, "sqlite")
 	srv := embedtest.Start(t, embedtest.Options{})
 	e := recommend.New(st, index.NewMemory(), hybrid(fakeEndpoint(t, srv)), nil)
 	mustIngest(t, e, samplePapers(t), recommend.IngestStats{Added: 38})
+
 	srv.SetDown(true)
+	ep := fakeEndpoint(t, srv)
+	err := ep.Probe(ctx)
+	if !errors.Is(err, embed.ErrUnavailable) {
+		t.Fatalf("Probe = %v, want unavailable", err)
+	}
+	e = recommend.New(st, index.NewMemory(), hybrid(ep), nil)
+	e.MarkUnavailable(ep.Space(), err)
+	if _, err := e.Load(ctx); err != nil {
+		t.Fatal(err)
+	}
 	requests := srv.Requests()
-	for range 3 {
-		res, err := e.Search(ctx, "speculative decoding", recommend.Options{Limit: 5})
-		if err != nil || len(res) != 5 || !slices.Contains([]string{"2407.01955", "2512.05033"}, res[0].Paper.ID) {
-			t.Errorf("search while down = %v, %v", resultIDs(res), err)
-		}
+	if res, err := e.Search(ctx, "speculative decoding", recommend.Options{Limit: 5}); err != nil || len(res) != 5 {
+		t.Errorf("search while down = %v, %v", resultIDs(res), err)
 	}
-	if n := srv.Requests() - requests; n != 1 {
-		t.Errorf("%d requests for three queries, want 1: the failure rests the endpoint", n)
+	if srv.Requests() != requests {
+		t.Errorf("a query called the endpoint that failed its start-up probe")
 	}
-	if st := e.Embedders(); st[0].Up {
-		t.Errorf("Embedders = %+v, want down", st)
+	if c := e.Ready(ctx)[2]; c.OK || !strings.Contains(c.Detail, "503") {
+		t.Errorf("embedder check = %+v, want down with the 503", c)
 	}
-	// Similar needs no call for a paper whose vector is stored.
-	if _, err := e.Similar(ctx, "2407.18121", recommend.Options{Limit: 5}); err != nil {
-		t.Error(err)
+
+	srv.SetDown(false)
+	done := make(chan struct{})
+	go func() {
+		e.KeepCompleting(ctx, 5*time.Millisecond, 0)
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(20 * time.Second):
+		t.Fatal("KeepCompleting did not finish after the endpoint came back")
+	}
+	if c := e.Ready(ctx)[2]; !c.OK {
+		t.Errorf("embedder check after a passing probe = %+v, want ok", c)
+	}
+	requests = srv.Requests()
+	if res, err := e.Search(ctx, "speculative decoding", recommend.Options{Limit: 5}); err != nil || len(res) != 5 {
+		t.Errorf("search once up = %v, %v", resultIDs(res), err)
+	}
+	if srv.Requests() != requests+1 {
+		t.Errorf("a query made %d requests once the endpoint answers, want 1", srv.Requests()-requests)
 	}
 }

@@ -33,10 +33,15 @@ const queryEmbedTimeout = 10 * time.Second
 // after a failure, or its probe failed. The work stays pending.
 var errSkipped = fmt.Errorf("skipped while cooling down after a failure: %w", embed.ErrUnavailable)
 
-// prober is an embedder that can check it answers with a single cheap
-// attempt (embed.Endpoint).
+// prober is an embedder that can check it answers with single cheap
+// attempts and settle the length of its vectors (Dims, 0 until settled;
+// SetDims to the stored vectors' length), and embed with a single attempt
+// for a query (embed.Endpoint).
 type prober interface {
 	Probe(ctx context.Context) error
+	Dims() int
+	SetDims(n int)
+	EmbedOnce(ctx context.Context, texts []string) ([]embed.Vector, error)
 }
 
 // batcher is an embedder that sends texts in requests of a fixed size
@@ -98,6 +103,16 @@ func (h *embedderHealth) failed(err error) (first bool) {
 	return first
 }
 
+// MarkUnavailable records that the remote embedder of space failed a check
+// made before the engine existed (serve's start-up probe): the engine
+// starts degraded, queries skip it for the cool-down, readiness reports it,
+// and the next call probes it first.
+func (e *Engine) MarkUnavailable(space string, err error) {
+	if h := e.remote.health[space]; h != nil {
+		h.failed(err)
+	}
+}
+
 // state reports whether the last call failed and whether the cool-down is
 // still running.
 func (h *embedderHealth) state() (failing, cooling bool) {
@@ -156,27 +171,41 @@ const (
 // ready reports whether a remote embedder may be called now: not when it is
 // cooling down (unless mode is always), and after a failure only once a
 // single-attempt probe has passed, so a dead endpoint costs one quick
-// request instead of a round of retries.
+// request instead of a round of retries. Before the first call it settles
+// the vectors' length: that of the vectors stored in the space, checked by
+// a probe, else the one a probe's answers agree on, so that no single
+// answer decides it. A probe that passes brings the embedder back.
 func (e *Engine) ready(ctx context.Context, c Channel, mode callMode) error {
-	h := e.remote.health[c.Embedder.Space()]
+	space := c.Embedder.Space()
+	h := e.remote.health[space]
 	failing, cooling := h.state()
-	switch {
-	case !failing:
-		return nil
-	case cooling && mode != always:
-		return errSkipped
-	}
 	p, ok := c.Embedder.(prober)
-	if !ok {
+	switch {
+	case failing && cooling && mode != always:
+		return errSkipped
+	case !ok, !failing && p.Dims() != 0:
 		return nil
+	}
+	if p.Dims() == 0 {
+		stored, err := StoredDims(ctx, e.store, space)
+		if err != nil {
+			return err
+		}
+		if stored != 0 {
+			p.SetDims(stored)
+		}
 	}
 	if err := p.Probe(ctx); err != nil {
 		if ctx.Err() != nil {
 			return context.Cause(ctx)
 		}
 		h.failed(err)
-		return fmt.Errorf("%w: %w", embed.ErrUnavailable, err)
+		if le := (embed.LengthError{}); errors.As(err, &le) {
+			return DimsError{Space: space, Stored: le.Want, Got: le.Got}
+		}
+		return err
 	}
+	h.succeeded()
 	return nil
 }
 
@@ -194,11 +223,17 @@ func (e *Engine) embedQuery(ctx context.Context, c Channel, text string) (embed.
 	h := e.remote.health[c.Embedder.Space()]
 	qctx, cancel := context.WithTimeout(ctx, queryEmbedTimeout)
 	defer cancel()
+	// A single attempt: the first failure rests the endpoint at once, so
+	// the queries that follow do not wait for it too.
+	embedOnce := c.Embedder.Embed
+	if p, ok := c.Embedder.(prober); ok {
+		embedOnce = p.EmbedOnce
+	}
 	// ready records a failed probe itself.
 	err := e.ready(qctx, c, unlessCooling)
 	if err == nil {
 		var v []embed.Vector
-		if v, err = c.Embedder.Embed(qctx, []string{text}); err == nil {
+		if v, err = embedOnce(qctx, []string{text}); err == nil {
 			h.succeeded()
 			return v[0], nil
 		}

@@ -26,12 +26,13 @@ const (
 type role int
 
 const (
-	// roleServe: the endpoint must answer at start-up; votes are loaded,
-	// and the embedded index is filled from the store (Qdrant persists).
+	// roleServe: votes are loaded, and the embedded index is filled from
+	// the store (Qdrant persists). An endpoint that is down at start-up
+	// leaves it degraded (lexical channels) until a probe passes.
 	roleServe role = iota
 	// roleQuery: as serve, without the votes.
 	roleQuery
-	// roleIngest: the endpoint may be down (vectors are left pending); the
+	// roleIngest: an endpoint that is down leaves vectors pending; the
 	// embedded index is not filled, since nothing reads it in this process.
 	roleIngest
 	// roleReindex: never calls the endpoint; requires Qdrant.
@@ -101,8 +102,9 @@ func openBackend(ctx context.Context, cfg Config, r role, log *slog.Logger) (_ *
 	for _, c := range channels {
 		sparse = append(sparse, c.Embedder.Space())
 	}
+	var down error // the endpoint's failed start-up probe
 	if cfg.EmbedURL != "" {
-		if err := b.openEndpoint(ctx, cfg, r, log); err != nil {
+		if down, err = b.openEndpoint(ctx, cfg, r, log); err != nil {
 			return nil, err
 		}
 		// Weight 1, as each lexical channel: the two lexical channels
@@ -147,6 +149,9 @@ func openBackend(ctx context.Context, cfg Config, r role, log *slog.Logger) (_ *
 
 	b.channels = channels
 	b.engine = recommend.New(store, idx, channels, log)
+	if down != nil {
+		b.engine.MarkUnavailable(b.endpoint.Space(), down)
+	}
 	switch {
 	case r == roleServe && b.qdrant != nil:
 		if err := b.engine.LoadVotes(ctx); err != nil {
@@ -163,44 +168,47 @@ func openBackend(ctx context.Context, cfg Config, r role, log *slog.Logger) (_ *
 	return b, nil
 }
 
-// openEndpoint makes the endpoint embedder and learns the length of its
-// vectors: from a probe (which serve and the queries require to pass), or
-// else from the vectors stored in its space.
-func (b *backend) openEndpoint(ctx context.Context, cfg Config, r role, log *slog.Logger) error {
+// openEndpoint makes the endpoint embedder and settles the length of its
+// vectors: that of the vectors stored in its space, checked by a probe,
+// else the one the probe's answers agree on. An endpoint that does not
+// answer is returned as down, and the command goes on without it (serve
+// degraded, ingest with vectors pending); a wrong key, model or URL, or a
+// model whose vectors no longer fit the stored ones, stops it.
+func (b *backend) openEndpoint(ctx context.Context, cfg Config, r role, log *slog.Logger) (down, err error) {
 	ep, err := embed.NewEndpoint(embed.EndpointConfig{
 		BaseURL: cfg.EmbedURL, Model: cfg.EmbedModel, APIKey: cfg.EmbedAPIKey, Dimensions: cfg.EmbedDims,
 		BatchSize: cfg.EmbedBatch, Concurrency: cfg.EmbedConcurrency,
-		RequestsPerSecond: cfg.EmbedRPS, TokensPerMinute: cfg.EmbedTPM,
+		RequestsPerSecond: cfg.EmbedRPS, TokensPerMinute: cfg.EmbedTPM, Logger: log,
 	})
 	if err != nil {
-		return err
+		return nil, err
 	}
 	b.endpoint = ep
-	switch r {
-	case roleServe, roleQuery:
-		if err := ep.Probe(ctx); err != nil {
-			return fmt.Errorf("the embeddings endpoint failed its start-up check: %w; start it or fix --embed-url, --embed-model and the API key, or leave --embed-url unset to run on the lexical channels alone", err)
-		}
-	case roleIngest:
-		if err := ep.Probe(ctx); err != nil {
-			if !errors.Is(err, embed.ErrUnavailable) {
-				return err // a wrong key, model or URL: no later attempt would pass
-			}
-			log.Warn("the embeddings endpoint does not answer: papers are stored with their dense vectors pending", "err", err)
-		}
-	}
 	stored, err := recommend.StoredDims(ctx, b.store, ep.Space())
 	if err != nil {
-		return err
+		return nil, err
+	}
+	if stored != 0 {
+		ep.SetDims(stored)
+	}
+	if r != roleReindex {
+		down = ep.Probe(ctx)
+	}
+	var lengthErr embed.LengthError
+	switch {
+	case down == nil:
+	case errors.As(down, &lengthErr):
+		return nil, recommend.DimsError{Space: ep.Space(), Stored: lengthErr.Want, Got: lengthErr.Got}
+	case !errors.Is(down, embed.ErrUnavailable):
+		// No later attempt would pass.
+		return nil, fmt.Errorf("the embeddings endpoint failed its start-up check: %w; fix --embed-url, --embed-model and the API key, or leave --embed-url unset to run on the lexical channels alone", down)
+	case r == roleIngest:
+		log.Warn("the embeddings endpoint does not answer: papers are stored with their dense vectors pending", "err", down)
+	default:
+		log.Warn("the embeddings endpoint does not answer: starting degraded, on the lexical channels; the dense channel joins once a probe passes", "err", down)
 	}
 	b.dims = ep.Dims()
-	switch {
-	case b.dims != 0 && stored != 0 && b.dims != stored:
-		return recommend.DimsError{Space: ep.Space(), Stored: stored, Got: b.dims}
-	case b.dims == 0:
-		b.dims = stored
-	}
-	return nil
+	return down, nil
 }
 
 // checkQdrant warns when the collection holds fewer papers than the store

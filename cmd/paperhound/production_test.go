@@ -20,6 +20,7 @@ import (
 
 	"github.com/paperhound/paperhound/embed/embedtest"
 	"github.com/paperhound/paperhound/index/qdranttest"
+	"github.com/paperhound/paperhound/recommend"
 	"github.com/paperhound/paperhound/schema"
 )
 
@@ -57,14 +58,7 @@ func TestQdrantProduction(t *testing.T) {
 			if len(post) != 5 || !slices.Contains(kvCache, post[0].ID) {
 				t.Errorf("POST search: %v, want 5 with a KV-cache paper first", idsOf(post))
 			}
-			var rz struct {
-				Status string
-				Checks map[string]struct {
-					OK     bool
-					Detail string
-				}
-			}
-			fetch(t, "GET", s.url+"/readyz", "", http.StatusOK, "application/json", &rz)
+			rz := readyz(t, s.url)
 			if rz.Status != "ready" || rz.Checks["index"].Detail != "qdrant" || !rz.Checks["embedder"].OK || !rz.Checks["store"].OK {
 				t.Errorf("readyz: %+v", rz)
 			}
@@ -170,8 +164,51 @@ func TestIngestEndpointOutage(t *testing.T) {
 			if r := srv.Repeated(probeText); len(r) > 0 {
 				t.Errorf("%d texts embedded twice", len(r))
 			}
-			if n := srv.Texts(); n != 38+1 {
-				t.Errorf("%d texts embedded, want 38 and the probe", n)
+			// The probe's answers settle the vectors' length.
+			if n := srv.Texts() - srv.Count(probeText); n != 38 {
+				t.Errorf("%d texts embedded besides the probe's, want 38", n)
+			}
+		})
+	}
+}
+
+// Behind a load balancer where three requests in ten reach a replica
+// serving another model version (vectors of half the length, the first
+// answer among them), ingest finishes with nothing pending, pays for no
+// text twice but the discarded answers, and the commands that follow are
+// not refused.
+func TestIngestWrongLengthReplicas(t *testing.T) {
+	t.Parallel()
+	sample := writeFile(t, t.TempDir(), "sample.jsonl", samplePapers)
+	for _, db := range databases(t) {
+		t.Run(db.name, func(t *testing.T) {
+			srv := embedtest.Start(t, embedtest.Options{})
+			srv.SetFault(embedtest.WrongLength, 0.3)
+			backend := []string{"--db", db.dsn, "--embed-url", srv.URL, "--embed-model", "fake-embed", "--embed-batch", "4"}
+			r := ingestFiles(t, append(backend, sample)...)
+			if r.err != nil || !strings.Contains(r.stdout, "added 38, updated 0, unchanged 0, rejected 0, pending 0") {
+				t.Fatalf("ingest: %v, printed %q; stderr %s", r.err, r.stdout, r.stderr)
+			}
+			if n := strings.Count(r.stderr, "answered vectors of another length"); n != 1 {
+				t.Errorf("the discarded answers are logged %d times, want once:\n%s", n, r.stderr)
+			}
+			if r := srv.Repeated(probeText); len(r) > 0 {
+				t.Errorf("%d texts answered twice with a vector that was kept", len(r))
+			}
+			st, err := schema.Open(context.Background(), db.dsn)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer st.Close()
+			if dims, err := recommend.StoredDims(context.Background(), st, "endpoint/fake-embed"); err != nil || dims != 64 {
+				t.Errorf("stored vectors have %d dimensions (%v), want 64", dims, err)
+			}
+			if ids := table(t, append(append([]string{"search"}, backend...), "speculative decoding")...); len(ids) != 10 {
+				t.Errorf("search after the ingest: %v", ids)
+			}
+			r = ingestFiles(t, append(backend, sample)...)
+			if r.err != nil || !strings.Contains(r.stdout, "unchanged 38") {
+				t.Errorf("a second ingest: %v, printed %q", r.err, r.stdout)
 			}
 		})
 	}
@@ -239,8 +276,6 @@ func TestProductionConfigErrors(t *testing.T) {
 	t.Setenv("PAPERHOUND_EMBED_API_KEY", key)
 	db := filepath.Join(t.TempDir(), "x.db")
 	up := embedtest.Start(t, embedtest.Options{APIKey: key})
-	down := embedtest.Start(t, embedtest.Options{APIKey: key})
-	down.SetDown(true)
 	strict := embedtest.Start(t, embedtest.Options{APIKey: "another-key"})
 	qd := qdranttest.Start(t)
 	sample := writeFile(t, t.TempDir(), "sample.jsonl", samplePapers)
@@ -264,7 +299,6 @@ func TestProductionConfigErrors(t *testing.T) {
 		{"url without model", [2]string{}, []string{"similar", "--db", db, "--embed-url", up.URL, "x"}, "--embed-model"},
 		{"bad env number", [2]string{"PAPERHOUND_EMBED_DIMS", "many"}, []string{"search", "--db", db, "kv"}, "PAPERHOUND_EMBED_DIMS"},
 		{"zero batch", [2]string{}, []string{"search", "--db", db, "--embed-batch", "0", "kv"}, "--embed-batch"},
-		{"endpoint down", [2]string{}, []string{"serve", "--addr", "127.0.0.1:0", "--db", db, "--embed-url", down.URL, "--embed-model", "m"}, "503"},
 		{"key refused", [2]string{}, []string{"serve", "--addr", "127.0.0.1:0", "--db", db, "--embed-url", strict.URL, "--embed-model", "m"}, "401"},
 		{"key refused at ingest", [2]string{}, []string{"ingest", "--db", db, "--embed-url", strict.URL, "--embed-model", "m", sample}, "401"},
 		{"dims changed", [2]string{}, []string{"search", "--db", db, "--embed-url", up.URL, "--embed-model", "m", "kv"}, "holds 64-dimensional vectors, but the embedder now returns 32"},
@@ -287,6 +321,83 @@ func TestProductionConfigErrors(t *testing.T) {
 			}
 		})
 	}
+}
+
+// readiness is the /readyz answer.
+type readiness struct {
+	Status string
+	Checks map[string]struct {
+		OK     bool
+		Detail string
+	}
+}
+
+// readyz asks the server at url for its readiness, which must be 200.
+func readyz(t *testing.T, url string) readiness {
+	t.Helper()
+	var rz readiness
+	fetch(t, "GET", url+"/readyz", "", http.StatusOK, "application/json", &rz)
+	return rz
+}
+
+// serve starts while the endpoint is down (503s or reset connections):
+// degraded, answering from the lexical channels, /readyz 200 "degraded";
+// queries do not wait for it. A stall later costs one query the query
+// timeout, not the next.
+func TestServeStartsDegraded(t *testing.T) {
+	t.Parallel()
+	for _, db := range databases(t) {
+		for _, fault := range []struct {
+			name string
+			set  func(*embedtest.Server)
+		}{
+			{"down", func(s *embedtest.Server) { s.SetDown(true) }},
+			{"reset", func(s *embedtest.Server) { s.SetFault(embedtest.Reset, 1) }},
+		} {
+			t.Run(fault.name+"/"+db.name, func(t *testing.T) {
+				srv := embedtest.Start(t, embedtest.Options{})
+				fault.set(srv)
+				s := startServe(t, "--demo", "--db", db.dsn, "--embed-url", srv.URL, "--embed-model", "fake-embed")
+				rz := readyz(t, s.url)
+				if rz.Status != "degraded" || rz.Checks["embedder"].OK || !rz.Checks["store"].OK {
+					t.Errorf("readyz: %+v, want degraded with the embedder down", rz)
+				}
+				for i := range 2 {
+					start := time.Now()
+					search := ranked(t, "GET", s.url+"/v1/search?q=speculative+decoding&limit=5", "")
+					if len(search) != 5 || !slices.Contains([]string{"2407.01955", "2512.05033"}, search[0].ID) {
+						t.Errorf("search %d: %v, want 5 with a speculative decoding paper first", i+1, idsOf(search))
+					}
+					if took := time.Since(start); took > time.Second {
+						t.Errorf("search %d took %v", i+1, took)
+					}
+				}
+				if n := srv.Received("speculative decoding"); n != 0 {
+					t.Errorf("queries made %d requests to the endpoint that failed at start-up", n)
+				}
+				if err := s.Close(); err != nil {
+					t.Fatal(err)
+				}
+				if !strings.Contains(s.logs.String(), "starting degraded") {
+					t.Errorf("serve does not say it starts degraded:\n%s", s.logs)
+				}
+			})
+		}
+	}
+	t.Run("stall", func(t *testing.T) {
+		srv := embedtest.Start(t, embedtest.Options{})
+		s := startServe(t, "--demo", "--db", filepath.Join(t.TempDir(), "x.db"), "--embed-url", srv.URL, "--embed-model", "fake-embed")
+		srv.SetFault(embedtest.Stall, 1)
+		for i, most := range []time.Duration{12 * time.Second, time.Second} {
+			start := time.Now()
+			if got := ranked(t, "GET", s.url+"/v1/search?q=speculative+decoding&limit=5", ""); len(got) != 5 {
+				t.Errorf("search %d while the endpoint stalls: %v", i+1, idsOf(got))
+			}
+			if took := time.Since(start); took > most {
+				t.Errorf("search %d took %v, want %v at most", i+1, took, most)
+			}
+		}
+	})
 }
 
 // childArgsEnv carries the arguments of a paperhound run in a child
@@ -323,9 +434,10 @@ func TestIngestInterruptedAndResumed(t *testing.T) {
 	// abstracts: nothing here depends on their length, and the race
 	// detector makes each word cost.
 	const n = 600
-	// Request 1 is the probe, 2 to 33 the first batch's 500 texts, 34 to 40
-	// the second batch's 100; the run is interrupted at request stopAt.
-	const stopAt = 36
+	// Requests 1 and 2 are the probe's (two answers settle the vectors'
+	// length), 3 to 34 the first batch's 500 texts, 35 to 41 the second
+	// batch's 100; the run is interrupted at request stopAt.
+	const stopAt = 37
 	file := writeFile(t, t.TempDir(), "synth.jsonl", synthPapers(n, 20))
 	interrupts := []struct {
 		name string
@@ -398,8 +510,8 @@ func TestIngestInterruptedAndResumed(t *testing.T) {
 				if r := srv.Repeated(probeText); len(r) > 0 {
 					t.Errorf("%d texts embedded twice, e.g. %.40q by requests %v (%d before the interruption)", len(r), r[0], srv.Answers(r[0]), interruptedRequests)
 				}
-				if got, want := srv.Texts(), n+2; got != want {
-					t.Errorf("%d texts embedded in all (%d by the %s run), want %d: each paper once and two probes", got, answered, in.name, want)
+				if got := srv.Texts() - srv.Count(probeText); got != n {
+					t.Errorf("%d texts embedded in all besides the probes' (%d by the %s run), want %d: each paper once", got, answered, in.name, n)
 				}
 				st, err := schema.Open(context.Background(), db.dsn)
 				if err != nil {

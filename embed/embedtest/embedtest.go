@@ -4,7 +4,8 @@
 // that texts sharing words are near and a hybrid ranking means something.
 // It counts every text it answers, can be taken down (503 with a
 // Retry-After long enough that embed.Endpoint gives up at once instead of
-// retrying), can add latency, and can change its vector size.
+// retrying), can add latency, can change its vector size, and can fail a
+// share of its requests in the ways real endpoints do (SetFault).
 //
 // It must not be used outside tests. It knows nothing of paperhound.
 package embedtest
@@ -13,7 +14,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"hash/fnv"
+	"io"
 	"math"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -48,7 +51,33 @@ type Server struct {
 	log       []string         // a line per request, for failure messages
 	texts     int              // texts answered
 	onRequest func(n int) bool
+
+	fault      Fault
+	faultShare float64
+	faulted    int            // requests since SetFault
+	odd        map[string]int // per text: times answered with a vector of the wrong length
+	received   map[string]int // per text: requests that carried it, answered or not
+	quit       chan struct{}  // closed at the end of the test: stalled requests give up
 }
+
+// A Fault is a way the fake fails a request (see SetFault).
+type Fault int
+
+const (
+	NoFault Fault = iota
+	// WrongLength answers 200 with vectors of half the length, as a
+	// replica serving another model version would. They count in Odd, not
+	// in Count or Texts.
+	WrongLength
+	// HTML answers 200 with a web page, as a misrouted proxy would.
+	HTML
+	// WrongShape answers 200 with JSON that is not an embeddings response.
+	WrongShape
+	// Stall holds the request, answering nothing, until the client gives up.
+	Stall
+	// Reset reads the request and resets the connection without answering.
+	Reset
+)
 
 // Start runs a Server until the test ends.
 func Start(t testing.TB, o Options) *Server {
@@ -56,9 +85,11 @@ func Start(t testing.TB, o Options) *Server {
 	if o.Dims == 0 {
 		o.Dims = 64
 	}
-	s := &Server{opts: o, dims: o.Dims, answered: map[string]int{}, answers: map[string][]int{}}
+	s := &Server{opts: o, dims: o.Dims, answered: map[string]int{}, answers: map[string][]int{},
+		odd: map[string]int{}, received: map[string]int{}, quit: make(chan struct{})}
 	hs := httptest.NewServer(http.HandlerFunc(s.serve))
 	t.Cleanup(hs.Close)
+	t.Cleanup(func() { close(s.quit) }) // runs first: Close waits for stalled requests
 	s.URL = hs.URL + "/v1"
 	return s
 }
@@ -76,6 +107,30 @@ func (s *Server) SetDims(n int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.dims = n
+}
+
+// SetFault makes a share (0 to 1) of the requests from now on fail as f,
+// spread evenly and starting with the first: with 0.3, requests 1, 4, 7,
+// 10, 14, ... after the call. NoFault or a share of 0 ends the faults.
+func (s *Server) SetFault(f Fault, share float64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.fault, s.faultShare, s.faulted = f, share, 0
+}
+
+// Odd is how many times text was answered with a vector of the wrong
+// length (WrongLength).
+func (s *Server) Odd(text string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.odd[text]
+}
+
+// Received is how many requests carried text, answered or not.
+func (s *Server) Received(text string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.received[text]
 }
 
 // OnRequest sets a function called with each request's number, from 1,
@@ -182,6 +237,10 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	s.requests++
 	n, down, hook, dims := s.requests, s.down, s.onRequest, s.dims
+	fault := s.nextFault()
+	for _, text := range inputs {
+		s.received[text]++
+	}
 	s.mu.Unlock()
 	if req.Dimensions > 0 {
 		dims = req.Dimensions
@@ -197,13 +256,34 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	s.mu.Lock()
-	s.log = append(s.log, fmt.Sprintf("request %d: %d texts, down %v, at %s", n, len(inputs), down, time.Now().Format("15:04:05.000000")))
+	s.log = append(s.log, fmt.Sprintf("request %d: %d texts, down %v, fault %d, at %s", n, len(inputs), down, fault, time.Now().Format("15:04:05.000000")))
 	s.mu.Unlock()
 	if down {
 		// embed.Endpoint treats a Retry-After past 5 minutes as down and
 		// gives up at once.
 		w.Header().Set("Retry-After", "3600")
 		fail(w, http.StatusServiceUnavailable, "the model is unavailable")
+		return
+	}
+	switch fault {
+	case WrongLength:
+		dims = max(1, dims/2)
+	case HTML:
+		w.Header().Set("Content-Type", "text/html")
+		_, _ = io.WriteString(w, "<html><head><title>Welcome to nginx!</title></head><body><h1>Welcome to nginx!</h1></body></html>\n")
+		return
+	case WrongShape:
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = io.WriteString(w, `{"object": "error", "message": "model is loading"}`+"\n")
+		return
+	case Stall:
+		select {
+		case <-r.Context().Done():
+		case <-s.quit:
+		}
+		return
+	case Reset:
+		reset(w)
 		return
 	}
 
@@ -213,16 +293,50 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Lock()
 	for _, text := range inputs {
+		if fault == WrongLength {
+			s.odd[text]++
+			continue
+		}
 		s.answered[text]++
 		s.answers[text] = append(s.answers[text], n)
 	}
-	s.texts += len(inputs)
+	if fault != WrongLength {
+		s.texts += len(inputs)
+	}
 	s.mu.Unlock()
 	w.Header().Set("Content-Type", "application/json")
 	_ = json.NewEncoder(w).Encode(map[string]any{
 		"object": "list", "data": data, "model": req.Model,
 		"usage": map[string]int{"prompt_tokens": len(inputs), "total_tokens": len(inputs)},
 	})
+}
+
+// nextFault counts a request and returns its fault. Request k since
+// SetFault fails when ceil(k·share) steps up, so the faults are spread
+// evenly and the first request fails. Call with s.mu held.
+func (s *Server) nextFault() Fault {
+	if s.fault == NoFault || s.faultShare <= 0 {
+		return NoFault
+	}
+	s.faulted++
+	k := float64(s.faulted)
+	if math.Ceil(k*s.faultShare) > math.Ceil((k-1)*s.faultShare) {
+		return s.fault
+	}
+	return NoFault
+}
+
+// reset closes the connection with a TCP RST, so the client reads
+// "connection reset by peer" where it waits for the answer.
+func reset(w http.ResponseWriter) {
+	conn, _, err := http.NewResponseController(w).Hijack()
+	if err != nil {
+		panic(err) // httptest's server always hijacks
+	}
+	if tc, ok := conn.(*net.TCPConn); ok {
+		_ = tc.SetLinger(0)
+	}
+	_ = conn.Close()
 }
 
 func fail(w http.ResponseWriter, status int, msg string) {
