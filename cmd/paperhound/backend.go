@@ -26,8 +26,8 @@ const (
 type role int
 
 const (
-	// roleServe: the endpoint must answer at start-up; votes are loaded,
-	// and the embedded index is filled from the store (Qdrant persists).
+	// roleServe: the endpoint must answer at start-up; nothing is loaded
+	// here: the App loads the votes and the index once it listens.
 	roleServe role = iota
 	// roleQuery: as serve, without the votes.
 	roleQuery
@@ -141,13 +141,7 @@ func openBackend(ctx context.Context, cfg Config, r role, log *slog.Logger) (_ *
 
 	b.channels = channels
 	b.engine = recommend.New(store, idx, channels, log)
-	switch {
-	case r == roleServe && b.qdrant != nil:
-		if err := b.engine.LoadVotes(ctx); err != nil {
-			return nil, err
-		}
-		b.checkQdrant(ctx, log)
-	case r == roleServe, r == roleQuery && b.qdrant == nil:
+	if r == roleQuery && b.qdrant == nil {
 		n, err := b.engine.Load(ctx)
 		if err != nil {
 			return nil, err

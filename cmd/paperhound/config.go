@@ -21,6 +21,9 @@ type Config struct {
 	Addr    string
 	Refresh time.Duration // how often serve looks for papers ingested elsewhere
 	Demo    bool          // load the built-in sample papers before serving
+	// Drain is how long serve keeps answering after the shutdown signal,
+	// /readyz saying 503, before it stops accepting connections.
+	Drain time.Duration
 	// AdminToken acts for every user in the API; "" turns that off.
 	AdminToken string
 
@@ -102,6 +105,8 @@ func (c *Config) serveFlags(fs *flag.FlagSet) {
 	fs.DurationVar(&c.Refresh, "refresh", refresh,
 		"how often to pick up papers ingested by another process; 0 turns it off (env PAPERHOUND_REFRESH)")
 	fs.BoolVar(&c.Demo, "demo", false, "load the built-in sample papers before serving")
+	fs.DurationVar(&c.Drain, "drain", c.envDuration("PAPERHOUND_DRAIN", 5*time.Second),
+		"on SIGTERM or Ctrl-C, keep serving this long with /readyz answering 503, so that load balancers stop sending first (env PAPERHOUND_DRAIN)")
 }
 
 // backendFlags registers the embeddings endpoint and Qdrant settings, which
@@ -156,6 +161,19 @@ func (c *Config) envFloat(key string, def float64) float64 {
 		return def
 	}
 	return f
+}
+
+func (c *Config) envDuration(key string, def time.Duration) time.Duration {
+	v := os.Getenv(key)
+	if v == "" {
+		return def
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil {
+		c.badEnv = append(c.badEnv, fmt.Errorf("%s=%q: want a duration like 5s", key, v))
+		return def
+	}
+	return d
 }
 
 // backendErr checks the backend settings once flags are parsed.
