@@ -553,14 +553,7 @@ func TestServeListensWhileLoading(t *testing.T) {
 	if err := lock.Rollback(); err != nil {
 		t.Fatal(err)
 	}
-	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(20 * time.Millisecond) {
-		if resp, _ := request(t, "GET", url+"/readyz", ""); resp.StatusCode == http.StatusOK {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("not ready 20 s after the load was let go; stderr:\n%s", stderr.String())
-		}
-	}
+	waitReady(t, url, &stderr)
 	if got := ranked(t, "GET", url+"/v1/search?q=kv+cache&limit=5", ""); len(got) != 5 {
 		t.Errorf("search once loaded: %v", idsOf(got))
 	}
@@ -652,52 +645,79 @@ func TestServeDrains(t *testing.T) {
 }
 
 // The real serve, in a child process, receives SIGTERM: /readyz turns 503
-// during the grace period, and the process exits 0.
+// during the grace period, and the process exits 0; a second SIGTERM
+// stops it at once, without waiting for the rest of the grace period.
 func TestServeSIGTERM(t *testing.T) {
 	t.Parallel()
-	raw, _ := json.Marshal([]string{"serve", "--db", filepath.Join(t.TempDir(), "x.db"), "--addr", "127.0.0.1:0", "--drain", "2s"})
-	child := exec.Command(os.Args[0], "-test.run=^TestChildProcess$")
-	child.Env = append(os.Environ(), childArgsEnv+"="+string(raw))
-	var stdout, stderr syncBuffer
-	child.Stdout, child.Stderr = &stdout, &stderr
-	if err := child.Start(); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- child.Wait() }()
-	defer child.Process.Kill()
-	url := serving(t, &stdout, &stderr, done)[2]
-	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
-		if resp, _ := request(t, "GET", url+"/readyz", ""); resp.StatusCode == http.StatusOK {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("not ready after 10 s; stderr:\n%s", stderr.String())
-		}
-	}
+	for _, tt := range []struct {
+		name  string
+		drain string
+		twice bool
+	}{
+		{"drained", "2s", false},
+		{"stopped by a second signal", "1m", true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			raw, _ := json.Marshal([]string{"serve", "--db", filepath.Join(t.TempDir(), "x.db"), "--addr", "127.0.0.1:0", "--drain", tt.drain})
+			child := exec.Command(os.Args[0], "-test.run=^TestChildProcess$")
+			child.Env = append(os.Environ(), childArgsEnv+"="+string(raw))
+			var stdout, stderr syncBuffer
+			child.Stdout, child.Stderr = &stdout, &stderr
+			if err := child.Start(); err != nil {
+				t.Fatal(err)
+			}
+			done := make(chan error, 1)
+			go func() { done <- child.Wait() }()
+			defer child.Process.Kill()
+			url := serving(t, &stdout, &stderr, done)[2]
+			waitReady(t, url, &stderr)
 
-	if err := child.Process.Signal(syscall.SIGTERM); err != nil {
-		t.Fatal(err)
+			if err := child.Process.Signal(syscall.SIGTERM); err != nil {
+				t.Fatal(err)
+			}
+			for deadline := time.Now().Add(2 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+				resp, err := http.Get(url + "/readyz")
+				if err != nil {
+					t.Fatalf("readyz after SIGTERM: %v, want 503 for the grace period", err)
+				}
+				resp.Body.Close()
+				if resp.StatusCode == http.StatusServiceUnavailable {
+					break
+				}
+				if time.Now().After(deadline) {
+					t.Fatalf("readyz still %d 2 s after SIGTERM", resp.StatusCode)
+				}
+			}
+			if tt.twice {
+				if err := child.Process.Signal(syscall.SIGTERM); err != nil {
+					t.Fatal(err)
+				}
+			}
+			select {
+			case err := <-done:
+				ee := (*exec.ExitError)(nil)
+				killed := errors.As(err, &ee) && ee.Sys().(syscall.WaitStatus).Signal() == syscall.SIGTERM
+				if tt.twice && !killed || !tt.twice && err != nil {
+					t.Errorf("after SIGTERM (twice %v): %v; stderr:\n%s", tt.twice, err, stderr.String())
+				}
+			case <-time.After(20 * time.Second):
+				t.Fatalf("still running 20 s after SIGTERM; stderr:\n%s", stderr.String())
+			}
+		})
 	}
-	for deadline := time.Now().Add(2 * time.Second); ; time.Sleep(10 * time.Millisecond) {
-		resp, err := http.Get(url + "/readyz")
-		if err != nil {
-			t.Fatalf("readyz after SIGTERM: %v, want 503 for the grace period", err)
-		}
-		resp.Body.Close()
-		if resp.StatusCode == http.StatusServiceUnavailable {
-			break
+}
+
+// waitReady waits until the server at url answers /readyz with 200;
+// stderr has its log.
+func waitReady(t *testing.T, url string, stderr *syncBuffer) {
+	t.Helper()
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		if resp, _ := request(t, "GET", url+"/readyz", ""); resp.StatusCode == http.StatusOK {
+			return
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("readyz still %d 2 s after SIGTERM", resp.StatusCode)
+			t.Fatalf("not ready after 20 s; stderr:\n%s", stderr.String())
 		}
-	}
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Errorf("after SIGTERM: %v, want exit 0; stderr:\n%s", err, stderr.String())
-		}
-	case <-time.After(20 * time.Second):
-		t.Fatalf("still running 20 s after SIGTERM; stderr:\n%s", stderr.String())
 	}
 }
