@@ -721,3 +721,44 @@ func waitReady(t *testing.T, url string, stderr *syncBuffer) {
 		}
 	}
 }
+
+// A load that fails after the server listens ends the run with its error,
+// as a failure to open the store does: the server never half-serves.
+func TestServeLoadFails(t *testing.T) {
+	t.Parallel()
+	corrupt := map[string]string{
+		"sqlite":   `UPDATE embeddings SET data = x'ff'`,
+		"postgres": `UPDATE embeddings SET data = '\xff'::bytea`,
+	}
+	sample := writeFile(t, t.TempDir(), "sample.jsonl", samplePapers)
+	for _, db := range databases(t) {
+		t.Run(db.name, func(t *testing.T) {
+			t.Parallel()
+			if r := ingestFiles(t, "--db", db.dsn, sample); r.err != nil {
+				t.Fatal(r.err, r.stderr)
+			}
+			raw, err := sql.Open(db.name, db.dsn)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = raw.Exec(corrupt[db.name])
+			raw.Close()
+			if err != nil {
+				t.Fatal(err)
+			}
+			var stdout, stderr syncBuffer
+			done := make(chan error, 1)
+			go func() {
+				done <- run(context.Background(), []string{"serve", "--db", db.dsn, "--addr", "127.0.0.1:0", "--drain", "0"}, &stdout, &stderr)
+			}()
+			select {
+			case err := <-done:
+				if err == nil || !strings.Contains(err.Error(), "load index") {
+					t.Errorf("run: %v, want the load's error", err)
+				}
+			case <-time.After(20 * time.Second):
+				t.Fatalf("still serving 20 s after its load failed; stderr:\n%s", stderr.String())
+			}
+		})
+	}
+}
