@@ -29,7 +29,8 @@ const (
 	// roleServe: the endpoint must answer at start-up; nothing is loaded
 	// here: the App loads the votes and the index once it listens.
 	roleServe role = iota
-	// roleQuery: as serve, without the votes.
+	// roleQuery: the endpoint must answer at start-up; the embedded index
+	// is filled from the store here (Qdrant persists).
 	roleQuery
 	// roleIngest: the endpoint may be down (vectors are left pending); the
 	// embedded index is not filled, since nothing reads it in this process.
