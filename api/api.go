@@ -25,6 +25,10 @@ type Server struct {
 	store      *schema.Store // users, tokens and feed keys
 	log        *slog.Logger
 	adminToken string // acts for every user; "" turns admin requests off (auth.go)
+
+	// life says loading, serving or shutting down, for /readyz; nil is
+	// serving (lifecycle.go).
+	life *Lifecycle
 }
 
 // New returns the JSON API over engine and store; Handler serves it.

@@ -14,9 +14,18 @@ type checkJSON struct {
 // remote embedder that is down is reported but leaves the status 200
 // ("degraded"): queries are then answered by the lexical channels, and
 // taking every replica out of a load balancer because a shared endpoint
-// is down would turn a degraded service into none. /healthz stays a
-// liveness check that touches nothing.
+// is down would turn a degraded service into none. While the index loads
+// and once shutting down it is 503 without a check (Lifecycle). /healthz
+// stays a liveness check that touches nothing.
 func (s *Server) ready(w http.ResponseWriter, r *http.Request) {
+	if status, detail := s.life.notReady(); status != "" {
+		// Loading or shutting down: no dependency check would change that.
+		writeJSON(w, http.StatusServiceUnavailable, struct {
+			Status string `json:"status"`
+			Detail string `json:"detail"`
+		}{status, detail})
+		return
+	}
 	checks := s.engine.Ready(r.Context())
 	status, code := "ready", http.StatusOK
 	out := map[string]checkJSON{}

@@ -81,7 +81,14 @@ func (e *Engine) ownVoteWritten(ctx context.Context) {
 // first; a remote embedder is never called, and papers lacking its vector
 // (pending) are indexed without it.
 func (e *Engine) LoadIndex(ctx context.Context) (int, error) {
-	return e.load(ctx, time.Time{})
+	return e.load(ctx, time.Time{}, nil)
+}
+
+// LoadIndexProgress is LoadIndex, telling progress how many papers are
+// indexed so far after each batch: a server that loads 100k papers says
+// how far it has come.
+func (e *Engine) LoadIndexProgress(ctx context.Context, progress func(indexed int)) (int, error) {
+	return e.load(ctx, time.Time{}, progress)
 }
 
 // refreshOverlap re-reads papers this much older than the newest one seen:
@@ -95,10 +102,15 @@ func (e *Engine) Refresh(ctx context.Context) (int, error) {
 	e.mu.Lock()
 	since := e.seen.Add(-refreshOverlap)
 	e.mu.Unlock()
-	return e.load(ctx, since)
+	return e.load(ctx, since, nil)
 }
 
-func (e *Engine) load(ctx context.Context, since time.Time) (int, error) {
+// load indexes the papers stored since since; progress, when not nil,
+// hears how many are indexed after each batch.
+func (e *Engine) load(ctx context.Context, since time.Time, progress func(indexed int)) (int, error) {
+	if progress == nil {
+		progress = func(int) {}
+	}
 	spaces := e.spaces()
 	var batch []index.Doc
 	var missing []string
@@ -109,6 +121,7 @@ func (e *Engine) load(ctx context.Context, since time.Time) (int, error) {
 		}
 		n += len(batch)
 		batch = batch[:0]
+		progress(n)
 		return nil
 	}
 	var newest time.Time
@@ -162,6 +175,7 @@ func (e *Engine) load(ctx context.Context, since time.Time) (int, error) {
 			return n, fmt.Errorf("load index: %w", err)
 		}
 		n += len(docs)
+		progress(n)
 		e.log.Info("embedded papers that lacked vectors", "papers", len(docs))
 	}
 	e.mu.Lock()

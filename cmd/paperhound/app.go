@@ -19,8 +19,8 @@ import (
 
 // App is the server that "paperhound serve" runs: the backend Config
 // chooses, the web and API handler over it, and the background work that
-// keeps it in step with the store. Open it, Start it, Close it; tests
-// drive it so too, on port 0.
+// loads it and keeps it in step with the store. Open it, Start it, Close
+// it; tests drive it so too, on port 0.
 type App struct {
 	cfg Config
 	log *slog.Logger
@@ -30,6 +30,13 @@ type App struct {
 	srv    *http.Server
 	served chan error // what http.Server.Serve returned
 
+	// life is loading, serving or shutting down, for /readyz and the
+	// routes; loaded is closed once the index is loaded, and failed has
+	// the error that stopped the load instead.
+	life   *api.Lifecycle
+	loaded chan struct{}
+	failed chan error
+
 	stopBackground context.CancelFunc
 	background     sync.WaitGroup
 
@@ -37,8 +44,9 @@ type App struct {
 	closeErr  error
 }
 
-// Open opens the store, the embedders and the index that cfg names, loads
-// the index and the votes, and with cfg.Demo stores the sample papers.
+// Open opens the store, the embedders and the index that cfg names, and
+// with cfg.Demo stores the sample papers. Start loads the votes and the
+// index.
 func Open(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	if err := cfg.checkAdminToken(); err != nil {
 		return nil, err
@@ -48,7 +56,9 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		return nil, err
 	}
 	b.store.SetMaxConns(cfg.DBMaxConns)
-	a := &App{cfg: cfg, log: log, b: b, stopBackground: func() {}}
+	a := &App{cfg: cfg, log: log, b: b, life: new(api.Lifecycle), stopBackground: func() {},
+		loaded: make(chan struct{}), failed: make(chan error, 1)}
+	a.life.Loading(0, 0)
 	if cfg.Demo {
 		papers, err := ingest.SamplePapers()
 		if err == nil {
@@ -63,16 +73,18 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	return a, nil
 }
 
-// handler is the web and API handler over engine: the one place it is
-// built.
-func handler(b *backend, cfg Config, log *slog.Logger) http.Handler {
-	return api.Handler(log,
-		api.New(b.engine, b.store, log, api.WithAdminToken(cfg.AdminToken)),
-		web.New(b.engine, b.store, log))
+// handler is the web and API handler over engine, held back by life
+// while the index loads: the one place it is built.
+func handler(b *backend, cfg Config, life *api.Lifecycle, log *slog.Logger) http.Handler {
+	return life.Gate(api.Handler(log,
+		api.New(b.engine, b.store, log, api.WithAdminToken(cfg.AdminToken), api.WithLifecycle(life)),
+		web.New(b.engine, b.store, log)))
 }
 
-// Start listens on cfg.Addr and serves there, and starts the background
-// work, until ctx ends or Close.
+// Start listens on cfg.Addr and serves there at once, loads the votes and
+// the index in the background (the routes that need them answer 503
+// meanwhile), and then starts the work that keeps them in step with the
+// store, until ctx ends or Close.
 func (a *App) Start(ctx context.Context) error {
 	ln, err := net.Listen("tcp", a.cfg.Addr)
 	if err != nil {
@@ -80,7 +92,7 @@ func (a *App) Start(ctx context.Context) error {
 	}
 	a.ln = ln
 	a.srv = &http.Server{
-		Handler:           handler(a.b, a.cfg, a.log),
+		Handler:           handler(a.b, a.cfg, a.life, a.log),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,
@@ -90,41 +102,94 @@ func (a *App) Start(ctx context.Context) error {
 	go func() { a.served <- a.srv.Serve(ln) }()
 
 	ctx, a.stopBackground = context.WithCancel(ctx)
-	if a.cfg.Refresh > 0 {
-		// Ingest runs write Qdrant themselves; the embedded index is ours
-		// to refresh.
-		papers := a.b.qdrant == nil
-		a.background.Go(func() { refresh(ctx, a.b.engine, a.cfg.Refresh, papers, a.log) })
+	a.background.Go(func() {
+		if err := a.load(ctx); err != nil {
+			if ctx.Err() == nil {
+				a.failed <- err
+			}
+			return
+		}
+		a.life.Serving()
+		close(a.loaded)
+		if a.cfg.Refresh > 0 {
+			// Ingest runs write Qdrant themselves; the embedded index is
+			// ours to refresh.
+			papers := a.b.qdrant == nil
+			a.background.Go(func() { refresh(ctx, a.b.engine, a.cfg.Refresh, papers, a.log) })
+		}
+		if a.b.endpoint != nil {
+			a.background.Go(func() { a.b.engine.KeepCompleting(ctx, pendingEvery, pendingIdle) })
+		}
+	})
+	return nil
+}
+
+// load reads the votes and fills the embedded index from the store,
+// telling life how far it has come (Qdrant persists: it is only checked).
+// At 100k papers this takes a minute or more, hence after Start listens.
+func (a *App) load(ctx context.Context) error {
+	start := time.Now()
+	total, err := a.b.store.CountPapers(ctx)
+	if err != nil {
+		return fmt.Errorf("load the index: %w", err)
 	}
-	if a.b.endpoint != nil {
-		a.background.Go(func() { a.b.engine.KeepCompleting(ctx, pendingEvery, pendingIdle) })
+	a.life.Loading(0, total)
+	if err := a.b.engine.LoadVotes(ctx); err != nil {
+		return err
 	}
+	if a.b.qdrant != nil {
+		a.b.checkQdrant(ctx, a.log)
+		return nil
+	}
+	n, err := a.b.engine.LoadIndexProgress(ctx, func(indexed int) { a.life.Loading(indexed, total) })
+	if err != nil {
+		return err
+	}
+	a.log.Info("index loaded", "papers", n, "took", time.Since(start).Round(time.Millisecond))
 	return nil
 }
 
 // URL is where the started App serves, http://HOST:PORT.
 func (a *App) URL() string { return "http://" + a.ln.Addr().String() }
 
-// Wait returns nil once ctx ends, or the error that stopped the server.
+// Wait returns nil once ctx ends, or the error that stopped the server or
+// its start-up load.
 func (a *App) Wait(ctx context.Context) error {
 	select {
 	case err := <-a.served:
 		return fmt.Errorf("serve: %w", err)
+	case err := <-a.failed:
+		return err
 	case <-ctx.Done():
 		return nil
 	}
 }
 
-// Close stops the server, letting requests in flight finish for up to 10
-// s, then the background work, and then closes the index and the store,
-// which that work uses. Calls after the first return the first's error.
+// shutdownTimeout bounds how long Close waits for the requests in flight
+// once it stops accepting.
+const shutdownTimeout = 10 * time.Second
+
+// Close drains the server: /readyz answers 503 at once while every route
+// still answers for cfg.Drain, so that load balancers stop sending; then
+// it stops accepting and lets the requests in flight finish, for up to
+// shutdownTimeout. Then it stops the background work, and closes the index
+// and the store, which that work uses. Calls after the first return the
+// first's error.
 func (a *App) Close() error {
 	a.closeOnce.Do(func() {
 		var errs []error
 		if a.srv != nil {
-			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			if a.life.Drain() && a.cfg.Drain > 0 {
+				a.log.Info("draining: /readyz answers 503; still serving", "for", a.cfg.Drain)
+				time.Sleep(a.cfg.Drain)
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
 			defer cancel()
-			if err := a.srv.Shutdown(ctx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
+			switch err := a.srv.Shutdown(ctx); {
+			case errors.Is(err, context.DeadlineExceeded):
+				a.log.Warn("requests still running were cut off", "after", shutdownTimeout)
+				a.srv.Close()
+			case err != nil:
 				errs = append(errs, fmt.Errorf("shut down: %w", err))
 			}
 		}

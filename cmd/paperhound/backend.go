@@ -26,11 +26,12 @@ const (
 type role int
 
 const (
-	// roleServe: votes are loaded, and the embedded index is filled from
-	// the store (Qdrant persists). An endpoint that is down at start-up
-	// leaves it degraded (lexical channels) until a probe passes.
+	// roleServe: nothing is loaded here: the App loads the votes and the
+	// index once it listens. An endpoint that is down at start-up leaves
+	// it degraded (lexical channels) until a probe passes.
 	roleServe role = iota
-	// roleQuery: as serve, without the votes.
+	// roleQuery: the endpoint must answer at start-up; the embedded index
+	// is filled from the store here (Qdrant persists).
 	roleQuery
 	// roleIngest: an endpoint that is down leaves vectors pending; the
 	// embedded index is not filled, since nothing reads it in this process.
@@ -152,13 +153,7 @@ func openBackend(ctx context.Context, cfg Config, r role, log *slog.Logger) (_ *
 	if down != nil {
 		b.engine.MarkUnavailable(b.endpoint.Space(), down)
 	}
-	switch {
-	case r == roleServe && b.qdrant != nil:
-		if err := b.engine.LoadVotes(ctx); err != nil {
-			return nil, err
-		}
-		b.checkQdrant(ctx, log)
-	case r == roleServe, r == roleQuery && b.qdrant == nil:
+	if r == roleQuery && b.qdrant == nil {
 		n, err := b.engine.Load(ctx)
 		if err != nil {
 			return nil, err

@@ -24,6 +24,9 @@ type Config struct {
 	Addr    string
 	Refresh time.Duration // how often serve looks for papers ingested elsewhere
 	Demo    bool          // load the built-in sample papers before serving
+	// Drain is how long serve keeps answering after the shutdown signal,
+	// /readyz saying 503, before it stops accepting connections.
+	Drain time.Duration
 	// AdminToken acts for every user in the API; "" turns that off.
 	AdminToken string
 	DBMaxConns int // most connections to PostgreSQL; more requests wait for one
@@ -129,14 +132,12 @@ func (c *Config) serveFlags(fs *flag.FlagSet) {
 	c.envVar(fs, durationFlag{&c.Refresh}, "refresh", "PAPERHOUND_REFRESH",
 		"how often to pick up papers ingested by another process, a `duration` such as 10s or 1m; 0 turns it off")
 	fs.BoolVar(&c.Demo, "demo", false, "load the built-in sample papers before serving")
+	c.Drain = 5 * time.Second
+	c.envVar(fs, durationFlag{&c.Drain}, "drain", "PAPERHOUND_DRAIN",
+		"on SIGTERM or Ctrl-C, keep serving this `duration` with /readyz answering 503, so that load balancers stop sending first")
 	c.DBMaxConns = schema.DefaultMaxConns
-	if v := os.Getenv("PAPERHOUND_DB_MAX_CONNS"); v != "" {
-		if err := (connsFlag{&c.DBMaxConns}).Set(v); err != nil {
-			c.badEnv = append(c.badEnv, fmt.Errorf("PAPERHOUND_DB_MAX_CONNS=%q: %w", v, err))
-		}
-	}
-	fs.Var(connsFlag{&c.DBMaxConns}, "db-max-conns",
-		"most connections to a PostgreSQL database; requests beyond wait for one (env PAPERHOUND_DB_MAX_CONNS)")
+	c.envVar(fs, connsFlag{&c.DBMaxConns}, "db-max-conns", "PAPERHOUND_DB_MAX_CONNS",
+		"most connections to a PostgreSQL database; requests beyond wait for one")
 }
 
 // connsFlag is a number of connections: 1 or more.

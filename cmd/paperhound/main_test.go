@@ -8,9 +8,11 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/url"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"reflect"
 	"regexp"
@@ -18,6 +20,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -126,10 +129,11 @@ type server struct {
 }
 
 // startServe opens and starts an App configured by serve's flags args,
-// on port 0 and with its log in logs; it is closed when the test ends.
+// on port 0, with no drain and its log in logs, and waits until its index
+// is loaded; it is closed when the test ends.
 func startServe(t *testing.T, args ...string) *server {
 	t.Helper()
-	cfg, _, err := serveConfig(append([]string{"--addr", "127.0.0.1:0"}, args...), io.Discard)
+	cfg, _, err := serveConfig(append([]string{"--addr", "127.0.0.1:0", "--drain", "0"}, args...), io.Discard)
 	if err != nil {
 		t.Fatalf("serve %q: %v", args, err)
 	}
@@ -142,6 +146,11 @@ func startServe(t *testing.T, args ...string) *server {
 	t.Cleanup(func() { s.Close() })
 	if err := s.Start(ctx); err != nil {
 		t.Fatal(err)
+	}
+	select {
+	case <-s.loaded:
+	case err := <-s.failed:
+		t.Fatalf("load: %v; log:\n%s", err, s.logs)
 	}
 	s.url = s.URL()
 	return s
@@ -159,22 +168,7 @@ type rankedPaper struct {
 // fetch makes a real request and decodes the JSON answer into out.
 func fetch(t *testing.T, method, target, body string, wantStatus int, wantType string, out any) {
 	t.Helper()
-	req, err := http.NewRequest(method, target, strings.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if body != "" {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
+	resp, b := request(t, method, target, body)
 	if resp.StatusCode != wantStatus {
 		t.Errorf("%s %s: status %d, want %d; body %s", method, target, resp.StatusCode, wantStatus, b)
 	}
@@ -236,6 +230,24 @@ func sampleIDs(t *testing.T) []string {
 
 var servingLine = regexp.MustCompile(`(?m)^paperhound is serving (.*) on (http://127\.0\.0\.1:[0-9]+)$`)
 
+// serving waits for the banner of a serve run writing to stdout and
+// stderr, and returns servingLine's match in it; done has the run's end.
+func serving(t *testing.T, stdout, stderr *syncBuffer, done <-chan error) []string {
+	t.Helper()
+	var m []string
+	for deadline := time.Now().Add(30 * time.Second); m == nil; m = servingLine.FindStringSubmatch(stdout.String()) {
+		select {
+		case err := <-done:
+			t.Fatalf("run returned %v before serving; stdout %q, stderr:\n%s", err, stdout.String(), stderr.String())
+		case <-time.After(10 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no URL on stdout after 30s: %q; stderr:\n%s", stdout.String(), stderr.String())
+		}
+	}
+	return m
+}
+
 // TestServeCommand runs "paperhound serve" itself on port 0, reads the URL
 // from the banner it prints, and stops it as Ctrl-C would: the banner
 // names the database, never its password nor the embeddings API key, and
@@ -261,19 +273,9 @@ func TestServeCommand(t *testing.T) {
 			var stdout, stderr syncBuffer
 			done := make(chan error, 1)
 			go func() {
-				done <- run(ctx, append([]string{"serve", "--addr", "127.0.0.1:0"}, tt.args...), &stdout, &stderr)
+				done <- run(ctx, append([]string{"serve", "--addr", "127.0.0.1:0", "--drain", "0"}, tt.args...), &stdout, &stderr)
 			}()
-			var m []string
-			for deadline := time.Now().Add(30 * time.Second); m == nil; m = servingLine.FindStringSubmatch(stdout.String()) {
-				select {
-				case err := <-done:
-					t.Fatalf("run returned %v before serving; stdout %q, stderr:\n%s", err, stdout.String(), stderr.String())
-				case <-time.After(10 * time.Millisecond):
-				}
-				if time.Now().After(deadline) {
-					t.Fatalf("no URL on stdout after 30s: %q; stderr:\n%s", stdout.String(), stderr.String())
-				}
-			}
+			m := serving(t, &stdout, &stderr, done)
 			url, out := m[2], stdout.String()
 			if m[1] == "" {
 				t.Errorf("the serving line does not say which database: %q", out)
@@ -569,6 +571,302 @@ func TestSettingErrors(t *testing.T) {
 			err := run(ctx, args, &stdout, &stderr)
 			if err == nil || !strings.Contains(err.Error()+stderr.String(), tt.mention) {
 				t.Errorf("run %q: %v; stderr %s\nwant an error mentioning %q", args, err, stderr.String(), tt.mention)
+			}
+		})
+	}
+}
+
+// request makes a real request, with body as JSON if any, and returns the
+// answer and its body.
+func request(t *testing.T, method, target, body string) (*http.Response, []byte) {
+	t.Helper()
+	req, err := http.NewRequest(method, target, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp, b
+}
+
+// The server listens before it loads the index: while the load runs,
+// /healthz answers 200, /readyz 503 "loading N of M", and every route that
+// needs the index 503 with Retry-After, JSON for the API and a page for
+// people; once loaded, everything answers. The load is held by a lock on
+// the table of vectors, which PostgreSQL can hold and SQLite cannot (its
+// readers never wait).
+func TestServeListensWhileLoading(t *testing.T) {
+	t.Parallel()
+	dsn, ok := postgresDB(t)
+	if !ok {
+		t.Skip("needs PostgreSQL to hold the load")
+	}
+	if r := ingestFiles(t, "--db", dsn, writeFile(t, t.TempDir(), "sample.jsonl", samplePapers)); r.err != nil {
+		t.Fatal(r.err, r.stderr)
+	}
+	db, err := sql.Open("postgres", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	lock, err := db.Begin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lock.Rollback()
+	if _, err := lock.Exec(`LOCK TABLE embeddings IN ACCESS EXCLUSIVE MODE`); err != nil {
+		t.Fatal(err)
+	}
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var stdout, stderr syncBuffer
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"serve", "--db", dsn, "--addr", "127.0.0.1:0", "--drain", "0"}, &stdout, &stderr)
+	}()
+	url := serving(t, &stdout, &stderr, done)[2]
+
+	var health map[string]string
+	fetch(t, "GET", url+"/healthz", "", http.StatusOK, "application/json", &health)
+	var rz struct{ Status, Detail string }
+	fetch(t, "GET", url+"/readyz", "", http.StatusServiceUnavailable, "application/json", &rz)
+	if rz.Status != "loading" || !strings.Contains(rz.Detail, "0 of 38 papers") {
+		t.Errorf("readyz while loading: %+v, want loading 0 of 38 papers", rz)
+	}
+	var problem struct{ Detail string }
+	fetch(t, "GET", url+"/v1/search?q=kv+cache", "", http.StatusServiceUnavailable, "application/problem+json", &problem)
+	if !strings.Contains(problem.Detail, "the index is loading: 0 of 38 papers") {
+		t.Errorf("search while loading: detail %q", problem.Detail)
+	}
+	for _, path := range []string{"/v1/search?q=kv+cache", "/v1/papers/2407.18121/similar", "/search?q=kv+cache"} {
+		resp, body := request(t, "GET", url+path, "")
+		if resp.StatusCode != http.StatusServiceUnavailable || resp.Header.Get("Retry-After") == "" || !strings.Contains(string(body), "0 of 38") {
+			t.Errorf("%s while loading: %d, Retry-After %q, body %s", path, resp.StatusCode, resp.Header.Get("Retry-After"), body)
+		}
+	}
+	if resp, _ := request(t, "GET", url+"/search?q=kv+cache", ""); !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/html") {
+		t.Errorf("a page while loading is %q, want HTML", resp.Header.Get("Content-Type"))
+	}
+
+	if err := lock.Rollback(); err != nil {
+		t.Fatal(err)
+	}
+	waitReady(t, url, &stderr)
+	if got := ranked(t, "GET", url+"/v1/search?q=kv+cache&limit=5", ""); len(got) != 5 {
+		t.Errorf("search once loaded: %v", idsOf(got))
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("run: %v", err)
+	}
+}
+
+// On shutdown the server drains: /readyz answers 503 "shutting down" at
+// once while every route still answers for the grace period (--drain);
+// then it stops accepting connections, lets the request in flight finish
+// with its answer, and closes without error. The request is held in the
+// embeddings endpoint, which POST /v1/search calls.
+func TestServeDrains(t *testing.T) {
+	t.Parallel()
+	for _, db := range databases(t) {
+		t.Run(db.name, func(t *testing.T) {
+			t.Parallel()
+			srv := embedtest.Start(t, embedtest.Options{})
+			s := startServe(t, "--db", db.dsn, "--demo", "--embed-url", srv.URL, "--embed-model", "fake-embed", "--drain", "1s")
+			addr := strings.TrimPrefix(s.url, "http://")
+
+			held, hold := make(chan struct{}), make(chan struct{})
+			release := sync.OnceFunc(func() { close(hold) })
+			defer release() // a failed test lets go too
+			var once sync.Once
+			srv.OnRequest(func(int) bool {
+				once.Do(func() { close(held) })
+				<-hold
+				return true
+			})
+			type answer struct {
+				status int
+				body   string
+				err    error
+			}
+			searched := make(chan answer, 1)
+			go func() {
+				resp, err := http.Post(s.url+"/v1/search", "application/json",
+					strings.NewReader(`{"text": "compressing the KV cache of long-context LLMs", "limit": 5}`))
+				if err != nil {
+					searched <- answer{err: err}
+					return
+				}
+				defer resp.Body.Close()
+				b, err := io.ReadAll(resp.Body)
+				searched <- answer{resp.StatusCode, string(b), err}
+			}()
+			<-held
+
+			closed := make(chan error, 1)
+			go func() { closed <- s.Close() }()
+			var rz struct{ Status, Detail string }
+			fetch(t, "GET", s.url+"/readyz", "", http.StatusServiceUnavailable, "application/json", &rz)
+			if rz.Status != "shutting down" {
+				t.Errorf("readyz once shutting down: %+v", rz)
+			}
+			var paper paperhound.Paper
+			fetch(t, "GET", s.url+"/v1/papers/2407.18121", "", http.StatusOK, "application/json", &paper)
+
+			for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+				conn, err := net.Dial("tcp", addr)
+				if err != nil {
+					break
+				}
+				conn.Close()
+				if time.Now().After(deadline) {
+					t.Fatal("new connections are still accepted 10 s after Close began")
+				}
+			}
+			select {
+			case got := <-searched:
+				t.Fatalf("the search in flight ended before it was let go: %+v", got)
+			case err := <-closed:
+				t.Fatalf("Close returned %v with a request in flight", err)
+			default:
+			}
+			release()
+			var out struct{ Papers []rankedPaper }
+			if got := <-searched; got.err != nil || got.status != http.StatusOK || json.Unmarshal([]byte(got.body), &out) != nil || len(out.Papers) != 5 {
+				t.Errorf("the search in flight answered %+v, want 200 and 5 papers", got)
+			}
+			if err := <-closed; err != nil {
+				t.Errorf("Close: %v, want nil", err)
+			}
+		})
+	}
+}
+
+// The real serve, in a child process, receives SIGTERM: /readyz turns 503
+// during the grace period, and the process exits 0; a second SIGTERM
+// stops it at once, without waiting for the rest of the grace period.
+func TestServeSIGTERM(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		name  string
+		drain string
+		twice bool
+	}{
+		{"drained", "2s", false},
+		{"stopped by a second signal", "1m", true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			raw, _ := json.Marshal([]string{"serve", "--db", filepath.Join(t.TempDir(), "x.db"), "--addr", "127.0.0.1:0", "--drain", tt.drain})
+			child := exec.Command(os.Args[0], "-test.run=^TestChildProcess$")
+			child.Env = append(os.Environ(), childArgsEnv+"="+string(raw))
+			var stdout, stderr syncBuffer
+			child.Stdout, child.Stderr = &stdout, &stderr
+			if err := child.Start(); err != nil {
+				t.Fatal(err)
+			}
+			done := make(chan error, 1)
+			go func() { done <- child.Wait() }()
+			defer child.Process.Kill()
+			url := serving(t, &stdout, &stderr, done)[2]
+			waitReady(t, url, &stderr)
+
+			if err := child.Process.Signal(syscall.SIGTERM); err != nil {
+				t.Fatal(err)
+			}
+			for deadline := time.Now().Add(2 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+				resp, err := http.Get(url + "/readyz")
+				if err != nil {
+					t.Fatalf("readyz after SIGTERM: %v, want 503 for the grace period", err)
+				}
+				resp.Body.Close()
+				if resp.StatusCode == http.StatusServiceUnavailable {
+					break
+				}
+				if time.Now().After(deadline) {
+					t.Fatalf("readyz still %d 2 s after SIGTERM", resp.StatusCode)
+				}
+			}
+			if tt.twice {
+				if err := child.Process.Signal(syscall.SIGTERM); err != nil {
+					t.Fatal(err)
+				}
+			}
+			select {
+			case err := <-done:
+				ee := (*exec.ExitError)(nil)
+				killed := errors.As(err, &ee) && ee.Sys().(syscall.WaitStatus).Signal() == syscall.SIGTERM
+				if tt.twice && !killed || !tt.twice && err != nil {
+					t.Errorf("after SIGTERM (twice %v): %v; stderr:\n%s", tt.twice, err, stderr.String())
+				}
+			case <-time.After(20 * time.Second):
+				t.Fatalf("still running 20 s after SIGTERM; stderr:\n%s", stderr.String())
+			}
+		})
+	}
+}
+
+// waitReady waits until the server at url answers /readyz with 200;
+// stderr has its log.
+func waitReady(t *testing.T, url string, stderr *syncBuffer) {
+	t.Helper()
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		if resp, _ := request(t, "GET", url+"/readyz", ""); resp.StatusCode == http.StatusOK {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("not ready after 20 s; stderr:\n%s", stderr.String())
+		}
+	}
+}
+
+// A load that fails after the server listens ends the run with its error,
+// as a failure to open the store does: the server never half-serves.
+func TestServeLoadFails(t *testing.T) {
+	t.Parallel()
+	corrupt := map[string]string{
+		"sqlite":   `UPDATE embeddings SET data = x'ff'`,
+		"postgres": `UPDATE embeddings SET data = '\xff'::bytea`,
+	}
+	sample := writeFile(t, t.TempDir(), "sample.jsonl", samplePapers)
+	for _, db := range databases(t) {
+		t.Run(db.name, func(t *testing.T) {
+			t.Parallel()
+			if r := ingestFiles(t, "--db", db.dsn, sample); r.err != nil {
+				t.Fatal(r.err, r.stderr)
+			}
+			raw, err := sql.Open(db.name, db.dsn)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = raw.Exec(corrupt[db.name])
+			raw.Close()
+			if err != nil {
+				t.Fatal(err)
+			}
+			var stdout, stderr syncBuffer
+			done := make(chan error, 1)
+			go func() {
+				done <- run(context.Background(), []string{"serve", "--db", db.dsn, "--addr", "127.0.0.1:0", "--drain", "0"}, &stdout, &stderr)
+			}()
+			select {
+			case err := <-done:
+				if err == nil || !strings.Contains(err.Error(), "load index") {
+					t.Errorf("run: %v, want the load's error", err)
+				}
+			case <-time.After(20 * time.Second):
+				t.Fatalf("still serving 20 s after its load failed; stderr:\n%s", stderr.String())
 			}
 		})
 	}

@@ -404,21 +404,20 @@ func TestServeStartsDegraded(t *testing.T) {
 // process: the test binary itself, running TestChildProcess.
 const childArgsEnv = "PAPERHOUND_TEST_CHILD_ARGS"
 
-// TestChildProcess is paperhound's main in a child process, for tests that
-// kill it; it skips unless started so.
+// TestChildProcess is paperhound's main in a child process, signals and
+// exit codes included, for tests that kill or signal it; it skips unless
+// started so.
 func TestChildProcess(t *testing.T) {
 	raw := os.Getenv(childArgsEnv)
 	if raw == "" {
-		t.Skip("runs only as the child of TestIngestInterruptedAndResumed")
+		t.Skip("runs only as the child process of another test")
 	}
 	var args []string
 	if err := json.Unmarshal([]byte(raw), &args); err != nil {
 		t.Fatal(err)
 	}
-	if err := run(context.Background(), args, os.Stdout, os.Stderr); err != nil {
-		fmt.Fprintln(os.Stderr, "paperhound:", err)
-		os.Exit(1)
-	}
+	os.Args = append([]string{"paperhound"}, args...)
+	main()
 	os.Exit(0)
 }
 

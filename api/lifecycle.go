@@ -1,0 +1,119 @@
+package api
+
+import (
+	"fmt"
+	"html"
+	"net/http"
+	"strings"
+	"sync"
+)
+
+// Lifecycle is where a server is in its life, for /readyz and for Gate.
+// It listens before its index is loaded, so that liveness probes find it
+// alive; while the index loads, /readyz answers 503 "loading" and Gate
+// holds back every route that would answer from a partial index. From
+// the shutdown signal on, /readyz answers 503 "shutting down", so that
+// load balancers stop sending requests before the listener closes. The
+// zero Lifecycle is serving: a server with nothing to load needs none.
+type Lifecycle struct {
+	mu             sync.Mutex
+	phase          phase
+	indexed, total int
+}
+
+type phase int
+
+const (
+	serving phase = iota
+	loading
+	draining
+)
+
+// Loading says the index holds indexed of the store's total papers so far.
+func (l *Lifecycle) Loading(indexed, total int) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.phase != draining {
+		l.phase, l.indexed, l.total = loading, indexed, total
+	}
+}
+
+// Serving says the index is loaded: every route answers.
+func (l *Lifecycle) Serving() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.phase != draining {
+		l.phase = serving
+	}
+}
+
+// Drain says the server is shutting down, and whether it was serving
+// until now (a server still loading had no traffic to drain).
+func (l *Lifecycle) Drain() (wasServing bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	wasServing = l.phase == serving
+	l.phase = draining
+	return wasServing
+}
+
+// state is a snapshot of l; a nil Lifecycle is serving.
+func (l *Lifecycle) state() (p phase, indexed, total int) {
+	if l == nil {
+		return serving, 0, 0
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.phase, l.indexed, l.total
+}
+
+// notReady is why /readyz answers 503, status and detail, or "" while
+// serving.
+func (l *Lifecycle) notReady() (status, detail string) {
+	switch p, indexed, total := l.state(); p {
+	case loading:
+		return "loading", fmt.Sprintf("loading the index: %d of %d papers", indexed, total)
+	case draining:
+		return "shutting down", "finishing the requests in flight; send new ones to another server"
+	}
+	return "", ""
+}
+
+// WithLifecycle has /readyz report l (Gate enforces it).
+func WithLifecycle(l *Lifecycle) Option {
+	return func(s *Server) { s.life = l }
+}
+
+// loadingRetry is the Retry-After of a route held back while the index
+// loads, in seconds.
+const loadingRetry = "5"
+
+// Gate answers 503 with Retry-After on every route but the health checks
+// and the static files while the index loads: a partial index gives
+// wrong answers, not slow ones. The API gets a problem, people a page
+// that reloads itself.
+func (l *Lifecycle) Gate(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p, indexed, total := l.state()
+		path := r.URL.Path
+		if p != loading || path == "/healthz" || path == "/readyz" || strings.HasPrefix(path, "/static/") {
+			next.ServeHTTP(w, r)
+			return
+		}
+		detail := fmt.Sprintf("the index is loading: %d of %d papers; try again in a few seconds", indexed, total)
+		w.Header().Set("Retry-After", loadingRetry)
+		if strings.HasPrefix(path, "/v1/") {
+			problem(w, r, http.StatusServiceUnavailable, detail)
+			return
+		}
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.Header().Set("Cache-Control", "no-store")
+		w.WriteHeader(http.StatusServiceUnavailable)
+		fmt.Fprintf(w, `<!doctype html>
+<meta charset="utf-8"><meta http-equiv="refresh" content="%s">
+<title>paperhound is starting</title>
+<h1>paperhound is starting</h1>
+<p>%s. This page reloads by itself.</p>
+`, loadingRetry, html.EscapeString(detail))
+	})
+}
