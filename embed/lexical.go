@@ -88,7 +88,7 @@ func (Chars) Vector(text string) Sparse {
 // no accents, starting with a letter, at least two characters, stop words
 // removed.
 func Tokens(text string) []string {
-	text = foldAccents(strings.ToLower(text))
+	text = FoldAccents(strings.ToLower(text))
 	var toks []string
 	for _, f := range strings.FieldsFunc(text, func(r rune) bool {
 		return !unicode.IsLetter(r) && !unicode.IsDigit(r)
@@ -102,7 +102,9 @@ func Tokens(text string) []string {
 	return toks
 }
 
-func foldAccents(s string) string {
+// FoldAccents strips accents ("é" becomes "e"). It shares no state, so
+// concurrent callers are safe: a transform.Transformer is not.
+func FoldAccents(s string) string {
 	for _, r := range s {
 		if r >= 0x80 {
 			t := transform.Chain(norm.NFD, runes.Remove(runes.In(unicode.Mn)), norm.NFC)

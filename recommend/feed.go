@@ -8,10 +8,6 @@ import (
 	"strings"
 	"unicode"
 
-	"golang.org/x/text/runes"
-	"golang.org/x/text/transform"
-	"golang.org/x/text/unicode/norm"
-
 	"github.com/paperhound/paperhound"
 	"github.com/paperhound/paperhound/embed"
 	"github.com/paperhound/paperhound/index"
@@ -222,18 +218,12 @@ func withoutDuplicates(results []Result) []Result {
 	})
 }
 
-// foldMarks strips accents: "é" becomes "e".
-var foldMarks = transform.Chain(norm.NFD, runes.Remove(runes.In(unicode.Mn)), norm.NFC)
-
 // titleKey folds case, accents, punctuation and spacing and keeps every
 // letter and digit, numbers included: "Gemma 2" and "Gemma 3", "Qwen2" and
 // "Qwen2.5" are different papers, so the lexical tokens (which drop numbers
 // and stop words) can't be the key.
 func titleKey(title string) string {
-	folded, _, err := transform.String(foldMarks, strings.ToLower(title))
-	if err != nil {
-		folded = strings.ToLower(title)
-	}
+	folded := embed.FoldAccents(strings.ToLower(title))
 	return strings.Join(strings.FieldsFunc(folded, func(r rune) bool {
 		return !unicode.IsLetter(r) && !unicode.IsDigit(r)
 	}), " ")

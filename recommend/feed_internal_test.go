@@ -2,6 +2,7 @@ package recommend
 
 import (
 	"slices"
+	"sync"
 	"testing"
 
 	"github.com/paperhound/paperhound"
@@ -37,4 +38,22 @@ func TestWithoutDuplicates(t *testing.T) {
 			}
 		})
 	}
+}
+
+// Feeds are ranked concurrently (one request each): folding a title must
+// share no state. A shared transform.Transformer panicked here under the
+// feed evaluation's parallel users.
+func TestTitleKeyConcurrent(t *testing.T) {
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			for range 2000 {
+				if got := titleKey("Élastic Caché for Gemma 2"); got != "elastic cache for gemma 2" {
+					t.Errorf("titleKey = %q", got)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
 }
