@@ -3,6 +3,9 @@ package schema_test
 import (
 	"context"
 	"database/sql"
+	"os"
+	"path/filepath"
+	"reflect"
 	"slices"
 	"sync"
 	"testing"
@@ -11,6 +14,7 @@ import (
 	"github.com/paperhound/paperhound"
 	"github.com/paperhound/paperhound/schema"
 	"github.com/paperhound/paperhound/schema/schematest"
+	"github.com/pressly/goose/v3"
 )
 
 // On PostgreSQL two processes write papers at once. Writer A takes its
@@ -109,4 +113,56 @@ func waitBlockedOrDone(t *testing.T, dsn string, done chan error) {
 		}
 	}
 	t.Fatal("the second writer neither finished nor waited for a lock in 10 s")
+}
+
+// Papers stored before the change sequence existed (schema version 5) are
+// numbered by the migration so that a first load reads them, and the next
+// write numbers above them.
+func TestChangeSequenceMigration(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	type backend struct {
+		driver, dsn string
+		dialect     goose.Dialect
+	}
+	backends := []backend{{"sqlite", filepath.Join(t.TempDir(), "x.db"), goose.DialectSQLite3}}
+	if dsn, ok := schematest.Postgres(t); ok {
+		backends = append(backends, backend{"postgres", dsn, goose.DialectPostgres})
+	}
+	for _, b := range backends {
+		t.Run(b.driver, func(t *testing.T) {
+			raw, err := sql.Open(b.driver, b.dsn)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer raw.Close()
+			p, err := goose.NewProvider(b.dialect, raw, os.DirFS(filepath.Join("migrations", b.driver)), goose.WithDisableGlobalRegistry(true))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := p.UpTo(ctx, 5); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := raw.Exec(`INSERT INTO papers (id, title, text_hash, record_hash, created_at, updated_at)
+				VALUES ('old', 'stored before', 'h', 'r', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)`); err != nil {
+				t.Fatal(err)
+			}
+
+			st, err := schema.Open(ctx, b.dsn)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer st.Close()
+			mustSave(t, st, []paperhound.Paper{{ID: "new", Title: "stored after"}}, nil)
+			var got []schema.IndexRow
+			err = st.ScanIndexAfter(ctx, nil, 0, 10, func(r schema.IndexRow) error {
+				got = append(got, r)
+				return nil
+			})
+			want := []schema.IndexRow{{ID: "old", Seq: 1, Vectors: map[string][]byte{}}, {ID: "new", Seq: 2, Vectors: map[string][]byte{}}}
+			if err != nil || !reflect.DeepEqual(got, want) {
+				t.Errorf("after the migration: %+v, %v; want %+v", got, err, want)
+			}
+		})
+	}
 }
