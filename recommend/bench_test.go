@@ -285,3 +285,29 @@ func BenchmarkMemoryPerPaper(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkRefreshIdle is one Refresh of a server with nothing new to read,
+// just after another engine ingested 5,000 papers into the same SQLite
+// store: what `serve` pays every --refresh when idle.
+func BenchmarkRefreshIdle(b *testing.B) {
+	ctx := context.Background()
+	st := schematest.Open(b, "sqlite")
+	writer := recommend.New(st, index.NewMemory(), recommend.LexicalChannels(), nil)
+	const size = 5000
+	if _, err := writer.Ingest(ctx, newSynthCorpus(benchSeed).papers(0, size)); err != nil {
+		b.Fatal(err)
+	}
+	server := recommend.New(st, index.NewMemory(), recommend.LexicalChannels(), nil)
+	if _, err := server.Load(ctx); err != nil {
+		b.Fatal(err)
+	}
+	upserted := 0
+	for b.Loop() {
+		n, err := server.Refresh(ctx)
+		if err != nil {
+			b.Fatal(err)
+		}
+		upserted += n
+	}
+	b.ReportMetric(float64(upserted)/float64(b.N), "papers/op")
+}

@@ -20,7 +20,6 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
-	"time"
 
 	"github.com/paperhound/paperhound"
 	"github.com/paperhound/paperhound/embed"
@@ -83,8 +82,8 @@ type Engine struct {
 	remote *remoteState
 
 	mu           sync.Mutex
-	seen         time.Time // newest updated_at loaded from the store
-	votesVersion int64     // the store's votes version the vote graph reflects
+	seen         int64 // highest change sequence number loaded from the store
+	votesVersion int64 // the store's votes version the vote graph reflects
 }
 
 // New returns an engine over store and index. Call Load before the first

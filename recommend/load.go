@@ -3,7 +3,6 @@ package recommend
 import (
 	"context"
 	"fmt"
-	"time"
 
 	"github.com/paperhound/paperhound"
 	"github.com/paperhound/paperhound/embed"
@@ -81,33 +80,30 @@ func (e *Engine) ownVoteWritten(ctx context.Context) {
 // first; a remote embedder is never called, and papers lacking its vector
 // (pending) are indexed without it.
 func (e *Engine) LoadIndex(ctx context.Context) (int, error) {
-	return e.load(ctx, time.Time{}, nil)
+	return e.load(ctx, 0, nil)
 }
 
 // LoadIndexProgress is LoadIndex, telling progress how many papers are
 // indexed so far after each batch: a server that loads 100k papers says
 // how far it has come.
 func (e *Engine) LoadIndexProgress(ctx context.Context, progress func(indexed int)) (int, error) {
-	return e.load(ctx, time.Time{}, progress)
+	return e.load(ctx, 0, progress)
 }
-
-// refreshOverlap re-reads papers this much older than the newest one seen:
-// another process stamps a batch before it commits it, and its clock may
-// run behind ours.
-const refreshOverlap = time.Minute
 
 // Refresh adds to the index the papers that another process (an ingest
-// run) stored since Load or the last Refresh.
+// run) wrote since Load or the last Refresh, and reports how many it
+// indexed: those above the highest change sequence number read so far
+// (schema/seq.go), so a refresh with nothing new is one indexed query.
 func (e *Engine) Refresh(ctx context.Context) (int, error) {
 	e.mu.Lock()
-	since := e.seen.Add(-refreshOverlap)
+	after := e.seen
 	e.mu.Unlock()
-	return e.load(ctx, since, nil)
+	return e.load(ctx, after, nil)
 }
 
-// load indexes the papers stored since since; progress, when not nil,
-// hears how many are indexed after each batch.
-func (e *Engine) load(ctx context.Context, since time.Time, progress func(indexed int)) (int, error) {
+// load indexes the papers whose change sequence number is above after;
+// progress, when not nil, hears how many are indexed after each batch.
+func (e *Engine) load(ctx context.Context, after int64, progress func(indexed int)) (int, error) {
 	if progress == nil {
 		progress = func(int) {}
 	}
@@ -124,11 +120,9 @@ func (e *Engine) load(ctx context.Context, since time.Time, progress func(indexe
 		progress(n)
 		return nil
 	}
-	var newest time.Time
-	err := e.store.ScanIndexSince(ctx, spaces, since, func(r schema.IndexRow) error {
-		if r.UpdatedAt.After(newest) {
-			newest = r.UpdatedAt
-		}
+	newest := after
+	err := e.store.ScanIndexAfter(ctx, spaces, after, loadBatch, func(r schema.IndexRow) error {
+		newest = max(newest, r.Seq)
 		if e.lacksLocal(r.Vectors) {
 			missing = append(missing, r.ID)
 			return nil
@@ -179,9 +173,7 @@ func (e *Engine) load(ctx context.Context, since time.Time, progress func(indexe
 		e.log.Info("embedded papers that lacked vectors", "papers", len(docs))
 	}
 	e.mu.Lock()
-	if newest.After(e.seen) {
-		e.seen = newest
-	}
+	e.seen = max(e.seen, newest)
 	e.mu.Unlock()
 	return n, nil
 }

@@ -102,7 +102,9 @@ func TestIngestWhileEndpointDown(t *testing.T) {
 				t.Errorf("queries called the endpoint %d times while it cools down", srv.Requests()-requests)
 			}
 			// A start-up load never calls the endpoint.
-			if _, err := recommend.New(b.Store, index.NewMemory(), hybrid(ep), nil).Load(ctx); err != nil {
+			serverIdx := index.NewMemory()
+			server := recommend.New(b.Store, serverIdx, hybrid(ep), nil)
+			if _, err := server.Load(ctx); err != nil {
 				t.Fatal(err)
 			}
 			if srv.Requests() != requests {
@@ -126,6 +128,16 @@ func TestIngestWhileEndpointDown(t *testing.T) {
 			}
 			if st := e.Embedders(); !st[0].Up || st[0].Pending != 0 {
 				t.Errorf("Embedders = %+v, want up, nothing pending", st)
+			}
+			// A server that loaded them pending gets their dense vectors
+			// at its next refresh, and only then.
+			for _, want := range []int{len(papers), 0} {
+				if n, err := server.Refresh(ctx); err != nil || n != want {
+					t.Errorf("server Refresh = %d, %v; want %d", n, err, want)
+				}
+			}
+			if hits := denseHits(t, serverIdx, ep, papers[0].Text()); len(hits) != len(papers) {
+				t.Errorf("the server's idx has %d dense docs after Refresh, want %d", len(hits), len(papers))
 			}
 
 			// Nothing is pending or paid for again, on this engine or the

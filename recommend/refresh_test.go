@@ -2,6 +2,7 @@ package recommend_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 
 	"github.com/paperhound/paperhound"
@@ -10,7 +11,10 @@ import (
 	"github.com/paperhound/paperhound/schema/schematest"
 )
 
-// A server's engine picks up papers that another process ingested.
+// A server's engine picks up papers that another process ingested, each
+// change once: the next Refresh upserts exactly those, and a Refresh with
+// nothing new upserts none. (Refreshing by time re-read every paper
+// updated within a minute of the newest, on every refresh.)
 func TestRefreshPicksUpPapersIngestedElsewhere(t *testing.T) {
 	ctx := context.Background()
 	for _, b := range schematest.Backends(t) {
@@ -32,12 +36,40 @@ func TestRefreshPicksUpPapersIngestedElsewhere(t *testing.T) {
 			if err != nil || len(res) != 1 {
 				t.Fatalf("before Refresh: %d results, %v; want only p1", len(res), err)
 			}
-			if _, err := server.Refresh(ctx); err != nil {
-				t.Fatal(err)
+			refresh := func(want int) {
+				t.Helper()
+				if n, err := server.Refresh(ctx); err != nil || n != want {
+					t.Fatalf("Refresh = %d papers, %v; want %d", n, err, want)
+				}
 			}
+			refresh(1)
 			res, err = server.Search(ctx, "speculative decoding", recommend.Options{Limit: 10})
 			if err != nil || len(res) != 2 {
 				t.Fatalf("after Refresh: %d results, %v; want p1 and p2", len(res), err)
+			}
+			refresh(0)
+
+			const bulk = 1200 // more than one batch of an ingest and of a load
+			papers := make([]paperhound.Paper, bulk)
+			for i := range papers {
+				papers[i] = paperhound.Paper{ID: fmt.Sprintf("bulk-%04d", i), Title: fmt.Sprintf("Paper number %d on decoding", i)}
+			}
+			if _, err := writer.Ingest(ctx, papers); err != nil {
+				t.Fatal(err)
+			}
+			refresh(bulk)
+			refresh(0)
+
+			// A changed paper comes back once; an unchanged re-ingest not at all.
+			papers[7].Title = "Paper number 7, revised"
+			if _, err := writer.Ingest(ctx, papers); err != nil {
+				t.Fatal(err)
+			}
+			refresh(1)
+			refresh(0)
+			res, err = server.Search(ctx, "revised", recommend.Options{Limit: 1})
+			if err != nil || len(res) != 1 || res[0].Paper.ID != "bulk-0007" {
+				t.Fatalf("search for the revised paper = %+v, %v", res, err)
 			}
 		})
 	}

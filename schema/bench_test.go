@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"testing"
-	"time"
 
 	"github.com/paperhound/paperhound"
 	"github.com/paperhound/paperhound/schema"
@@ -58,7 +57,7 @@ func BenchmarkScanIndex(b *testing.B) {
 			}
 			for b.Loop() {
 				n := 0
-				err := be.Store.ScanIndexSince(context.Background(), []string{"bench/v1"}, time.Time{}, func(r schema.IndexRow) error {
+				err := be.Store.ScanIndexAfter(context.Background(), []string{"bench/v1"}, 0, 2000, func(r schema.IndexRow) error {
 					n += len(r.Vectors)
 					return nil
 				})

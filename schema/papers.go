@@ -21,22 +21,13 @@ type Vector struct {
 	Data     []byte
 }
 
-// IndexRow is what the in-memory index needs of a paper. Vectors maps a
-// space to the paper's vector there; a space not yet embedded is absent.
-type IndexRow struct {
-	ID         string
-	Published  paperhound.Date
-	Categories paperhound.Strings
-	UpdatedAt  time.Time
-	Vectors    map[string][]byte
-}
-
 const paperColumns = `id, title, abstract, authors, published, url, categories, upvotes, created_at, updated_at`
 
 // SavePapers inserts or updates papers and inserts vectors in one
 // transaction: either all of it is written or none. A paper whose record
-// hash is unchanged is left alone, updated_at included; created_at is never
-// changed. A vector already stored for its (space, text hash) is kept.
+// hash is unchanged is left alone, updated_at and seq included; created_at
+// is never changed. A vector already stored for its (space, text hash) is
+// kept.
 func (s *Store) SavePapers(ctx context.Context, papers []paperhound.Paper, vectors []Vector) error {
 	for i := range papers {
 		if papers[i].ID == "" {
@@ -48,12 +39,17 @@ func (s *Store) SavePapers(ctx context.Context, papers []paperhound.Paper, vecto
 			return fmt.Errorf("save papers: vector needs a space and a text hash, got %q and %q: %w", v.Space, v.TextHash, paperhound.ErrInvalid)
 		}
 	}
-	now := s.now()
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+		seq, err := nextSeq(ctx, tx)
+		if err != nil {
+			return err
+		}
+		// Read once the number is held, so updated_at follows seq's order.
+		now := s.now()
 		upsert, err := tx.PreparexContext(ctx, tx.Rebind(`
 			INSERT INTO papers (id, title, abstract, authors, published, url, categories, upvotes,
-				text_hash, record_hash, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+				text_hash, record_hash, created_at, updated_at, seq)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 			ON CONFLICT (id) DO UPDATE SET
 				title = excluded.title,
 				abstract = excluded.abstract,
@@ -64,7 +60,8 @@ func (s *Store) SavePapers(ctx context.Context, papers []paperhound.Paper, vecto
 				upvotes = excluded.upvotes,
 				text_hash = excluded.text_hash,
 				record_hash = excluded.record_hash,
-				updated_at = excluded.updated_at
+				updated_at = excluded.updated_at,
+				seq = excluded.seq
 			WHERE papers.record_hash <> excluded.record_hash`))
 		if err != nil {
 			return err
@@ -73,7 +70,7 @@ func (s *Store) SavePapers(ctx context.Context, papers []paperhound.Paper, vecto
 		for i := range papers {
 			p := &papers[i]
 			if _, err := upsert.ExecContext(ctx, p.ID, p.Title, p.Abstract, p.Authors, p.Published, p.URL,
-				p.Categories, p.Upvotes, p.TextHash(), p.RecordHash(), now, now); err != nil {
+				p.Categories, p.Upvotes, p.TextHash(), p.RecordHash(), now, now, seq); err != nil {
 				return fmt.Errorf("paper %q: %w", p.ID, err)
 			}
 		}
@@ -212,71 +209,6 @@ func (s *Store) vectorsBy(ctx context.Context, query, space string, keys []strin
 		return nil
 	})
 	return out, err
-}
-
-// ScanIndexSince calls fn for every paper updated after since, in id order,
-// with its vectors in spaces: since zero rebuilds a whole index, a later
-// one lets a running server pick up what another process ingested. It
-// streams: one paper is in memory at a time, so it suits a start-up
-// rebuild of a million papers. An error from fn stops the scan and is
-// returned as is.
-func (s *Store) ScanIndexSince(ctx context.Context, spaces []string, since time.Time, fn func(IndexRow) error) error {
-	// One LEFT JOIN sorted by id brings a paper's vectors on adjacent rows,
-	// which are folded into one IndexRow as the id changes.
-	query := `SELECT p.id, p.published, p.categories, p.updated_at, NULL AS space, NULL AS data
-		FROM papers p WHERE p.updated_at > ? ORDER BY p.id`
-	args := []any{since.UTC()}
-	if len(spaces) > 0 {
-		var err error
-		query, args, err = sqlx.In(`
-			SELECT p.id, p.published, p.categories, p.updated_at, e.space, e.data
-			FROM papers p
-			LEFT JOIN embeddings e ON e.text_hash = p.text_hash AND e.space IN (?)
-			WHERE p.updated_at > ?
-			ORDER BY p.id`, spaces, since.UTC())
-		if err != nil {
-			return fmt.Errorf("scan index: %w", err)
-		}
-	}
-	query = s.db.Rebind(query)
-
-	var row IndexRow
-	var fnErr error
-	err := s.each(ctx, query, args, func(rows *sqlx.Rows) error {
-		var (
-			id         string
-			published  paperhound.Date
-			categories paperhound.Strings
-			updated    time.Time
-			space      sql.NullString
-			data       []byte
-		)
-		if err := rows.Scan(&id, &published, &categories, &updated, &space, &data); err != nil {
-			return err
-		}
-		if id != row.ID {
-			if row.ID != "" {
-				if fnErr = fn(row); fnErr != nil {
-					return fnErr
-				}
-			}
-			row = IndexRow{ID: id, Published: published, Categories: categories, UpdatedAt: updated.UTC(), Vectors: map[string][]byte{}}
-		}
-		if space.Valid {
-			row.Vectors[space.String] = data
-		}
-		return nil
-	})
-	if fnErr != nil {
-		return fnErr
-	}
-	if err != nil {
-		return fmt.Errorf("scan index: %w", err)
-	}
-	if row.ID != "" {
-		return fn(row)
-	}
-	return nil
 }
 
 // insertVectors adds vectors in tx; a vector already stored for the same

@@ -289,61 +289,61 @@ func TestScanIndex(t *testing.T) {
 				want   []schema.IndexRow
 			}{
 				{"two spaces", []string{"s1", "s2"}, []schema.IndexRow{
-					{ID: "B", UpdatedAt: t0, Vectors: map[string][]byte{"s1": []byte("a1"), "s2": []byte("a2")}},
-					{ID: "a", UpdatedAt: t0, Published: date("2021-01-01"), Categories: paperhound.Strings{"cs.LG", "stat.ML"},
+					{ID: "B", Seq: 2, Vectors: map[string][]byte{"s1": []byte("a1"), "s2": []byte("a2")}},
+					{ID: "a", Seq: 2, Published: date("2021-01-01"), Categories: paperhound.Strings{"cs.LG", "stat.ML"},
 						Vectors: map[string][]byte{"s1": []byte("a1"), "s2": []byte("a2")}},
-					{ID: "b", UpdatedAt: t0, Vectors: map[string][]byte{"s1": []byte("b1")}},
-					{ID: "c", UpdatedAt: t0, Published: date("2023-03-03"), Categories: paperhound.Strings{"cs.IR"}, Vectors: map[string][]byte{}},
+					{ID: "b", Seq: 2, Vectors: map[string][]byte{"s1": []byte("b1")}},
+					{ID: "c", Seq: 2, Published: date("2023-03-03"), Categories: paperhound.Strings{"cs.IR"}, Vectors: map[string][]byte{}},
 				}},
 				{"no spaces", nil, []schema.IndexRow{
-					{ID: "B", UpdatedAt: t0, Vectors: map[string][]byte{}},
-					{ID: "a", UpdatedAt: t0, Published: date("2021-01-01"), Categories: paperhound.Strings{"cs.LG", "stat.ML"}, Vectors: map[string][]byte{}},
-					{ID: "b", UpdatedAt: t0, Vectors: map[string][]byte{}},
-					{ID: "c", UpdatedAt: t0, Published: date("2023-03-03"), Categories: paperhound.Strings{"cs.IR"}, Vectors: map[string][]byte{}},
+					{ID: "B", Seq: 2, Vectors: map[string][]byte{}},
+					{ID: "a", Seq: 2, Published: date("2021-01-01"), Categories: paperhound.Strings{"cs.LG", "stat.ML"}, Vectors: map[string][]byte{}},
+					{ID: "b", Seq: 2, Vectors: map[string][]byte{}},
+					{ID: "c", Seq: 2, Published: date("2023-03-03"), Categories: paperhound.Strings{"cs.IR"}, Vectors: map[string][]byte{}},
 				}},
 				{"unknown space", []string{"nope"}, []schema.IndexRow{
-					{ID: "B", UpdatedAt: t0, Vectors: map[string][]byte{}},
-					{ID: "a", UpdatedAt: t0, Published: date("2021-01-01"), Categories: paperhound.Strings{"cs.LG", "stat.ML"}, Vectors: map[string][]byte{}},
-					{ID: "b", UpdatedAt: t0, Vectors: map[string][]byte{}},
-					{ID: "c", UpdatedAt: t0, Published: date("2023-03-03"), Categories: paperhound.Strings{"cs.IR"}, Vectors: map[string][]byte{}},
+					{ID: "B", Seq: 2, Vectors: map[string][]byte{}},
+					{ID: "a", Seq: 2, Published: date("2021-01-01"), Categories: paperhound.Strings{"cs.LG", "stat.ML"}, Vectors: map[string][]byte{}},
+					{ID: "b", Seq: 2, Vectors: map[string][]byte{}},
+					{ID: "c", Seq: 2, Published: date("2023-03-03"), Categories: paperhound.Strings{"cs.IR"}, Vectors: map[string][]byte{}},
 				}},
 			}
+			// All four were written by one transaction, the first: seq 2.
+			// Pages of 1 to 3 papers cut a paper's joined rows nowhere.
 			for _, tt := range tests {
-				var got []schema.IndexRow
-				err := b.Store.ScanIndexSince(ctx, tt.spaces, time.Time{}, func(r schema.IndexRow) error {
-					got = append(got, r)
-					return nil
-				})
-				if err != nil {
-					t.Fatal(err)
-				}
-				if !reflect.DeepEqual(got, tt.want) {
-					t.Errorf("%s:\n got %+v\nwant %+v", tt.name, got, tt.want)
+				for _, batch := range []int{1, 3, 1000} {
+					var got []schema.IndexRow
+					err := b.Store.ScanIndexAfter(ctx, tt.spaces, 0, batch, func(r schema.IndexRow) error {
+						got = append(got, r)
+						return nil
+					})
+					if err != nil {
+						t.Fatal(err)
+					}
+					if !reflect.DeepEqual(got, tt.want) {
+						t.Errorf("%s, batch %d:\n got %+v\nwant %+v", tt.name, batch, got, tt.want)
+					}
 				}
 			}
 
-			// Since: only papers changed after the given time come back.
-			t1 := t0.Add(time.Minute)
-			b.Store.Now = func() time.Time { return t1 }
+			// After: only papers written since come back, with the new
+			// number; saving an unchanged paper writes nothing.
 			changed := papers[2]
 			changed.Title = "beta, revised"
-			mustSave(t, b.Store, []paperhound.Paper{changed}, nil)
-			var since []string
-			err := b.Store.ScanIndexSince(ctx, []string{"s1"}, t0, func(r schema.IndexRow) error {
-				since = append(since, r.ID)
-				if !r.UpdatedAt.Equal(t1) {
-					t.Errorf("UpdatedAt of %s = %v, want %v", r.ID, r.UpdatedAt, t1)
-				}
+			mustSave(t, b.Store, []paperhound.Paper{changed, papers[0]}, nil)
+			var after []schema.IndexRow
+			err := b.Store.ScanIndexAfter(ctx, []string{"s1"}, 2, 1, func(r schema.IndexRow) error {
+				after = append(after, r)
 				return nil
 			})
-			if err != nil || !reflect.DeepEqual(since, []string{"b"}) {
-				t.Errorf("ScanIndexSince(t0) = %v, %v; want [b]", since, err)
+			if err != nil || len(after) != 1 || after[0].ID != "b" || after[0].Seq != 3 {
+				t.Errorf("ScanIndexAfter(2) = %+v, %v; want b at seq 3", after, err)
 			}
 
 			// An error from fn stops the scan and comes back unchanged.
 			stop := errors.New("stop")
 			calls := 0
-			err = b.Store.ScanIndexSince(ctx, []string{"s1"}, time.Time{}, func(schema.IndexRow) error {
+			err = b.Store.ScanIndexAfter(ctx, []string{"s1"}, 0, 2, func(schema.IndexRow) error {
 				calls++
 				return stop
 			})
@@ -358,7 +358,7 @@ func TestScanIndexEmpty(t *testing.T) {
 	t.Parallel()
 	for _, b := range schematest.Backends(t) {
 		t.Run(b.Name, func(t *testing.T) {
-			err := b.Store.ScanIndexSince(context.Background(), []string{"s"}, time.Time{}, func(schema.IndexRow) error {
+			err := b.Store.ScanIndexAfter(context.Background(), []string{"s"}, 0, 10, func(schema.IndexRow) error {
 				t.Error("fn called on an empty store")
 				return nil
 			})

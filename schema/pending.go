@@ -83,15 +83,21 @@ func (s *Store) SaveVectors(ctx context.Context, vectors []Vector) error {
 	return nil
 }
 
-// TouchPapers sets updated_at to now for the papers among ids, so that
-// servers refreshing their index from the store (ScanIndexSince) load them
-// again: a pending vector was stored. Their record hash is unchanged, so
-// ingest still sees them as unchanged.
+// TouchPapers gives the papers among ids a new change sequence number, so
+// that servers keeping an index in step with the store (ScanIndexAfter)
+// load them again: a pending vector was stored. Their record, record hash
+// and updated_at are unchanged, so ingest still sees them as unchanged.
 func (s *Store) TouchPapers(ctx context.Context, ids []string) error {
-	now := s.now()
+	if len(ids) == 0 {
+		return nil
+	}
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+		seq, err := nextSeq(ctx, tx)
+		if err != nil {
+			return err
+		}
 		for chunk := range slices.Chunk(ids, maxIDsPerQuery) {
-			q, args, err := sqlx.In(`UPDATE papers SET updated_at = ? WHERE id IN (?)`, now, chunk)
+			q, args, err := sqlx.In(`UPDATE papers SET seq = ? WHERE id IN (?)`, seq, chunk)
 			if err != nil {
 				return err
 			}
