@@ -213,7 +213,7 @@ func (lx *lexer) sublinear() Sparse {
 		for j < len(terms) && terms[j] == terms[i] {
 			j++
 		}
-		w := 1 + math.Log(float64(j-i))
+		w := 1 + logTF(j-i)
 		s.Indices = append(s.Indices, terms[i])
 		s.Values = append(s.Values, float32(w))
 		norm += w * w
@@ -226,6 +226,23 @@ func (lx *lexer) sublinear() Sparse {
 		}
 	}
 	return s
+}
+
+// smallLogs holds ln n for the term frequencies most terms have, so
+// that a vector costs no logarithm per term; the values are math.Log's.
+var smallLogs = func() (logs [64]float64) {
+	for n := 1; n < len(logs); n++ {
+		logs[n] = math.Log(float64(n))
+	}
+	return logs
+}()
+
+// logTF is ln tf.
+func logTF(tf int) float64 {
+	if tf < len(smallLogs) {
+		return smallLogs[tf]
+	}
+	return math.Log(float64(tf))
 }
 
 // sortTerms sorts lx.terms. A text's character grams run to thousands, a
