@@ -160,6 +160,16 @@ func TestSavePapersUpsert(t *testing.T) {
 	}
 }
 
+// numbered is n papers with distinct ids and titles, and their ids.
+func numbered(n int) (papers []paperhound.Paper, ids []string) {
+	for i := range n {
+		p := paperhound.Paper{ID: fmt.Sprintf("p%04d", i), Title: fmt.Sprint("title ", i)}
+		papers = append(papers, p)
+		ids = append(ids, p.ID)
+	}
+	return papers, ids
+}
+
 // Papers and vectors are written many rows to a statement: repeated ids
 // and vectors, and the statements' seams, must behave as rows written one
 // by one would.
@@ -168,13 +178,11 @@ func TestSavePapersManyRows(t *testing.T) {
 	for _, b := range schematest.Backends(t) {
 		t.Run(b.Name, func(t *testing.T) {
 			ctx := context.Background()
-			var papers []paperhound.Paper
-			var ids, textHashes []string
+			papers, ids := numbered(250)
+			var textHashes []string
 			var vectors []schema.Vector
-			for i := range 250 {
-				p := paperhound.Paper{ID: fmt.Sprintf("p%04d", i), Title: fmt.Sprint("title ", i)}
-				papers = append(papers, p)
-				ids, textHashes = append(ids, p.ID), append(textHashes, p.TextHash())
+			for i, p := range papers {
+				textHashes = append(textHashes, p.TextHash())
 				vectors = append(vectors, schema.Vector{Space: "s", TextHash: p.TextHash(), Data: []byte{byte(i)}})
 			}
 			mustSave(t, b.Store, nil, []schema.Vector{{Space: "s", TextHash: papers[5].TextHash(), Data: []byte{0xee}}})
@@ -221,13 +229,7 @@ func TestRecordHashesAndMissingPapers(t *testing.T) {
 		t.Run(b.Name, func(t *testing.T) {
 			ctx := context.Background()
 			// More than one IN chunk, to cover the chunking.
-			var papers []paperhound.Paper
-			var ids []string
-			for i := range 1203 {
-				p := paperhound.Paper{ID: fmt.Sprintf("p%04d", i), Title: fmt.Sprint("title ", i)}
-				papers = append(papers, p)
-				ids = append(ids, p.ID)
-			}
+			papers, ids := numbered(1203)
 			mustSave(t, b.Store, papers, nil)
 
 			hashes, err := b.Store.RecordHashes(ctx, append(ids, "x1", "x2"))
