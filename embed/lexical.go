@@ -2,11 +2,13 @@ package embed
 
 import (
 	"context"
-	"hash/fnv"
 	"math"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/kljensen/snowball/english"
 	"golang.org/x/text/runes"
@@ -38,50 +40,111 @@ func (Words) Space() string { return WordsSpace }
 func (Chars) Space() string { return CharsSpace }
 
 // Embed never fails; it has the signature every embedder shares.
-func (w Words) Embed(_ context.Context, texts []string) ([]Vector, error) {
-	out := make([]Vector, len(texts))
-	for i, t := range texts {
-		out[i] = Vector{Sparse: w.Vector(t)}
-	}
-	return out, nil
+func (Words) Embed(_ context.Context, texts []string) ([]Vector, error) {
+	return embedAll(texts, (*lexer).words), nil
 }
 
-func (c Chars) Embed(_ context.Context, texts []string) ([]Vector, error) {
-	out := make([]Vector, len(texts))
-	for i, t := range texts {
-		out[i] = Vector{Sparse: c.Vector(t)}
-	}
-	return out, nil
+func (Chars) Embed(_ context.Context, texts []string) ([]Vector, error) {
+	return embedAll(texts, (*lexer).chars), nil
 }
 
 // Vector embeds one text.
 func (Words) Vector(text string) Sparse {
-	toks := Tokens(text)
-	for i, t := range toks {
-		toks[i] = english.Stem(t, false)
-	}
-	counts := make(map[uint32]float32, 2*len(toks))
-	for i, t := range toks {
-		counts[hashTerm(t)]++
-		if i > 0 {
-			counts[hashTerm(toks[i-1]+" "+t)]++
-		}
-	}
-	return sublinear(counts)
+	var lx lexer
+	return lx.words(text)
 }
 
 func (Chars) Vector(text string) Sparse {
-	toks := Tokens(text)
-	counts := make(map[uint32]float32, 8*len(toks))
-	for _, t := range toks {
-		w := []rune("<" + t + ">")
-		for n := 3; n <= 5; n++ {
-			for i := 0; i+n <= len(w); i++ {
-				counts[hashTerm(string(w[i:i+n]))]++
+	var lx lexer
+	return lx.chars(text)
+}
+
+// textsPerWorker is the fewest texts worth a goroutine of their own: a
+// query's one text is embedded where it is asked for.
+const textsPerWorker = 16
+
+// embedAll embeds texts on up to GOMAXPROCS goroutines, each with its own
+// lexer: a vector depends on its text alone, and ingest embeds hundreds
+// of texts at a time.
+func embedAll(texts []string, vector func(*lexer, string) Sparse) []Vector {
+	out := make([]Vector, len(texts))
+	workers := max(1, min(runtime.GOMAXPROCS(0), len(texts)/textsPerWorker))
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			var lx lexer
+			for i := w; i < len(texts); i += workers {
+				out[i] = Vector{Sparse: vector(&lx, texts[i])}
+			}
+		})
+	}
+	wg.Wait()
+	return out
+}
+
+// lexer is one goroutine's scratch space, reused from text to text so
+// that a vector costs little more than its own two slices.
+type lexer struct {
+	stems  map[string]string // token -> Snowball stem: words repeat across texts
+	terms  []uint32          // the term ids of one text, a term once per occurrence
+	sorted []uint32          // radix sort's other buffer
+	gram   []byte            // "<" token ">" as UTF-8
+	starts []int             // the byte offset in gram of each rune, and len(gram)
+}
+
+func (lx *lexer) words(text string) Sparse {
+	lx.terms = lx.terms[:0]
+	var prev uint32
+	for i, t := range Tokens(text) {
+		stem := lx.stem(t)
+		h := fnvAdd(fnvOffset, stem)
+		lx.terms = append(lx.terms, h)
+		if i > 0 {
+			// FNV-1a's state is the hash so far: the bigram "prev stem"
+			// continues from prev's hash.
+			lx.terms = append(lx.terms, fnvAdd(fnvAddByte(prev, ' '), stem))
+		}
+		prev = h
+	}
+	return lx.sublinear()
+}
+
+func (lx *lexer) stem(token string) string {
+	if stem, ok := lx.stems[token]; ok {
+		return stem
+	}
+	if lx.stems == nil {
+		lx.stems = map[string]string{}
+	}
+	stem := english.Stem(token, false)
+	lx.stems[token] = stem
+	return stem
+}
+
+func (lx *lexer) chars(text string) Sparse {
+	lx.terms = lx.terms[:0]
+	for _, t := range Tokens(text) {
+		// A gram is hashed as string([]rune(...)) spells it: each rune
+		// re-encoded, so an invalid byte counts as U+FFFD.
+		lx.gram, lx.starts = append(lx.gram[:0], '<'), append(lx.starts[:0], 0)
+		for _, r := range t {
+			lx.starts = append(lx.starts, len(lx.gram))
+			lx.gram = utf8.AppendRune(lx.gram, r)
+		}
+		lx.starts = append(lx.starts, len(lx.gram))
+		lx.gram = append(lx.gram, '>')
+		lx.starts = append(lx.starts, len(lx.gram))
+		runes := len(lx.starts) - 1
+		// The 3-, 4- and 5-gram at i share their prefix: hash it once.
+		for i := 0; i+3 <= runes; i++ {
+			h := fnvAdd(fnvOffset, lx.gram[lx.starts[i]:lx.starts[i+2]])
+			for end := i + 3; end <= min(i+5, runes); end++ {
+				h = fnvAdd(h, lx.gram[lx.starts[end-1]:lx.starts[end]])
+				lx.terms = append(lx.terms, h)
 			}
 		}
 	}
-	return sublinear(counts)
+	return lx.sublinear()
 }
 
 // Tokens splits text into the terms the lexical embedders count: lowercase,
@@ -93,7 +156,7 @@ func Tokens(text string) []string {
 	for _, f := range strings.FieldsFunc(text, func(r rune) bool {
 		return !unicode.IsLetter(r) && !unicode.IsDigit(r)
 	}) {
-		first := []rune(f)[0]
+		first, _ := utf8.DecodeRuneInString(f)
 		if len(f) < 2 || !unicode.IsLetter(first) || stopWords[f] {
 			continue
 		}
@@ -118,26 +181,45 @@ func FoldAccents(s string) string {
 	return s
 }
 
-func hashTerm(t string) uint32 {
-	h := fnv.New32a()
-	h.Write([]byte(t))
-	return h.Sum32()
+// Term ids are 32-bit FNV-1a hashes, written out so that a term is
+// hashed in place, and a longer term continues from its prefix's hash.
+const (
+	fnvOffset uint32 = 2166136261
+	fnvPrime  uint32 = 16777619
+)
+
+func fnvAdd[T string | []byte](h uint32, b T) uint32 {
+	for i := range len(b) {
+		h = fnvAddByte(h, b[i])
+	}
+	return h
 }
 
-// sublinear turns raw counts into an L2-normalised 1 + ln(tf) vector sorted
-// by index.
-func sublinear(counts map[uint32]float32) Sparse {
-	s := Sparse{Indices: make([]uint32, 0, len(counts))}
-	for idx := range counts {
-		s.Indices = append(s.Indices, idx)
+func fnvAddByte(h uint32, b byte) uint32 { return (h ^ uint32(b)) * fnvPrime }
+
+// sublinear turns lx.terms, a term id per occurrence, into an
+// L2-normalised 1 + ln(tf) vector sorted by index.
+func (lx *lexer) sublinear() Sparse {
+	lx.sortTerms()
+	terms := lx.terms
+	distinct := 0
+	for i := range terms {
+		if i == 0 || terms[i] != terms[i-1] {
+			distinct++
+		}
 	}
-	slices.Sort(s.Indices)
-	s.Values = make([]float32, len(s.Indices))
+	s := Sparse{Indices: make([]uint32, 0, distinct), Values: make([]float32, 0, distinct)}
 	var norm float64
-	for i, idx := range s.Indices {
-		w := 1 + math.Log(float64(counts[idx]))
-		s.Values[i] = float32(w)
+	for i := 0; i < len(terms); {
+		j := i + 1
+		for j < len(terms) && terms[j] == terms[i] {
+			j++
+		}
+		w := 1 + logTF(j-i)
+		s.Indices = append(s.Indices, terms[i])
+		s.Values = append(s.Values, float32(w))
 		norm += w * w
+		i = j
 	}
 	if norm > 0 {
 		inv := float32(1 / math.Sqrt(norm))
@@ -146,4 +228,55 @@ func sublinear(counts map[uint32]float32) Sparse {
 		}
 	}
 	return s
+}
+
+// smallLogs holds ln n for the term frequencies most terms have, so
+// that a vector costs no logarithm per term; the values are math.Log's.
+var smallLogs = func() (logs [64]float64) {
+	for n := 1; n < len(logs); n++ {
+		logs[n] = math.Log(float64(n))
+	}
+	return logs
+}()
+
+// logTF is ln tf.
+func logTF(tf int) float64 {
+	if tf < len(smallLogs) {
+		return smallLogs[tf]
+	}
+	return math.Log(float64(tf))
+}
+
+// sortTerms sorts lx.terms. A text's character grams run to thousands, a
+// radix sort's four passes over them beat a comparison sort's log2(n).
+func (lx *lexer) sortTerms() {
+	if len(lx.terms) < 256 {
+		slices.Sort(lx.terms)
+		return
+	}
+	var counts [4][256]int
+	for _, t := range lx.terms {
+		counts[0][t&0xff]++
+		counts[1][t>>8&0xff]++
+		counts[2][t>>16&0xff]++
+		counts[3][t>>24]++
+	}
+	lx.sorted = slices.Grow(lx.sorted[:0], len(lx.terms))[:len(lx.terms)]
+	// Least significant byte first; after the fourth pass src is lx.terms.
+	src, dst := lx.terms, lx.sorted
+	for pass := range counts {
+		shift := 8 * pass
+		var next [256]int
+		sum := 0
+		for b, c := range counts[pass] {
+			next[b] = sum
+			sum += c
+		}
+		for _, t := range src {
+			b := t >> shift & 0xff
+			dst[next[b]] = t
+			next[b]++
+		}
+		src, dst = dst, src
+	}
 }

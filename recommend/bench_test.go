@@ -24,26 +24,47 @@ import (
 
 const benchSeed = 42
 
-// BenchmarkIngest is the whole ingest path: record hashes, both lexical
-// embedders, one SQLite transaction and the index, 500 papers a batch.
+// BenchmarkIngest is the whole ingest path, 500 papers a batch: record
+// hashes, both lexical embedders, one transaction and the index. The
+// ingest command runs it with index=none (nothing reads an index in that
+// process), a server's POST /v1/papers with index=memory.
 func BenchmarkIngest(b *testing.B) {
 	ctx := context.Background()
-	st := schematest.Open(b, "sqlite")
-	e := recommend.New(st, index.NewMemory(), recommend.LexicalChannels(), nil)
-	corpus := newSynthCorpus(benchSeed)
-	const batch = 500
-	n := 0
-	for b.Loop() {
-		b.StopTimer()
-		papers := corpus.papers(n, batch)
-		b.StartTimer()
-		stats, err := e.Ingest(ctx, papers)
-		if err != nil || stats.Added != batch {
-			b.Fatalf("Ingest = %+v, %v", stats, err)
+	for _, dialect := range []string{"sqlite", "postgres"} {
+		for _, idx := range []string{"none", "memory"} {
+			b.Run("store="+dialect+"/index="+idx, func(b *testing.B) {
+				st := schematest.Open(b, dialect)
+				var x recommend.Index = noIndex{}
+				if idx == "memory" {
+					x = index.NewMemory()
+				}
+				e := recommend.New(st, x, recommend.LexicalChannels(), nil)
+				corpus := newSynthCorpus(benchSeed)
+				const batch = 500
+				n := 0
+				for b.Loop() {
+					b.StopTimer()
+					papers := corpus.papers(n, batch)
+					b.StartTimer()
+					stats, err := e.Ingest(ctx, papers)
+					if err != nil || stats.Added != batch {
+						b.Fatalf("Ingest = %+v, %v", stats, err)
+					}
+					n += batch
+				}
+				b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "papers/s")
+			})
 		}
-		n += batch
 	}
-	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "papers/s")
+}
+
+// noIndex is the index of the ingest command, which nothing reads.
+type noIndex struct{}
+
+func (noIndex) Upsert(context.Context, []index.Doc) error { return nil }
+func (noIndex) Delete(context.Context, []string) error    { return nil }
+func (noIndex) Search(context.Context, index.Query) ([]index.Hit, error) {
+	return nil, nil
 }
 
 // benchIndex is a Memory index filled with the first size papers of the

@@ -99,11 +99,12 @@ func (e *Engine) ingestBatch(ctx context.Context, papers []paperhound.Paper) (In
 
 // embed returns index docs for papers, reusing stored vectors and embedding
 // only texts never seen in a space; fresh holds the new vectors to store.
-// A remote channel is called as mode says, while the offline channels
-// compute theirs (one waits on the network, the others use the CPU); its
-// new vectors are stored as they come (not in fresh), and pending counts
-// the papers left without a vector in some remote space because it was
-// unavailable or not called.
+// The channels run at once: a remote one waits on the network, the offline
+// ones share the CPU (each splits its texts across GOMAXPROCS goroutines,
+// and one's store lookup overlaps the other's embedding). A remote channel
+// is called as mode says; its new vectors are stored as they come (not in
+// fresh), and pending counts the papers left without a vector in some
+// remote space because it was unavailable or not called.
 func (e *Engine) embed(ctx context.Context, papers []paperhound.Paper, mode callMode) (docs []index.Doc, fresh []schema.Vector, pending int, err error) {
 	hashes := make([]string, len(papers))
 	for i, p := range papers {
@@ -112,14 +113,7 @@ func (e *Engine) embed(ctx context.Context, papers []paperhound.Paper, mode call
 	results := make([]channelVectors, len(e.channels))
 	var wg sync.WaitGroup
 	for k, c := range e.channels {
-		if c.Remote {
-			wg.Go(func() { results[k] = e.channelVectors(ctx, c, papers, hashes, mode) })
-		}
-	}
-	for k, c := range e.channels {
-		if !c.Remote {
-			results[k] = e.channelVectors(ctx, c, papers, hashes, mode)
-		}
+		wg.Go(func() { results[k] = e.channelVectors(ctx, c, papers, hashes, mode) })
 	}
 	wg.Wait()
 

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -26,7 +27,8 @@ const paperColumns = `id, title, abstract, authors, published, url, categories, 
 // SavePapers inserts or updates papers and inserts vectors in one
 // transaction: either all of it is written or none. A paper whose record
 // hash is unchanged is left alone, updated_at and seq included; created_at
-// is never changed. A vector already stored for its (space, text hash) is
+// is never changed. An id given twice is saved as its last copy. A vector
+// already stored for its (space, text hash), or given before in vectors, is
 // kept.
 func (s *Store) SavePapers(ctx context.Context, papers []paperhound.Paper, vectors []Vector) error {
 	for i := range papers {
@@ -39,6 +41,7 @@ func (s *Store) SavePapers(ctx context.Context, papers []paperhound.Paper, vecto
 			return fmt.Errorf("save papers: vector needs a space and a text hash, got %q and %q: %w", v.Space, v.TextHash, paperhound.ErrInvalid)
 		}
 	}
+	papers = lastOfEach(papers)
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
 		seq, err := nextSeq(ctx, tx)
 		if err != nil {
@@ -46,10 +49,8 @@ func (s *Store) SavePapers(ctx context.Context, papers []paperhound.Paper, vecto
 		}
 		// Read once the number is held, so updated_at follows seq's order.
 		now := s.now()
-		upsert, err := tx.PreparexContext(ctx, tx.Rebind(`
-			INSERT INTO papers (id, title, abstract, authors, published, url, categories, upvotes,
-				text_hash, record_hash, created_at, updated_at, seq)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		err = insertRows(ctx, tx, `INSERT INTO papers (id, title, abstract, authors, published, url, categories, upvotes,
+				text_hash, record_hash, created_at, updated_at, seq) VALUES`, `
 			ON CONFLICT (id) DO UPDATE SET
 				title = excluded.title,
 				abstract = excluded.abstract,
@@ -62,23 +63,68 @@ func (s *Store) SavePapers(ctx context.Context, papers []paperhound.Paper, vecto
 				record_hash = excluded.record_hash,
 				updated_at = excluded.updated_at,
 				seq = excluded.seq
-			WHERE papers.record_hash <> excluded.record_hash`))
+			WHERE papers.record_hash <> excluded.record_hash`,
+			len(papers), func(args []any, i int) []any {
+				p := &papers[i]
+				return append(args, p.ID, p.Title, p.Abstract, p.Authors, p.Published, p.URL,
+					p.Categories, p.Upvotes, p.TextHash(), p.RecordHash(), now, now, seq)
+			}, func(i int) string { return fmt.Sprintf("paper %q", papers[i].ID) })
 		if err != nil {
 			return err
 		}
-		defer upsert.Close()
-		for i := range papers {
-			p := &papers[i]
-			if _, err := upsert.ExecContext(ctx, p.ID, p.Title, p.Abstract, p.Authors, p.Published, p.URL,
-				p.Categories, p.Upvotes, p.TextHash(), p.RecordHash(), now, now, seq); err != nil {
-				return fmt.Errorf("paper %q: %w", p.ID, err)
-			}
-		}
-
 		return insertVectors(ctx, tx, vectors, now)
 	})
 	if err != nil {
 		return fmt.Errorf("save %d papers and %d vectors: %w", len(papers), len(vectors), err)
+	}
+	return nil
+}
+
+// lastOfEach returns papers with only the last copy of each id, in order:
+// one INSERT may not update a row twice (PostgreSQL refuses), and the last
+// copy is the one that would stand had each been written in turn.
+func lastOfEach(papers []paperhound.Paper) []paperhound.Paper {
+	last := make(map[string]int, len(papers))
+	for i, p := range papers {
+		last[p.ID] = i
+	}
+	if len(last) == len(papers) {
+		return papers
+	}
+	out := make([]paperhound.Paper, 0, len(last))
+	for i, p := range papers {
+		if last[p.ID] == i {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// rowsPerInsert is how many rows one INSERT writes: a statement (and on
+// PostgreSQL a round trip) per hundred rows rather than per row, well
+// within both databases' limits on bound parameters (SQLite 32,766,
+// PostgreSQL 65,535).
+const rowsPerInsert = 100
+
+// insertRows runs insert, an INSERT up to its VALUES keyword, then a row
+// of placeholders per row, then tail, for n rows, rowsPerInsert at a time.
+// values appends row i's values to args; name names row i in an error.
+func insertRows(ctx context.Context, tx *sqlx.Tx, insert, tail string, n int,
+	values func(args []any, i int) []any, name func(i int) string,
+) error {
+	var args []any
+	for from := 0; from < n; from += rowsPerInsert {
+		rows := min(rowsPerInsert, n-from)
+		args = args[:0]
+		for i := from; i < from+rows; i++ {
+			args = values(args, i)
+		}
+		width := len(args) / rows
+		tuple := "(" + strings.Repeat("?, ", width-1) + "?)"
+		query := insert + " " + strings.Repeat(tuple+", ", rows-1) + tuple + tail
+		if _, err := tx.ExecContext(ctx, tx.Rebind(query), args...); err != nil {
+			return fmt.Errorf("%s to %s: %w", name(from), name(from+rows-1), err)
+		}
 	}
 	return nil
 }
@@ -214,17 +260,10 @@ func (s *Store) vectorsBy(ctx context.Context, query, space string, keys []strin
 // insertVectors adds vectors in tx; a vector already stored for the same
 // space and text is kept, since the same text always embeds alike.
 func insertVectors(ctx context.Context, tx *sqlx.Tx, vectors []Vector, now time.Time) error {
-	insert, err := tx.PreparexContext(ctx, tx.Rebind(`
-		INSERT INTO embeddings (space, text_hash, data, created_at) VALUES (?, ?, ?, ?)
-		ON CONFLICT (space, text_hash) DO NOTHING`))
-	if err != nil {
-		return err
-	}
-	defer insert.Close()
-	for _, v := range vectors {
-		if _, err := insert.ExecContext(ctx, v.Space, v.TextHash, v.Data, now); err != nil {
-			return fmt.Errorf("vector %s/%s: %w", v.Space, v.TextHash, err)
-		}
-	}
-	return nil
+	return insertRows(ctx, tx, `INSERT INTO embeddings (space, text_hash, data, created_at) VALUES`, `
+		ON CONFLICT (space, text_hash) DO NOTHING`,
+		len(vectors), func(args []any, i int) []any {
+			v := &vectors[i]
+			return append(args, v.Space, v.TextHash, v.Data, now)
+		}, func(i int) string { return fmt.Sprintf("vector %s/%s", vectors[i].Space, vectors[i].TextHash) })
 }

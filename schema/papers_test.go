@@ -160,19 +160,76 @@ func TestSavePapersUpsert(t *testing.T) {
 	}
 }
 
+// numbered is n papers with distinct ids and titles, and their ids.
+func numbered(n int) (papers []paperhound.Paper, ids []string) {
+	for i := range n {
+		p := paperhound.Paper{ID: fmt.Sprintf("p%04d", i), Title: fmt.Sprint("title ", i)}
+		papers = append(papers, p)
+		ids = append(ids, p.ID)
+	}
+	return papers, ids
+}
+
+// Papers and vectors are written many rows to a statement: repeated ids
+// and vectors, and the statements' seams, must behave as rows written one
+// by one would.
+func TestSavePapersManyRows(t *testing.T) {
+	t.Parallel()
+	for _, b := range schematest.Backends(t) {
+		t.Run(b.Name, func(t *testing.T) {
+			ctx := context.Background()
+			papers, ids := numbered(250)
+			var textHashes []string
+			var vectors []schema.Vector
+			for i, p := range papers {
+				textHashes = append(textHashes, p.TextHash())
+				vectors = append(vectors, schema.Vector{Space: "s", TextHash: p.TextHash(), Data: []byte{byte(i)}})
+			}
+			mustSave(t, b.Store, nil, []schema.Vector{{Space: "s", TextHash: papers[5].TextHash(), Data: []byte{0xee}}})
+			again := papers[7]
+			again.Title = "the last copy"
+			vectors = slices.Insert(vectors, 4, schema.Vector{Space: "s", TextHash: papers[3].TextHash(), Data: []byte{0xff}})
+			// Second copies go in the first copies' statements.
+			mustSave(t, b.Store, slices.Insert(slices.Clone(papers), 9, again), vectors)
+
+			if n, err := b.Store.CountPapers(ctx); err != nil || n != len(papers) {
+				t.Errorf("CountPapers = %d, %v; want %d", n, err, len(papers))
+			}
+			papers[7] = again
+			hashes, err := b.Store.RecordHashes(ctx, ids)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, p := range papers {
+				if hashes[p.ID] != p.RecordHash() {
+					t.Errorf("paper %s: record hash %q, want that of %q", p.ID, hashes[p.ID], p.Title)
+				}
+			}
+			stored, err := b.Store.Vectors(ctx, "s", textHashes)
+			if err != nil {
+				t.Fatal(err)
+			}
+			// Paper 3's second vector and paper 5's new one are not kept.
+			for i, h := range textHashes {
+				want := []byte{byte(i)}
+				if i == 5 {
+					want = []byte{0xee}
+				}
+				if got := stored[h]; !slices.Equal(got, want) {
+					t.Errorf("vector %d = %v, want %v", i, got, want)
+				}
+			}
+		})
+	}
+}
+
 func TestRecordHashesAndMissingPapers(t *testing.T) {
 	t.Parallel()
 	for _, b := range schematest.Backends(t) {
 		t.Run(b.Name, func(t *testing.T) {
 			ctx := context.Background()
 			// More than one IN chunk, to cover the chunking.
-			var papers []paperhound.Paper
-			var ids []string
-			for i := range 1203 {
-				p := paperhound.Paper{ID: fmt.Sprintf("p%04d", i), Title: fmt.Sprint("title ", i)}
-				papers = append(papers, p)
-				ids = append(ids, p.ID)
-			}
+			papers, ids := numbered(1203)
 			mustSave(t, b.Store, papers, nil)
 
 			hashes, err := b.Store.RecordHashes(ctx, append(ids, "x1", "x2"))
