@@ -26,7 +26,7 @@ func fakeCiteULike(t *testing.T, n int) string {
 	items.WriteString("item_id\ttitle\n")
 	abstracts.WriteString("item_id\tciteulike_id\tabstract\n")
 	for i := range n {
-		fmt.Fprintf(&items, "%d\tLearning topic %d models of paper collections\n", i, i)
+		fmt.Fprintf(&items, "%d\tHow do we learn topic %d models of paper collections\n", i, i)
 		if i%2 == 0 {
 			fmt.Fprintf(&abstracts, "%d\t%d\tWe study topic %d in large corpora. Our method scales to millions of papers. "+
 				"Experiments on citation data show gains over baselines. Readers of item %d also cite it.\n", i, 1000+i, i, i)
