@@ -96,15 +96,25 @@ func TestProc(t *testing.T) {
 
 func TestLatencies(t *testing.T) {
 	var seen []int
-	l, err := bench.Latencies(context.Background(), 5, func(_ context.Context, i int) error {
+	l, err := bench.Latencies(context.Background(), 5, time.Minute, func(_ context.Context, i int) error {
 		seen = append(seen, i)
 		return nil
 	})
 	if err != nil || l.Requests != 5 || l.P50 > l.P99 || !reflect.DeepEqual(seen, []int{0, 1, 2, 3, 4}) {
 		t.Errorf("Latencies = %+v, %v; requests %v", l, err, seen)
 	}
+	// Past the budget it stops, after one request at least.
+	for _, budget := range []time.Duration{0, 30 * time.Millisecond} {
+		l, err = bench.Latencies(context.Background(), 1000, budget, func(context.Context, int) error {
+			time.Sleep(10 * time.Millisecond)
+			return nil
+		})
+		if err != nil || l.Requests < 1 || l.Requests > 10 || l.P50 < 10*time.Millisecond {
+			t.Errorf("Latencies within %v of requests taking 10 ms = %+v, %v", budget, l, err)
+		}
+	}
 	boom := errors.New("boom")
-	if _, err := bench.Latencies(context.Background(), 5, func(context.Context, int) error { return boom }); err != boom {
+	if _, err := bench.Latencies(context.Background(), 5, time.Minute, func(context.Context, int) error { return boom }); err != boom {
 		t.Errorf("Latencies with a failing request: %v, want %v", err, boom)
 	}
 }

@@ -14,18 +14,21 @@ type Latency struct {
 	Requests int
 }
 
-// Latencies calls do n times, one after the other, request i with i.
-func Latencies(ctx context.Context, n int, do func(ctx context.Context, i int) error) (Latency, error) {
-	took := make([]time.Duration, n)
-	for i := range took {
+// Latencies calls do n times, one after the other, request i with i, or
+// fewer when budget has passed first (at least once): a slow server at a
+// million papers must not hold a run for hours. Requests says how many
+// were made.
+func Latencies(ctx context.Context, n int, budget time.Duration, do func(ctx context.Context, i int) error) (Latency, error) {
+	var took []time.Duration
+	for begin := time.Now(); len(took) < n && (len(took) == 0 || time.Since(begin) < budget); {
 		start := time.Now()
-		if err := do(ctx, i); err != nil {
+		if err := do(ctx, len(took)); err != nil {
 			return Latency{}, err
 		}
-		took[i] = time.Since(start)
+		took = append(took, time.Since(start))
 	}
 	slices.Sort(took)
-	return Latency{P50: percentile(took, 50), P99: percentile(took, 99), Requests: n}, nil
+	return Latency{P50: percentile(took, 50), P99: percentile(took, 99), Requests: len(took)}, nil
 }
 
 // percentile is the nearest-rank percentile p of sorted: of 200 requests,

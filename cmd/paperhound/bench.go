@@ -34,6 +34,7 @@ type benchRun struct {
 	papers          int
 	db              string // a postgres:// URL, or "" for a fresh SQLite file
 	requests        int
+	budget          time.Duration // most time for each latency figure
 	duration, idle  time.Duration
 	corpus          *bench.Corpus
 	log             *slog.Logger
@@ -44,7 +45,8 @@ type benchRun struct {
 // The shape of the measured requests, as the table has them.
 const (
 	benchClients = 8   // concurrent clients of the throughput figure
-	benchUpvotes = 100 // upvotes of the user whose feed is measured
+	benchUpvotes = 100 // upvotes of the user whose feed is measured,
+	benchTopics  = 5   // on this many topics: a paper and its nearest papers each
 	benchUser    = "bench"
 )
 
@@ -70,6 +72,7 @@ func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.Uint64Var(&seed, "seed", 1, "the seed that recombines titles and sentences into papers")
 	fs.StringVar(&r.db, "db", "", "a postgres:// URL to measure PostgreSQL (a scratch database is created there and dropped); default a fresh SQLite file in a temporary folder")
 	fs.IntVar(&r.requests, "requests", 200, "requests for each latency figure")
+	fs.DurationVar(&r.budget, "budget", time.Minute, "most time for each latency figure: fewer requests are made when they are slow")
 	fs.DurationVar(&r.duration, "duration", 10*time.Second, "how long each throughput figure runs")
 	fs.DurationVar(&r.idle, "idle", 30*time.Second, "how long the server's idle CPU is measured")
 	fs.DurationVar(&ready, "ready-timeout", 30*time.Minute, "how long the server may take to load its index")
@@ -80,8 +83,8 @@ func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	switch {
 	case r.papers < benchUpvotes:
 		return fmt.Errorf("--papers must be %d or more: the measured feed is that of a user with %d upvotes", benchUpvotes, benchUpvotes)
-	case r.requests < 1 || r.duration <= 0 || r.idle <= 0 || ready <= 0:
-		return errors.New("--requests must be 1 or more; --duration, --idle and --ready-timeout above 0")
+	case r.requests < 1 || r.budget <= 0 || r.duration <= 0 || r.idle <= 0 || ready <= 0:
+		return errors.New("--requests must be 1 or more; --budget, --duration, --idle and --ready-timeout above 0")
 	case r.db != "" && !strings.HasPrefix(r.db, "postgres://") && !strings.HasPrefix(r.db, "postgresql://"):
 		return fmt.Errorf("--db takes a postgres:// URL, got %q: SQLite is measured in a fresh temporary file, the default", r.db)
 	}
@@ -148,8 +151,11 @@ func (r *benchRun) run(ctx context.Context, ready time.Duration, stdout io.Write
 	}
 	row(fmt.Sprintf("serve: idle CPU over %s", r.idle), "%.1f%% of a core (refresh every 10s)", 100*cpu)
 
+	if err := r.upvote(ctx); err != nil {
+		return err
+	}
 	for _, q := range r.queries() {
-		l, err := bench.Latencies(ctx, r.requests, q.do)
+		l, err := bench.Latencies(ctx, r.requests, r.budget, q.do)
 		if err != nil {
 			return fmt.Errorf("%s: %w", q.name, err)
 		}
@@ -197,13 +203,10 @@ func (r *benchRun) ingest(ctx context.Context, dsn string) (time.Duration, int64
 		took += time.Since(start)
 		r.log.Debug("bench ingest", "papers", first+len(papers), "of", r.papers)
 	}
-	votes := make([]paperhound.Vote, benchUpvotes)
-	for k := range votes {
-		// Spread over the corpus, as a reader's library is over time.
-		votes[k] = paperhound.Vote{User: benchUser, Paper: bench.ID(k * r.papers / benchUpvotes), Value: 1}
-	}
-	if _, _, err := engine.ImportVotes(ctx, votes); err != nil {
-		return 0, 0, fmt.Errorf("the feed user's upvotes: %w", err)
+	// The feed's user, created by a first upvote; upvote adds the others
+	// once serve can find their topics.
+	if _, _, err := engine.ImportVotes(ctx, []paperhound.Vote{{User: benchUser, Paper: bench.ID(r.paper(0)), Value: 1}}); err != nil {
+		return 0, 0, fmt.Errorf("the feed user: %w", err)
 	}
 	size, err := store.DiskBytes(ctx)
 	return took, size, err
@@ -233,6 +236,8 @@ func (r *benchRun) startServe(ctx context.Context, dsn string, ready time.Durati
 	// unset to paperhound); the token goes by the environment, out of ps.
 	cmd.Env = append(cmd.Environ(), "PAPERHOUND_ADMIN_TOKEN="+r.adminToken, "PAPERHOUND_REFRESH=",
 		"PAPERHOUND_EMBED_URL=", "PAPERHOUND_EMBED_MODEL=", "PAPERHOUND_QDRANT_URL=", "PAPERHOUND_DB_MAX_CONNS=")
+	// Killed with bench, should bench be killed before it can stop it.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	s := &serveProcess{cmd: cmd, exited: make(chan error, 1)}
 	cmd.Stderr = &s.stderr
 	out, err := cmd.StdoutPipe()
@@ -338,7 +343,7 @@ type benchQuery struct {
 // about a paper spread over the corpus by i; the whole-abstract search
 // sends the abstract of a paper past the corpus, which is not stored.
 func (r *benchRun) queries() []benchQuery {
-	paper := func(i int) int { return i * 7919 % r.papers }
+	paper := r.paper
 	return []benchQuery{
 		{"similar papers", func(ctx context.Context, i int) error {
 			return r.get(ctx, "/v1/papers/"+neturl.PathEscape(bench.ID(paper(i)))+"/similar?limit=10", "")
@@ -352,7 +357,7 @@ func (r *benchRun) queries() []benchQuery {
 		}},
 		{"search, a whole abstract (POST)", func(ctx context.Context, i int) error {
 			body, _ := json.Marshal(map[string]any{"text": r.corpus.Paper(r.papers + i).Abstract, "limit": 10})
-			return r.do(ctx, "POST", "/v1/search", "", bytes.NewReader(body))
+			return r.do(ctx, "POST", "/v1/search", "", bytes.NewReader(body), nil)
 		}},
 		{fmt.Sprintf("feed page of 50, %d upvotes", benchUpvotes), func(ctx context.Context, _ int) error {
 			return r.get(ctx, "/v1/users/"+benchUser+"/recommendations?limit=50", r.adminToken)
@@ -360,12 +365,45 @@ func (r *benchRun) queries() []benchQuery {
 	}
 }
 
-func (r *benchRun) get(ctx context.Context, path, token string) error {
-	return r.do(ctx, "GET", path, token, nil)
+// paper is the paper request i asks about: spread over the corpus.
+func (r *benchRun) paper(i int) int { return i * 7919 % r.papers }
+
+// upvote gives the feed's user benchUpvotes upvotes through the API, as a
+// reader would: on benchTopics topics, each a paper and the papers most
+// similar to it. Upvotes spread at random over the corpus would make a
+// reader of everything, whose feed is the slowest to rank and no one's.
+func (r *benchRun) upvote(ctx context.Context) error {
+	upvoted := map[string]bool{}
+	for seed := 0; len(upvoted) < benchUpvotes && seed < r.papers; seed++ {
+		var similar struct{ Papers []struct{ ID string } }
+		id := bench.ID(r.paper(seed))
+		if err := r.do(ctx, "GET", "/v1/papers/"+neturl.PathEscape(id)+"/similar?limit="+fmt.Sprint(benchUpvotes/benchTopics-1), "", nil, &similar); err != nil {
+			return fmt.Errorf("the feed user's upvotes: %w", err)
+		}
+		topic := []string{id}
+		for _, p := range similar.Papers {
+			topic = append(topic, p.ID)
+		}
+		for _, id := range topic {
+			if len(upvoted) == benchUpvotes || upvoted[id] {
+				continue
+			}
+			if err := r.do(ctx, "PUT", "/v1/users/"+benchUser+"/upvotes/"+neturl.PathEscape(id), r.adminToken, nil, nil); err != nil {
+				return fmt.Errorf("the feed user's upvotes: %w", err)
+			}
+			upvoted[id] = true
+		}
+	}
+	return nil
 }
 
-// do makes a request of the server and reads its answer, which must be 200.
-func (r *benchRun) do(ctx context.Context, method, path, token string, body io.Reader) error {
+func (r *benchRun) get(ctx context.Context, path, token string) error {
+	return r.do(ctx, "GET", path, token, nil, nil)
+}
+
+// do makes a request of the server and reads its answer, which must be a
+// success; out, unless nil, gets it decoded from JSON.
+func (r *benchRun) do(ctx context.Context, method, path, token string, body io.Reader, out any) error {
 	req, err := http.NewRequestWithContext(ctx, method, r.url+path, body)
 	if err != nil {
 		return err
@@ -379,8 +417,12 @@ func (r *benchRun) do(ctx context.Context, method, path, token string, body io.R
 	}
 	defer resp.Body.Close()
 	answer, err := io.ReadAll(resp.Body)
-	if err == nil && resp.StatusCode != http.StatusOK {
+	switch {
+	case err != nil:
+	case resp.StatusCode/100 != 2:
 		err = fmt.Errorf("%s %s: %s: %.300s", method, path, resp.Status, answer)
+	case out != nil:
+		err = json.Unmarshal(answer, out)
 	}
 	return err
 }
