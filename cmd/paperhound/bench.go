@@ -36,6 +36,7 @@ type benchRun struct {
 	requests        int
 	budget          time.Duration // most time for each latency figure
 	duration, idle  time.Duration
+	refresh         time.Duration // serve's --refresh
 	corpus          *bench.Corpus
 	log             *slog.Logger
 	url, adminToken string // the server's, once started
@@ -75,6 +76,7 @@ func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.DurationVar(&r.budget, "budget", time.Minute, "most time for each latency figure: fewer requests are made when they are slow")
 	fs.DurationVar(&r.duration, "duration", 10*time.Second, "how long each throughput figure runs")
 	fs.DurationVar(&r.idle, "idle", 30*time.Second, "how long the server's idle CPU is measured")
+	fs.DurationVar(&r.refresh, "refresh", 10*time.Second, "serve's --refresh, its default; 0 measures serve without it")
 	fs.DurationVar(&ready, "ready-timeout", 30*time.Minute, "how long the server may take to load its index")
 	log, err := cfg.parse(fs, args)
 	if err != nil {
@@ -83,8 +85,8 @@ func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	switch {
 	case r.papers < benchUpvotes:
 		return fmt.Errorf("--papers must be %d or more: the measured feed is that of a user with %d upvotes", benchUpvotes, benchUpvotes)
-	case r.requests < 1 || r.budget <= 0 || r.duration <= 0 || r.idle <= 0 || ready <= 0:
-		return errors.New("--requests must be 1 or more; --budget, --duration, --idle and --ready-timeout above 0")
+	case r.requests < 1 || r.budget <= 0 || r.duration <= 0 || r.idle <= 0 || ready <= 0 || r.refresh < 0:
+		return errors.New("--requests must be 1 or more; --budget, --duration, --idle and --ready-timeout above 0; --refresh 0 or more")
 	case r.db != "" && !strings.HasPrefix(r.db, "postgres://") && !strings.HasPrefix(r.db, "postgresql://"):
 		return fmt.Errorf("--db takes a postgres:// URL, got %q: SQLite is measured in a fresh temporary file, the default", r.db)
 	}
@@ -149,7 +151,7 @@ func (r *benchRun) run(ctx context.Context, ready time.Duration, stdout io.Write
 	if err != nil {
 		return err
 	}
-	row(fmt.Sprintf("serve: idle CPU over %s", r.idle), "%.1f%% of a core (refresh every 10s)", 100*cpu)
+	row(fmt.Sprintf("serve: idle CPU over %s", r.idle), "%.1f%% of a core (--refresh %s)", 100*cpu, r.refresh)
 
 	if err := r.upvote(ctx); err != nil {
 		return err
@@ -220,11 +222,11 @@ type serveProcess struct {
 	healthy, ready time.Duration // from the process's start
 }
 
-// startServe starts "paperhound serve" on a free port over dsn, with the
-// default refresh and an admin token for the feed, and waits for /healthz
-// and then /readyz to answer 200.
+// startServe starts "paperhound serve" on a free port over dsn, with
+// --refresh r.refresh and an admin token for the feed, and waits for
+// /healthz and then /readyz to answer 200.
 func (r *benchRun) startServe(ctx context.Context, dsn string, ready time.Duration) (*serveProcess, error) {
-	cmd, err := serveCommand("serve", "--db", dsn, "--addr", "127.0.0.1:0", "--drain", "0")
+	cmd, err := serveCommand("serve", "--db", dsn, "--addr", "127.0.0.1:0", "--drain", "0", "--refresh", r.refresh.String())
 	if err != nil {
 		return nil, err
 	}
@@ -234,7 +236,7 @@ func (r *benchRun) startServe(ctx context.Context, dsn string, ready time.Durati
 	// The embedded mode is what is measured, with serve's defaults: the
 	// settings that would change it are blanked (an empty variable is
 	// unset to paperhound); the token goes by the environment, out of ps.
-	cmd.Env = append(cmd.Environ(), "PAPERHOUND_ADMIN_TOKEN="+r.adminToken, "PAPERHOUND_REFRESH=",
+	cmd.Env = append(cmd.Environ(), "PAPERHOUND_ADMIN_TOKEN="+r.adminToken,
 		"PAPERHOUND_EMBED_URL=", "PAPERHOUND_EMBED_MODEL=", "PAPERHOUND_QDRANT_URL=", "PAPERHOUND_DB_MAX_CONNS=")
 	// Killed with bench, should bench be killed before it can stop it.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}

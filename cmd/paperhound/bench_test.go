@@ -53,7 +53,7 @@ var benchRows = []struct {
 	{"serve: /healthz 200 after", `([0-9.]+) s$`, false},
 	{"serve: /readyz 200 after", `([0-9.]+) s$`, false},
 	{"serve: resident memory once ready", `([0-9]+) MB \(peak [0-9]+ MB\)`, false},
-	{"serve: idle CPU over 500ms", `([0-9.]+)% of a core`, true},
+	{"serve: idle CPU over 500ms", `([0-9.]+)% of a core \(--refresh 10s\)`, true},
 	{"similar papers, 1 client", `p50 ([0-9.]+) ms, p99 [0-9.]+ ms \(5 requests\)`, false},
 	{"search, 3 words, 1 client", `p50 ([0-9.]+) ms, p99 [0-9.]+ ms \(5 requests\)`, false},
 	{"search, a whole abstract (POST), 1 client", `p50 ([0-9.]+) ms, p99 [0-9.]+ ms \(5 requests\)`, false},
