@@ -34,6 +34,7 @@ Usage:
   paperhound users feed-key [--db DB] NAME        a new key for the user's Atom feed; prints the key
   paperhound eval similar --data DIR              similar papers' quality on a data set with ground truth
   paperhound eval recommend --data DIR --split 10|1 [--validation N]  personal feeds' quality
+  paperhound bench [--papers N] [--data DIR] [--db postgres://URL]  ingest, size, start-up, memory, CPU, latency at N papers
   paperhound version                              the version and source revision of this binary
 
 DB is a SQLite file (default ./paperhound.db) or a postgres:// URL; env PAPERHOUND_DB.
@@ -93,6 +94,8 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return usersCmd(ctx, args, stdout, stderr)
 	case "eval":
 		return evalCmd(ctx, args, stdout, stderr)
+	case "bench":
+		return benchCmd(ctx, args, stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintln(stdout, version())
 		return nil

@@ -475,7 +475,7 @@ func TestHelp(t *testing.T) {
 		{"-h"}, {"--help"}, {"help"},
 		{"serve", "-h"}, {"ingest", "--help"}, {"similar", "-h"}, {"search", "-h"}, {"reindex", "-h"},
 		{"users", "-h"}, {"users", "add", "-h"}, {"users", "feed-key", "--help"},
-		{"eval", "-h"}, {"eval", "similar", "-h"}, {"eval", "recommend", "--help"},
+		{"eval", "-h"}, {"eval", "similar", "-h"}, {"eval", "recommend", "--help"}, {"bench", "-h"},
 		{"similar", "--db", "x.db", "2407.18121", "-h"}, // anywhere among the arguments
 	} {
 		var stdout, stderr bytes.Buffer
@@ -492,7 +492,7 @@ func TestHelp(t *testing.T) {
 func TestUsageListsEveryCommand(t *testing.T) {
 	t.Parallel()
 	for _, cmd := range []string{"serve", "ingest", "similar", "search", "reindex", "users add", "users feed-key",
-		"eval similar", "eval recommend", "version"} {
+		"eval similar", "eval recommend", "bench", "version"} {
 		if !strings.Contains(usage, "paperhound "+cmd+" ") {
 			t.Errorf("the usage does not list %q", cmd)
 		}

@@ -1,0 +1,150 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/paperhound/paperhound/schema/schematest"
+)
+
+// fakeCiteULike writes a tiny data set in citeulike-a's formats: n titles,
+// every other one with an abstract of several sentences.
+func fakeCiteULike(t *testing.T, n int) string {
+	t.Helper()
+	dir := t.TempDir()
+	var items, abstracts, lists strings.Builder
+	items.WriteString("item_id\ttitle\n")
+	abstracts.WriteString("item_id\tciteulike_id\tabstract\n")
+	for i := range n {
+		fmt.Fprintf(&items, "%d\tHow do we learn topic %d models of paper collections\n", i, i)
+		if i%2 == 0 {
+			fmt.Fprintf(&abstracts, "%d\t%d\tWe study topic %d in large corpora. Our method scales to millions of papers. "+
+				"Experiments on citation data show gains over baselines. Readers of item %d also cite it.\n", i, 1000+i, i, i)
+		}
+		lists.WriteString("0\n")
+	}
+	for name, text := range map[string]string{"items.tsv": items.String(), "abstracts_subset.tsv": abstracts.String(),
+		"citations.dat": lists.String(), "users.dat": "1 0\n"} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+// benchRows are the rows bench prints, each with the pattern of its
+// value; the numbers caught must be above 0 (idle CPU may be 0).
+var benchRows = []struct {
+	name, value string
+	zero        bool
+}{
+	{"ingest", `([0-9]+) papers/s \(`, false},
+	{"database on disk", `([0-9.]+) KB/paper \(`, false},
+	{"serve: /healthz 200 after", `([0-9.]+) s$`, false},
+	{"serve: /readyz 200 after", `([0-9.]+) s$`, false},
+	{"serve: resident memory once ready", `([0-9]+) MB \(peak [0-9]+ MB\)`, false},
+	{"serve: idle CPU over 500ms", `([0-9.]+)% of a core \(--refresh 10s\)`, true},
+	{"similar papers, 1 client", `p50 ([0-9.]+) ms, p99 [0-9.]+ ms \(5 requests\)`, false},
+	{"search, 3 words, 1 client", `p50 ([0-9.]+) ms, p99 [0-9.]+ ms \(5 requests\)`, false},
+	{"search, a whole abstract (POST), 1 client", `p50 ([0-9.]+) ms, p99 [0-9.]+ ms \(5 requests\)`, false},
+	{"feed page of 50, 100 upvotes, 1 client", `p50 ([0-9.]+) ms, p99 [0-9.]+ ms \(5 requests\)`, false},
+	{"throughput, similar papers, 1 client", `([0-9.]+) requests/s`, false},
+	{"throughput, similar papers, 8 clients", `([0-9.]+) requests/s \([0-9.]+x 1 client\)`, false},
+}
+
+// bench runs end to end at a tiny size, on SQLite and on a scratch
+// PostgreSQL database that it drops: every figure is printed, and sane.
+// How fast is not tested.
+func TestBench(t *testing.T) {
+	// serve runs as this test binary's TestChildProcess.
+	defer func(orig func(...string) (*exec.Cmd, error)) { serveCommand = orig }(serveCommand)
+	serveCommand = func(args ...string) (*exec.Cmd, error) {
+		raw, err := json.Marshal(args)
+		cmd := exec.Command(os.Args[0], "-test.run=^TestChildProcess$")
+		cmd.Env = append(os.Environ(), childArgsEnv+"="+string(raw))
+		return cmd, err
+	}
+	data := fakeCiteULike(t, 40)
+	args := []string{"bench", "--papers", "200", "--data", data, "--requests", "5", "--duration", "200ms", "--idle", "500ms"}
+	dbs := []struct{ name, kind, dsn string }{{"sqlite", "SQLite", ""}}
+	if dsn, ok := schematest.Postgres(t); ok {
+		dbs = append(dbs, struct{ name, kind, dsn string }{"postgres", "PostgreSQL", dsn})
+	}
+	for _, db := range dbs {
+		t.Run(db.name, func(t *testing.T) {
+			args := args
+			if db.dsn != "" {
+				args = append(args, "--db", db.dsn)
+			}
+			var stdout, stderr bytes.Buffer
+			if err := run(context.Background(), args, &stdout, &stderr); err != nil {
+				t.Fatalf("bench: %v; stderr:\n%s", err, stderr.String())
+			}
+			out := stdout.String()
+			if !strings.Contains(out, "200 papers") || !strings.Contains(out, db.kind) {
+				t.Errorf("the first line does not name 200 papers and %s:\n%s", db.kind, out)
+			}
+			for _, row := range benchRows {
+				m := regexp.MustCompile(`(?m)^` + regexp.QuoteMeta(row.name) + ` +` + row.value).FindStringSubmatch(out)
+				switch {
+				case m == nil:
+					t.Errorf("no row %q matching %q in:\n%s", row.name, row.value, out)
+				case len(m) > 1 && m[1] != "" && !row.zero:
+					if v, err := strconv.ParseFloat(m[1], 64); err != nil || v <= 0 {
+						t.Errorf("row %q: %s, want above 0", row.name, m[1])
+					}
+				}
+			}
+			if db.dsn != "" {
+				left := scratchDatabases(t, db.dsn)
+				if left != 0 {
+					t.Errorf("%d scratch databases left on the server", left)
+				}
+			}
+		})
+	}
+}
+
+// scratchDatabases counts this process's bench databases on dsn's server.
+func scratchDatabases(t *testing.T, dsn string) int {
+	t.Helper()
+	db, err := sql.Open("postgres", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var n int
+	if err := db.QueryRow("SELECT count(*) FROM pg_database WHERE datname LIKE $1",
+		fmt.Sprintf("paperhound_bench_%d_%%", os.Getpid())).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+func TestBenchErrors(t *testing.T) {
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--data", filepath.Join(t.TempDir(), "nope")}, "no such folder"},
+		{[]string{"--papers", "10"}, "--papers must be 100 or more"},
+		{[]string{"--db", "x.db"}, "--db takes a postgres:// URL"},
+		{[]string{"--idle", "0s"}, "above 0"},
+	} {
+		var stdout, stderr bytes.Buffer
+		err := run(context.Background(), append([]string{"bench"}, tt.args...), &stdout, &stderr)
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("bench %q: %v, want an error saying %q", tt.args, err, tt.want)
+		}
+	}
+}
