@@ -168,7 +168,7 @@ type rankedPaper struct {
 // fetch makes a real request and decodes the JSON answer into out.
 func fetch(t *testing.T, method, target, body string, wantStatus int, wantType string, out any) {
 	t.Helper()
-	resp, b := request(t, method, target, body)
+	resp, b := request(t, method, target, body, "")
 	if resp.StatusCode != wantStatus {
 		t.Errorf("%s %s: status %d, want %d; body %s", method, target, resp.StatusCode, wantStatus, b)
 	}
@@ -576,9 +576,9 @@ func TestSettingErrors(t *testing.T) {
 	}
 }
 
-// request makes a real request, with body as JSON if any, and returns the
-// answer and its body.
-func request(t *testing.T, method, target, body string) (*http.Response, []byte) {
+// request makes a real request, with body as JSON if any and a bearer
+// token if any, and returns the answer and its body.
+func request(t *testing.T, method, target, body, token string) (*http.Response, []byte) {
 	t.Helper()
 	req, err := http.NewRequest(method, target, strings.NewReader(body))
 	if err != nil {
@@ -586,6 +586,9 @@ func request(t *testing.T, method, target, body string) (*http.Response, []byte)
 	}
 	if body != "" {
 		req.Header.Set("Content-Type", "application/json")
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
@@ -650,12 +653,12 @@ func TestServeListensWhileLoading(t *testing.T) {
 		t.Errorf("search while loading: detail %q", problem.Detail)
 	}
 	for _, path := range []string{"/v1/search?q=kv+cache", "/v1/papers/2407.18121/similar", "/search?q=kv+cache"} {
-		resp, body := request(t, "GET", url+path, "")
+		resp, body := request(t, "GET", url+path, "", "")
 		if resp.StatusCode != http.StatusServiceUnavailable || resp.Header.Get("Retry-After") == "" || !strings.Contains(string(body), "0 of 38") {
 			t.Errorf("%s while loading: %d, Retry-After %q, body %s", path, resp.StatusCode, resp.Header.Get("Retry-After"), body)
 		}
 	}
-	if resp, _ := request(t, "GET", url+"/search?q=kv+cache", ""); !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/html") {
+	if resp, _ := request(t, "GET", url+"/search?q=kv+cache", "", ""); !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/html") {
 		t.Errorf("a page while loading is %q, want HTML", resp.Header.Get("Content-Type"))
 	}
 
@@ -822,7 +825,7 @@ func TestServeSIGTERM(t *testing.T) {
 func waitReady(t *testing.T, url string, stderr *syncBuffer) {
 	t.Helper()
 	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(20 * time.Millisecond) {
-		if resp, _ := request(t, "GET", url+"/readyz", ""); resp.StatusCode == http.StatusOK {
+		if resp, _ := request(t, "GET", url+"/readyz", "", ""); resp.StatusCode == http.StatusOK {
 			return
 		}
 		if time.Now().After(deadline) {

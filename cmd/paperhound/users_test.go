@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"io"
-	"net/http"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -28,22 +26,7 @@ func users(t *testing.T, args ...string) (stdout, stderr string, err error) {
 // call makes a request with a bearer token (none when token is "").
 func call(t *testing.T, method, target, token string) (int, []byte) {
 	t.Helper()
-	req, err := http.NewRequest(method, target, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
+	resp, b := request(t, method, target, "", token)
 	return resp.StatusCode, b
 }
 
