@@ -30,7 +30,8 @@ type summary struct {
 	recommend.IngestStats
 	Rejected, Files, Warnings int
 	shown                     int
-	votes                     bool // a votes import: Updated counts the votes changed
+	votes                     bool // a votes import, counted by Changed and Unchanged
+	Changed                   int  // votes added, replaced or brought back
 }
 
 func (s *summary) reject(w io.Writer, p ingest.Problem) {
@@ -53,7 +54,7 @@ func (s *summary) reject(w io.Writer, p ingest.Problem) {
 func (s *summary) String() string {
 	line := fmt.Sprintf("added %d, updated %d, unchanged %d, rejected %d", s.Added, s.Updated, s.Unchanged, s.Rejected)
 	if s.votes {
-		line = fmt.Sprintf("votes: %d changed, %d unchanged, %d rejected", s.Updated, s.Unchanged, s.Rejected)
+		line = fmt.Sprintf("votes: %d changed, %d unchanged, %d rejected", s.Changed, s.Unchanged, s.Rejected)
 	}
 	if s.Warnings > 0 {
 		line += fmt.Sprintf(", warnings %d", s.Warnings)
@@ -78,7 +79,7 @@ func (s *summary) err() error {
 		return nil
 	}
 	stored := "nothing was stored"
-	if s.Added+s.Updated+s.Unchanged > 0 {
+	if s.Added+s.Updated+s.Unchanged+s.Changed > 0 {
 		stored = "every other record read was stored"
 	}
 	return fmt.Errorf("%s (listed above); %s", strings.Join(failed, ", "), stored)
@@ -206,12 +207,12 @@ func ingestPapers(ctx context.Context, engine *recommend.Engine, name string, r 
 }
 
 // ingestVotes streams votes into the engine; a vote for a paper not in the
-// store is rejected with its line. Votes are counted as changed (in
-// sum.Updated: added, replaced or brought back) or unchanged.
+// store is rejected with its line. Votes are counted as changed (added,
+// replaced or brought back) or unchanged.
 func ingestVotes(ctx context.Context, engine *recommend.Engine, name string, r io.Reader, sum *summary, problems io.Writer) error {
 	return inChunks(ctx, ingest.ReadVotes, r, name, sum, problems, func(votes []paperhound.Vote, lines []int) error {
 		changed, unknown, err := engine.ImportVotes(ctx, votes)
-		sum.Updated += changed
+		sum.Changed += changed
 		if err == nil {
 			sum.Unchanged += len(votes) - len(unknown) - changed
 		}
