@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"time"
 )
 
 // Lifecycle is where a server is in its life, for /readyz and for Gate.
@@ -84,10 +85,6 @@ func WithLifecycle(l *Lifecycle) Option {
 	return func(s *Server) { s.life = l }
 }
 
-// loadingRetry is the Retry-After of a route held back while the index
-// loads, in seconds.
-const loadingRetry = "5"
-
 // Gate answers 503 with Retry-After on every route but the health checks
 // and the static files while the index loads: a partial index gives
 // wrong answers, not slow ones. The API gets a problem, people a page
@@ -101,7 +98,7 @@ func (l *Lifecycle) Gate(next http.Handler) http.Handler {
 			return
 		}
 		detail := fmt.Sprintf("the index is loading: %d of %d papers; try again in a few seconds", indexed, total)
-		w.Header().Set("Retry-After", loadingRetry)
+		retryLater(w.Header())
 		if strings.HasPrefix(path, "/v1/") {
 			problem(w, r, http.StatusServiceUnavailable, detail)
 			return
@@ -110,10 +107,10 @@ func (l *Lifecycle) Gate(next http.Handler) http.Handler {
 		w.Header().Set("Cache-Control", "no-store")
 		w.WriteHeader(http.StatusServiceUnavailable)
 		fmt.Fprintf(w, `<!doctype html>
-<meta charset="utf-8"><meta http-equiv="refresh" content="%s">
+<meta charset="utf-8"><meta http-equiv="refresh" content="%d">
 <title>paperhound is starting</title>
 <h1>paperhound is starting</h1>
 <p>%s. This page reloads by itself.</p>
-`, loadingRetry, html.EscapeString(detail))
+`, int(retryAfter/time.Second), html.EscapeString(detail))
 	})
 }
