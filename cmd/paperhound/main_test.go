@@ -766,7 +766,10 @@ func TestServeSIGTERM(t *testing.T) {
 		drain string
 		twice bool
 	}{
-		{"drained", "2s", false},
+		// A grace period well past the 2 s the test allows itself to see
+		// /readyz turn 503: under load, a shorter one could close the
+		// listener before the first look.
+		{"drained", "6s", false},
 		{"stopped by a second signal", "1m", true},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
