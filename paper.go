@@ -14,16 +14,18 @@ import (
 // Paper is one research paper as the store keeps it. ID is the source's id
 // (an arXiv id, say), never one of ours.
 type Paper struct {
-	ID         string    `db:"id" json:"id"`
-	Title      string    `db:"title" json:"title"`
-	Abstract   string    `db:"abstract" json:"abstract,omitempty"`
-	Authors    Strings   `db:"authors" json:"authors,omitempty"`
-	Published  Date      `db:"published" json:"published,omitzero"`
-	URL        string    `db:"url" json:"url,omitempty"`
-	Categories Strings   `db:"categories" json:"categories,omitempty"`
-	Upvotes    int       `db:"upvotes" json:"upvotes,omitempty"`
-	CreatedAt  time.Time `db:"created_at" json:"-"`
-	UpdatedAt  time.Time `db:"updated_at" json:"-"`
+	ID         string  `db:"id" json:"id"`
+	Title      string  `db:"title" json:"title"`
+	Abstract   string  `db:"abstract" json:"abstract,omitempty"`
+	Authors    Strings `db:"authors" json:"authors,omitempty"`
+	Published  Date    `db:"published" json:"published,omitzero"`
+	URL        string  `db:"url" json:"url,omitempty"`
+	Categories Strings `db:"categories" json:"categories,omitempty"`
+	Upvotes    int     `db:"upvotes" json:"upvotes,omitempty"`
+	// DOI is the bare DOI ("10.1234/abc"), lower-cased, or "".
+	DOI       string    `db:"doi" json:"doi,omitempty"`
+	CreatedAt time.Time `db:"created_at" json:"-"`
+	UpdatedAt time.Time `db:"updated_at" json:"-"`
 }
 
 // Link is the paper's URL when it is an http or https link with a host, else
@@ -57,12 +59,39 @@ func (p Paper) RecordHash() string {
 	return hashOf(strings.Join([]string{
 		p.ID, p.Title, p.Abstract, strings.Join(p.Authors, "\x1f"), p.Published.String(),
 		p.URL, strings.Join(p.Categories, "\x1f"), fmt.Sprint(p.Upvotes),
-	}, "\x1e"))
+	}, "\x1e") + doiPart(p.DOI))
+}
+
+// doiPart keeps the record hash of a paper without a DOI what it was before
+// papers had one, so adding the field rewrote nothing already stored.
+func doiPart(doi string) string {
+	if doi == "" {
+		return ""
+	}
+	return "\x1e" + doi
 }
 
 func hashOf(s string) string {
 	sum := sha256.Sum256([]byte(s))
 	return hex.EncodeToString(sum[:16])
+}
+
+// CleanDOI returns the bare, lower-cased DOI in s ("10.1234/abc"), which
+// may be written as a doi.org URL or with a "doi:" prefix; "" when s holds no
+// DOI. DOIs are case-insensitive, so the lower-cased form is the key.
+func CleanDOI(s string) string {
+	s = strings.ToLower(strings.TrimSpace(s))
+	for _, prefix := range []string{"https://doi.org/", "http://doi.org/", "https://dx.doi.org/", "http://dx.doi.org/", "doi.org/", "doi:"} {
+		s = strings.TrimSpace(strings.TrimPrefix(s, prefix))
+	}
+	// A snapshot may list several DOIs; the first is the paper's.
+	if i := strings.IndexAny(s, " \t"); i >= 0 {
+		s = s[:i]
+	}
+	if !strings.HasPrefix(s, "10.") || !strings.Contains(s, "/") {
+		return ""
+	}
+	return s
 }
 
 // Date is a calendar day with no time zone, or the zero value for unknown.

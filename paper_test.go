@@ -170,6 +170,7 @@ func TestHashes(t *testing.T) {
 		{"published", func(p *paperhound.Paper) { p.Published = date("2020-01-01") }, true, false},
 		{"abstract", func(p *paperhound.Paper) { p.Abstract = "B" }, false, false},
 		{"id", func(p *paperhound.Paper) { p.ID = "y" }, true, false},
+		{"doi", func(p *paperhound.Paper) { p.DOI = "10.1/x" }, true, false},
 	}
 	for _, tt := range tests {
 		q := p
@@ -179,6 +180,33 @@ func TestHashes(t *testing.T) {
 		}
 		if (q.RecordHash() == p.RecordHash()) != tt.sameRecord {
 			t.Errorf("%s: same record hash = %v, want %v", tt.name, !tt.sameRecord, tt.sameRecord)
+		}
+	}
+}
+
+func TestRecordHashWithoutDOIIsUnchanged(t *testing.T) {
+	// Pinned from before papers had a DOI: adding the field must not make
+	// every stored paper look changed.
+	p := paperhound.Paper{ID: "x", Title: "T", Abstract: "A", Upvotes: 1}
+	if got, want := p.RecordHash(), "596ba04d523962ed9df0ae5466ccd8af"; got != want {
+		t.Errorf("RecordHash = %s, want %s", got, want)
+	}
+}
+
+func TestCleanDOI(t *testing.T) {
+	for in, want := range map[string]string{
+		"10.1145/3292500.3330701":                  "10.1145/3292500.3330701",
+		"  https://doi.org/10.1145/ABC.def ":       "10.1145/abc.def",
+		"http://dx.doi.org/10.1000/x":              "10.1000/x",
+		"doi:10.1000/x":                            "10.1000/x",
+		"10.1103/PhysRevD.76.013009 10.1000/other": "10.1103/physrevd.76.013009",
+		"":                                         "",
+		"not a doi":                                "",
+		"10.1000":                                  "",
+		"https://arxiv.org/abs/2401.00001":         "",
+	} {
+		if got := paperhound.CleanDOI(in); got != want {
+			t.Errorf("CleanDOI(%q) = %q, want %q", in, got, want)
 		}
 	}
 }

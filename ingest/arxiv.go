@@ -29,6 +29,7 @@ func arxivRecord(o *object) paperhound.Paper {
 		ID:       o.str("id"),
 		Title:    o.str("title"),
 		Abstract: o.str("abstract"),
+		DOI:      paperhound.CleanDOI(o.str("doi")),
 	}
 	if o.has("authors_parsed") {
 		p.Authors = arxivParsedAuthors(o)

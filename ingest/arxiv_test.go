@@ -14,7 +14,7 @@ func TestReadPapersArxiv(t *testing.T) {
 		input: arxivSample + "\n",
 		papers: []string{"1: 0704.0001 | Calculation of prompt diphoton production cross sections at Tevatron energies | " +
 			"A fully differential calculation in perturbative quantum chromodynamics is presented for the production of massive photon pairs at hadron colliders. | " +
-			"C. Balázs; E. L. Berger; P. M. Nadolsky; C. -P. Yuan | 2007-04-02 | https://arxiv.org/abs/0704.0001 | hep-ph math.CO | 0"},
+			"C. Balázs; E. L. Berger; P. M. Nadolsky; C. -P. Yuan | 2007-04-02 | https://arxiv.org/abs/0704.0001 | hep-ph math.CO | 0 | doi 10.1103/physrevd.76.013009"},
 	}, {
 		name:   "no authors_parsed: the authors string is split",
 		input:  `{"id":"math/0601001","submitter":"X","authors":"K. G\\\"odel,  {\\v S}. Koda and J. Doe","title":"T","categories":"math.LO","abstract":"A","update_date":"2006-01-02"}`,

@@ -122,6 +122,7 @@ func nativePaper(o *object) paperhound.Paper {
 		Authors:    o.strs("authors"),
 		URL:        strings.TrimSpace(dropControl(o.str("url"))),
 		Categories: o.strs("categories"),
+		DOI:        paperhound.CleanDOI(o.str("doi")),
 	}
 	p.Published = date(o, "published")
 	if n, ok := o.integer("upvotes"); ok {

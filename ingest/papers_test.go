@@ -15,9 +15,13 @@ import (
 
 // show prints a paper on one line, so a test failure shows what differs.
 func show(p paperhound.Paper) string {
-	return fmt.Sprintf("%s | %s | %s | %s | %s | %s | %s | %d",
+	s := fmt.Sprintf("%s | %s | %s | %s | %s | %s | %s | %d",
 		p.ID, p.Title, p.Abstract, strings.Join(p.Authors, "; "), p.Published,
 		p.URL, strings.Join(p.Categories, " "), p.Upvotes)
+	if p.DOI != "" {
+		s += " | doi " + p.DOI
+	}
+	return s
 }
 
 // readPapers reads input and returns each paper as "LINE: show(p)" and each

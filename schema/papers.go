@@ -22,7 +22,7 @@ type Vector struct {
 	Data     []byte
 }
 
-const paperColumns = `id, title, abstract, authors, published, url, categories, upvotes, created_at, updated_at`
+const paperColumns = `id, title, abstract, authors, published, url, categories, upvotes, doi, created_at, updated_at`
 
 // SavePapers inserts or updates papers and inserts vectors in one
 // transaction: either all of it is written or none. A paper whose record
@@ -49,7 +49,7 @@ func (s *Store) SavePapers(ctx context.Context, papers []paperhound.Paper, vecto
 		}
 		// Read once the number is held, so updated_at follows seq's order.
 		now := s.now()
-		err = insertRows(ctx, tx, `INSERT INTO papers (id, title, abstract, authors, published, url, categories, upvotes,
+		err = insertRows(ctx, tx, `INSERT INTO papers (id, title, abstract, authors, published, url, categories, upvotes, doi,
 				text_hash, record_hash, created_at, updated_at, seq) VALUES`, `
 			ON CONFLICT (id) DO UPDATE SET
 				title = excluded.title,
@@ -59,6 +59,7 @@ func (s *Store) SavePapers(ctx context.Context, papers []paperhound.Paper, vecto
 				url = excluded.url,
 				categories = excluded.categories,
 				upvotes = excluded.upvotes,
+				doi = excluded.doi,
 				text_hash = excluded.text_hash,
 				record_hash = excluded.record_hash,
 				updated_at = excluded.updated_at,
@@ -67,7 +68,7 @@ func (s *Store) SavePapers(ctx context.Context, papers []paperhound.Paper, vecto
 			len(papers), func(args []any, i int) []any {
 				p := &papers[i]
 				return append(args, p.ID, p.Title, p.Abstract, p.Authors, p.Published, p.URL,
-					p.Categories, p.Upvotes, p.TextHash(), p.RecordHash(), now, now, seq)
+					p.Categories, p.Upvotes, p.DOI, p.TextHash(), p.RecordHash(), now, now, seq)
 			}, func(i int) string { return fmt.Sprintf("paper %q", papers[i].ID) })
 		if err != nil {
 			return err

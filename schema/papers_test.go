@@ -47,6 +47,7 @@ func TestPaperRoundTrip(t *testing.T) {
 		Published:  date("2024-07-25"),
 		URL:        "https://arxiv.org/abs/2407.12345",
 		Categories: paperhound.Strings{"cs.LG", "cs.CL"},
+		DOI:        "10.1145/3292500.3330701",
 		Upvotes:    42,
 	}
 	tests := []struct {
