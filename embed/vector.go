@@ -28,12 +28,23 @@ func (s Sparse) Len() int { return len(s.Indices) }
 
 // Encoding tags, so stored bytes say which kind of vector they hold.
 const (
+	// tagSparse is the first sparse layout, fixed-width pairs; still read,
+	// and written for a vector of more than 256 distinct values.
 	tagSparse byte = 's'
-	tagDense  byte = 'd'
+	// tagSparseCoded holds a sparse vector in about half the bytes:
+	// lexical vectors repeat few distinct values (one per term frequency)
+	// and their ascending indices differ by less than four bytes' worth.
+	tagSparseCoded byte = 'c'
+	tagDense       byte = 'd'
 )
 
 // MarshalBinary encodes v compactly for the store: a tag byte, then
-// little-endian uint32 index / float32 value pairs, or float32 values.
+//   - sparse: uvarint count, uvarint number of distinct values, those
+//     values as little-endian float32, then per entry the uvarint gap from
+//     the previous index (the first from 0) and a byte naming its value;
+//   - dense: little-endian float32 values.
+//
+// Decoding gives back the very same bits.
 func (v Vector) MarshalBinary() ([]byte, error) {
 	if v.Dense != nil {
 		b := make([]byte, 1+4*len(v.Dense))
@@ -46,6 +57,14 @@ func (v Vector) MarshalBinary() ([]byte, error) {
 	if len(v.Sparse.Indices) != len(v.Sparse.Values) {
 		return nil, fmt.Errorf("sparse vector has %d indices but %d values", len(v.Sparse.Indices), len(v.Sparse.Values))
 	}
+	for i := 1; i < len(v.Sparse.Indices); i++ {
+		if v.Sparse.Indices[i] <= v.Sparse.Indices[i-1] {
+			return nil, fmt.Errorf("sparse vector's indices are not ascending at entry %d", i)
+		}
+	}
+	if b, ok := codedSparse(v.Sparse); ok {
+		return b, nil
+	}
 	b := make([]byte, 1+8*len(v.Sparse.Indices))
 	b[0] = tagSparse
 	for i, idx := range v.Sparse.Indices {
@@ -53,6 +72,80 @@ func (v Vector) MarshalBinary() ([]byte, error) {
 		binary.LittleEndian.PutUint32(b[5+8*i:], math.Float32bits(v.Sparse.Values[i]))
 	}
 	return b, nil
+}
+
+// codedSparse writes s in the tagSparseCoded layout, or says it holds too
+// many distinct values for a byte to name.
+func codedSparse(s Sparse) ([]byte, bool) {
+	codes := make(map[uint32]byte, 16)
+	var values []uint32
+	for _, x := range s.Values {
+		bits := math.Float32bits(x)
+		if _, ok := codes[bits]; !ok {
+			if len(values) == 256 {
+				return nil, false
+			}
+			codes[bits] = byte(len(values))
+			values = append(values, bits)
+		}
+	}
+	b := make([]byte, 0, 1+2*binary.MaxVarintLen32+4*len(values)+5*len(s.Indices))
+	b = append(b, tagSparseCoded)
+	b = binary.AppendUvarint(b, uint64(len(s.Indices)))
+	b = binary.AppendUvarint(b, uint64(len(values)))
+	for _, bits := range values {
+		b = binary.LittleEndian.AppendUint32(b, bits)
+	}
+	var prev uint32
+	for i, idx := range s.Indices {
+		b = binary.AppendUvarint(b, uint64(idx-prev))
+		b = append(b, codes[math.Float32bits(s.Values[i])])
+		prev = idx
+	}
+	return b, true
+}
+
+// decodeCoded reads the tagSparseCoded layout.
+func decodeCoded(body []byte) (Sparse, error) {
+	fail := func(what string) (Sparse, error) {
+		return Sparse{}, fmt.Errorf("decode sparse vector: %s", what)
+	}
+	n, k := binary.Uvarint(body)
+	if k <= 0 || n > uint64(len(body)) {
+		return fail("bad entry count")
+	}
+	body = body[k:]
+	distinct, k := binary.Uvarint(body)
+	if k <= 0 || distinct > 256 || 4*distinct > uint64(len(body)-k) {
+		return fail("bad value count")
+	}
+	body = body[k:]
+	values := make([]float32, distinct)
+	for i := range values {
+		values[i] = math.Float32frombits(binary.LittleEndian.Uint32(body[4*i:]))
+	}
+	body = body[4*distinct:]
+	s := Sparse{Indices: make([]uint32, n), Values: make([]float32, n)}
+	var idx uint64
+	for i := range s.Indices {
+		gap, k := binary.Uvarint(body)
+		if k <= 0 || k >= len(body) {
+			return fail(fmt.Sprintf("cut short at entry %d", i))
+		}
+		if idx += gap; idx > math.MaxUint32 || (i > 0 && gap == 0) {
+			return fail(fmt.Sprintf("bad index at entry %d", i))
+		}
+		code := body[k]
+		if uint64(code) >= distinct {
+			return fail(fmt.Sprintf("value %d of %d at entry %d", code, distinct, i))
+		}
+		s.Indices[i], s.Values[i] = uint32(idx), values[code]
+		body = body[k+1:]
+	}
+	if len(body) != 0 {
+		return fail(fmt.Sprintf("%d bytes after the last entry", len(body)))
+	}
+	return s, nil
 }
 
 // UnmarshalBinary decodes what MarshalBinary wrote.
@@ -80,6 +173,12 @@ func (v *Vector) UnmarshalBinary(b []byte) error {
 		for i := range n {
 			s.Indices[i] = binary.LittleEndian.Uint32(body[8*i:])
 			s.Values[i] = math.Float32frombits(binary.LittleEndian.Uint32(body[8*i+4:]))
+		}
+		*v = Vector{Sparse: s}
+	case tagSparseCoded:
+		s, err := decodeCoded(body)
+		if err != nil {
+			return err
 		}
 		*v = Vector{Sparse: s}
 	default:

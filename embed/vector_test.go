@@ -28,6 +28,8 @@ func TestVectorRoundTrip(t *testing.T) {
 		{"sparse", embed.Vector{Sparse: embed.Sparse{Indices: []uint32{0, 7, 1 << 31, math.MaxUint32}, Values: []float32{0.5, -1.25, 1e-30, 3}}}},
 		{"dense", embed.Vector{Dense: []float32{0.1, -0.2, 0, float32(math.Inf(1)), 1e30}}},
 		{"empty sparse", embed.Vector{}},
+		{"256 distinct values, coded", manyValues(256)},
+		{"257 distinct values, fixed width", manyValues(257)},
 		{"empty dense stays dense", embed.Vector{Dense: []float32{}}},
 	}
 	for _, tt := range tests {
@@ -58,15 +60,22 @@ func TestVectorEncoding(t *testing.T) {
 	}{
 		{
 			name: "sparse",
-			v:    embed.Vector{Sparse: embed.Sparse{Indices: []uint32{1, 0x01020304}, Values: []float32{1, -2}}},
-			want: []byte{'s', 1, 0, 0, 0, 0, 0, 0x80, 0x3f, 4, 3, 2, 1, 0, 0, 0, 0xc0},
+			v:    embed.Vector{Sparse: embed.Sparse{Indices: []uint32{1, 0x01020304, 0x01020305}, Values: []float32{1, -2, 1}}},
+			// 3 entries, 2 distinct values (1, -2), then gap/code pairs:
+			// 1→#0, 0x01020303 (uvarint 83 86 88 08)→#1, 1→#0.
+			want: []byte{'c', 3, 2, 0, 0, 0x80, 0x3f, 0, 0, 0, 0xc0, 1, 0, 0x83, 0x86, 0x88, 0x08, 1, 1, 0},
+		},
+		{
+			name: "sparse of more distinct values than a byte names",
+			v:    manyValues(257),
+			want: fixedWidth(manyValues(257).Sparse),
 		},
 		{
 			name: "dense",
 			v:    embed.Vector{Dense: []float32{1, 0.5}},
 			want: []byte{'d', 0, 0, 0x80, 0x3f, 0, 0, 0, 0x3f},
 		},
-		{name: "empty", v: embed.Vector{}, want: []byte{'s'}},
+		{name: "empty", v: embed.Vector{}, want: []byte{'c', 0, 0}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -81,11 +90,44 @@ func TestVectorEncoding(t *testing.T) {
 	}
 }
 
-func TestVectorMarshalMismatch(t *testing.T) {
+// manyValues is a sparse vector of n entries, each of its own value.
+func manyValues(n int) embed.Vector {
+	var s embed.Sparse
+	for i := range n {
+		s.Indices = append(s.Indices, uint32(3*i+1))
+		s.Values = append(s.Values, float32(i)/7)
+	}
+	return embed.Vector{Sparse: s}
+}
+
+// Databases written before the coded layout keep their vectors.
+func TestVectorDecodesFixedWidth(t *testing.T) {
 	t.Parallel()
-	v := embed.Vector{Sparse: embed.Sparse{Indices: []uint32{1, 2}, Values: []float32{1}}}
-	if b, err := v.MarshalBinary(); err == nil {
-		t.Errorf("MarshalBinary of 2 indices and 1 value = % x, want an error", b)
+	for _, v := range []embed.Vector{
+		{Sparse: embed.Sparse{Indices: []uint32{1, 0x01020304}, Values: []float32{1, -2}}},
+		manyValues(300),
+		{},
+	} {
+		var got embed.Vector
+		if err := got.UnmarshalBinary(fixedWidth(v.Sparse)); err != nil {
+			t.Fatal(err)
+		}
+		if !sameVector(got, v) {
+			t.Errorf("decoding the fixed-width layout of %+v gave %+v", v, got)
+		}
+	}
+}
+
+func TestVectorMarshalErrors(t *testing.T) {
+	t.Parallel()
+	for name, v := range map[string]embed.Vector{
+		"2 indices, 1 value":    {Sparse: embed.Sparse{Indices: []uint32{1, 2}, Values: []float32{1}}},
+		"indices not ascending": {Sparse: embed.Sparse{Indices: []uint32{2, 1}, Values: []float32{1, 1}}},
+		"index repeated":        {Sparse: embed.Sparse{Indices: []uint32{2, 2}, Values: []float32{1, 1}}},
+	} {
+		if b, err := v.MarshalBinary(); err == nil {
+			t.Errorf("%s: MarshalBinary = % x, want an error", name, b)
+		}
 	}
 }
 
@@ -101,6 +143,14 @@ func TestVectorDecodeErrors(t *testing.T) {
 		{"sparse cut short", []byte{'s', 1, 0, 0, 0, 0, 0, 0x80}, "multiple of 8"},
 		{"sparse index without value", []byte{'s', 1, 0, 0, 0}, "multiple of 8"},
 		{"dense cut short", []byte{'d', 0, 0, 0x80}, "multiple of 4"},
+		{"coded without counts", []byte{'c'}, "bad entry count"},
+		{"coded count past the end", []byte{'c', 9, 1, 0, 0, 0x80, 0x3f, 1, 0}, "bad entry count"},
+		{"coded values cut short", []byte{'c', 1, 2, 0, 0, 0x80, 0x3f, 1, 0}, "bad value count"},
+		{"coded entry cut short", []byte{'c', 2, 1, 0, 0, 0x80, 0x3f, 1, 0, 1}, "cut short at entry 1"},
+		{"coded code out of range", []byte{'c', 1, 1, 0, 0, 0x80, 0x3f, 1, 1}, "value 1 of 1"},
+		{"coded index repeated", []byte{'c', 2, 1, 0, 0, 0x80, 0x3f, 1, 0, 0, 0}, "bad index at entry 1"},
+		{"coded index past 32 bits", []byte{'c', 1, 1, 0, 0, 0x80, 0x3f, 0x80, 0x80, 0x80, 0x80, 0x10, 0}, "bad index at entry 0"},
+		{"coded bytes left over", []byte{'c', 1, 1, 0, 0, 0x80, 0x3f, 1, 0, 7}, "1 bytes after"},
 		{"unknown tag", []byte{'x', 0, 0, 0, 0}, "unknown kind"},
 		{"json is not a vector", []byte(`[1,2]`), "unknown kind"},
 	}
