@@ -8,6 +8,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
+	"slices"
 )
 
 // Vector is one embedding: sparse (term id -> weight, indices ascending) or
@@ -77,17 +78,20 @@ func (v Vector) MarshalBinary() ([]byte, error) {
 // codedSparse writes s in the tagSparseCoded layout, or says it holds too
 // many distinct values for a byte to name.
 func codedSparse(s Sparse) ([]byte, bool) {
-	codes := make(map[uint32]byte, 16)
+	// Per entry, a linear look among the few distinct values beats a map.
 	var values []uint32
-	for _, x := range s.Values {
+	codes := make([]byte, len(s.Values))
+	for i, x := range s.Values {
 		bits := math.Float32bits(x)
-		if _, ok := codes[bits]; !ok {
+		c := slices.Index(values, bits)
+		if c < 0 {
 			if len(values) == 256 {
 				return nil, false
 			}
-			codes[bits] = byte(len(values))
+			c = len(values)
 			values = append(values, bits)
 		}
+		codes[i] = byte(c)
 	}
 	b := make([]byte, 0, 1+2*binary.MaxVarintLen32+4*len(values)+5*len(s.Indices))
 	b = append(b, tagSparseCoded)
@@ -99,7 +103,7 @@ func codedSparse(s Sparse) ([]byte, bool) {
 	var prev uint32
 	for i, idx := range s.Indices {
 		b = binary.AppendUvarint(b, uint64(idx-prev))
-		b = append(b, codes[math.Float32bits(s.Values[i])])
+		b = append(b, codes[i])
 		prev = idx
 	}
 	return b, true
