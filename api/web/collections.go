@@ -87,8 +87,7 @@ func (s *Site) collections(w http.ResponseWriter, r *http.Request, sess session,
 	v.Data = struct {
 		Collections []paperhound.Collection
 		Name        string
-		Max         int
-	}{list, name, paperhound.MaxCollectionName}
+	}{list, name}
 	s.render(w, r, status, "collections", v)
 }
 
@@ -163,8 +162,7 @@ func (s *Site) collection(w http.ResponseWriter, r *http.Request, sess session, 
 		Cards      []card
 		AtomPath   string
 		FeedURL    string
-		Max        int
-	}{Collection: c, AtomPath: api.CollectionPath(c) + "/feed.atom", FeedURL: feedURL, Max: paperhound.MaxCollectionName}
+	}{Collection: c, AtomPath: api.CollectionPath(c) + "/feed.atom", FeedURL: feedURL}
 	for _, id := range ids {
 		if p, ok := papers[id]; ok {
 			data.Papers = append(data.Papers, p)

@@ -121,7 +121,8 @@ func parsePages() map[string]*template.Template {
 			}
 			return m
 		},
-		"when": func(t time.Time) string { return t.UTC().Format("2 Jan 2006 15:04 UTC") },
+		"maxCollectionName": func() int { return paperhound.MaxCollectionName },
+		"when":              func(t time.Time) string { return t.UTC().Format("2 Jan 2006 15:04 UTC") },
 		"iso": func(d paperhound.Date) string {
 			if d.IsZero() {
 				return ""
