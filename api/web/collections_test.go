@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -143,5 +144,25 @@ func TestWebCollections(t *testing.T) {
 	}
 	if votes, _ := s.engine.Votes(ctx, "bob"); len(votes) != 0 {
 		t.Errorf("bob's votes after refused posts: %v", votes)
+	}
+}
+
+func BenchmarkWebCollection(b *testing.B) {
+	s := newWebSite(b)
+	ctx := context.Background()
+	cookie := s.signIn(b, "alice", firefox)
+	c, err := s.store.CreateCollection(ctx, "alice", "KV caches")
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := s.engine.FileInCollection(ctx, "alice", c.ID, razor); err != nil {
+		b.Fatal(err)
+	}
+	target := "/collections/" + strconv.FormatInt(c.ID, 10)
+	b.ResetTimer()
+	for b.Loop() {
+		if res, _ := s.page(b, "GET", target, cookie, nil); res.StatusCode != 200 {
+			b.Fatalf("GET %s = %d", target, res.StatusCode)
+		}
 	}
 }
