@@ -61,6 +61,15 @@ func (s *Server) Routes(mux *http.ServeMux) {
 	mux.Handle("GET /v1/users/{user}/votes.jsonl", s.actingFor(http.HandlerFunc(s.exportVotes)))
 	mux.Handle("POST /v1/users/{user}/feed-key", s.actingFor(http.HandlerFunc(s.feedKey)))
 	mux.Handle("GET /v1/users/{user}/feed.atom", s.feedReader(http.HandlerFunc(s.atomFeed)))
+	mux.Handle("GET /v1/users/{user}/collections", s.actingFor(http.HandlerFunc(s.listCollections)))
+	mux.Handle("POST /v1/users/{user}/collections", s.actingFor(http.HandlerFunc(s.createCollection)))
+	mux.Handle("GET /v1/users/{user}/collections/{id}", s.actingFor(http.HandlerFunc(s.collection)))
+	mux.Handle("PATCH /v1/users/{user}/collections/{id}", s.actingFor(http.HandlerFunc(s.renameCollection)))
+	mux.Handle("DELETE /v1/users/{user}/collections/{id}", s.actingFor(http.HandlerFunc(s.deleteCollection)))
+	mux.Handle("PUT /v1/users/{user}/collections/{id}/papers/{paper}", s.actingFor(http.HandlerFunc(s.fileInCollection)))
+	mux.Handle("DELETE /v1/users/{user}/collections/{id}/papers/{paper}", s.actingFor(http.HandlerFunc(s.unfileFromCollection)))
+	mux.Handle("GET /v1/users/{user}/collections/{id}/recommendations", s.actingFor(http.HandlerFunc(s.collectionRecommendations)))
+	mux.Handle("GET /v1/users/{user}/collections/{id}/feed.atom", s.feedReader(http.HandlerFunc(s.collectionAtom)))
 }
 
 // Router is a set of routes to serve: the JSON API (*Server), the web

@@ -19,7 +19,7 @@ import (
 //   - the admin token (--admin-token) acts for every user, and alone adds
 //     papers;
 //   - a feed key (POST /v1/users/{user}/feed-key) reads that user's Atom
-//     feed and nothing else;
+//     feeds (the whole feed's and each collection's) and nothing else;
 //   - similar papers, search and trending need nothing.
 //
 // Tokens come as "Authorization: Bearer TOKEN". No token or a wrong one is
@@ -134,7 +134,7 @@ func (s *Server) adminOnly(next http.Handler) http.Handler {
 	})
 }
 
-// feedReader lets a request through to next when it may read the Atom feed
+// feedReader lets a request through to next when it may read an Atom feed
 // of the {user} of its path: with that user's feed key in ?key=, since feed
 // readers can't send headers, or with a token that may act for the user.
 func (s *Server) feedReader(next http.Handler) http.Handler {

@@ -33,6 +33,17 @@ type feedJSON struct {
 // recommendations answers GET /v1/users/{user}/recommendations.
 func (s *Server) recommendations(w http.ResponseWriter, r *http.Request) {
 	user := r.PathValue("user")
+	s.feedPage(w, r, func(opts recommend.FeedOptions) ([]recommend.Recommendation, error) {
+		return s.engine.Feed(r.Context(), user, opts)
+	})
+}
+
+// feed computes a page of a feed: the user's whole feed, or a collection's.
+type feed func(recommend.FeedOptions) ([]recommend.Recommendation, error)
+
+// feedPage answers with a page of feed, read from the request's limit,
+// cursor, after, before and popularity.
+func (s *Server) feedPage(w http.ResponseWriter, r *http.Request, feed feed) {
 	opts, err := feedOptions(r)
 	if err != nil {
 		problem(w, r, http.StatusBadRequest, err.Error())
@@ -42,7 +53,7 @@ func (s *Server) recommendations(w http.ResponseWriter, r *http.Request) {
 	// last page never comes with a cursor to an empty one.
 	limit := opts.Limit
 	opts.Limit = min(limit+1, recommend.MaxFeedDepth-opts.Offset)
-	recs, err := s.engine.Feed(r.Context(), user, opts)
+	recs, err := feed(opts)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -129,10 +140,31 @@ type atomEntry struct {
 
 // atomFeed answers GET /v1/users/{user}/feed.atom?key=FEED_KEY: the first
 // page of the user's recommendations for a feed reader. Feed readers can't
-// send headers, so the feed key rides in the URL; it reads this feed and
-// nothing else, and is not the API token. A bearer token works too
-// (feedReader, auth.go).
+// send headers, so the feed key rides in the URL; it reads this user's
+// Atom feeds and nothing else, and is not the API token. A bearer token
+// works too (feedReader, auth.go).
 func (s *Server) atomFeed(w http.ResponseWriter, r *http.Request) {
+	user := r.PathValue("user")
+	s.atom(w, r, atomSource{
+		id:       "urn:paperhound:feed:" + url.PathEscape(user),
+		title:    "paperhound: papers for " + user,
+		subtitle: "Research papers recommended from your upvotes",
+		feed: func(opts recommend.FeedOptions) ([]recommend.Recommendation, error) {
+			return s.engine.Feed(r.Context(), user, opts)
+		},
+	})
+}
+
+// atomSource is what sets one Atom feed apart from another.
+type atomSource struct {
+	id, title, subtitle string
+	since               time.Time // when it began, if later than its user
+	feed                feed
+}
+
+// atom answers with the first page of src's feed as Atom, limit papers
+// long (?limit=).
+func (s *Server) atom(w http.ResponseWriter, r *http.Request, src atomSource) {
 	user := r.PathValue("user")
 	limit, err := parseLimit(r.URL.Query().Get("limit"), defaultFeedLimit)
 	if err != nil {
@@ -149,7 +181,7 @@ func (s *Server) atomFeed(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	recs, err := s.engine.Feed(r.Context(), user, recommend.FeedOptions{Limit: limit})
+	recs, err := src.feed(recommend.FeedOptions{Limit: limit})
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -157,14 +189,14 @@ func (s *Server) atomFeed(w http.ResponseWriter, r *http.Request) {
 
 	base := BaseURL(r)
 	// The feed changes when the user votes or a paper in it changes.
-	updated := u.CreatedAt
+	updated := later(u.CreatedAt, src.since)
 	for _, v := range votes {
 		updated = later(updated, v.At)
 	}
 	feed := atomFeed{
-		ID:        "urn:paperhound:feed:" + url.PathEscape(user),
-		Title:     "paperhound: papers for " + user,
-		Subtitle:  "Research papers recommended from your upvotes",
+		ID:        src.id,
+		Title:     src.title,
+		Subtitle:  src.subtitle,
 		Author:    atomPerson{Name: "paperhound"},
 		Links:     []atomLink{{Href: base + r.URL.RequestURI(), Rel: "self", Type: "application/atom+xml"}},
 		Generator: "paperhound",

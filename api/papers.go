@@ -108,29 +108,8 @@ type searchRequest struct {
 }
 
 func (s *Server) searchPost(w http.ResponseWriter, r *http.Request) {
-	// Read the whole body first: a body over the limit is 413 whatever it
-	// holds, and nothing may follow the one JSON object.
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBody))
-	if err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			problem(w, r, http.StatusRequestEntityTooLarge, fmt.Sprintf("the body is over %d bytes", MaxBody))
-			return
-		}
-		problem(w, r, http.StatusBadRequest, "read the body: "+err.Error())
-		return
-	}
 	var req searchRequest
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
-	err = dec.Decode(&req)
-	if errors.Is(err, io.EOF) {
-		err = errors.New("empty body")
-	} else if err == nil && len(bytes.TrimSpace(body[dec.InputOffset():])) > 0 {
-		err = errors.New("something follows the JSON object")
-	}
-	if err != nil {
-		problem(w, r, http.StatusBadRequest, "the body must be JSON like {\"text\": \"...\", \"limit\": 10}: "+err.Error())
+	if !decodeBody(w, r, &req, `{"text": "...", "limit": 10}`) {
 		return
 	}
 	limit := ""
@@ -156,4 +135,34 @@ func (s *Server) search(w http.ResponseWriter, r *http.Request, text string, opt
 		return
 	}
 	writeJSON(w, http.StatusOK, ranked(results))
+}
+
+// decodeBody reads a request's body, one JSON object like example, into
+// dst. The whole body is read first: a body over MaxBody is 413 whatever
+// it holds, and nothing may follow the object. On failure it answers the
+// problem and returns false.
+func decodeBody(w http.ResponseWriter, r *http.Request, dst any, example string) bool {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBody))
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			problem(w, r, http.StatusRequestEntityTooLarge, fmt.Sprintf("the body is over %d bytes", MaxBody))
+			return false
+		}
+		problem(w, r, http.StatusBadRequest, "read the body: "+err.Error())
+		return false
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	err = dec.Decode(dst)
+	if errors.Is(err, io.EOF) {
+		err = errors.New("empty body")
+	} else if err == nil && len(bytes.TrimSpace(body[dec.InputOffset():])) > 0 {
+		err = errors.New("something follows the JSON object")
+	}
+	if err != nil {
+		problem(w, r, http.StatusBadRequest, "the body must be JSON like "+example+": "+err.Error())
+		return false
+	}
+	return true
 }

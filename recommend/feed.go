@@ -25,6 +25,11 @@ type FeedOptions struct {
 	// user's number of upvotes, so the less the engine knows of a user the
 	// more it leans on what others liked.
 	Popularity *float64
+	// Seeds, when not nil, are the only upvotes the feed is computed from
+	// (a collection's papers, CollectionFeed); the user's other votes
+	// still keep their papers out of it. With none of them upvoted the
+	// feed is empty, not trending.
+	Seeds []string
 }
 
 // ColdStartPopularity is the popularity weight for a user with a single
@@ -69,17 +74,28 @@ func (e *Engine) FeedWith(ctx context.Context, user string, opts FeedOptions, w 
 		return nil, fmt.Errorf("%w: a feed page must lie within its first %d papers", paperhound.ErrInvalid, MaxFeedDepth)
 	}
 	votes := e.votes.votes(user)
+	var only map[string]bool
+	if opts.Seeds != nil {
+		only = make(map[string]bool, len(opts.Seeds))
+		for _, id := range opts.Seeds {
+			only[id] = true
+		}
+	}
 	var ups, hidden []string
 	voted := make([]string, 0, len(votes))
 	for _, v := range votes {
 		voted = append(voted, v.Paper)
-		if v.Value > 0 {
-			ups = append(ups, v.Paper)
-		} else {
+		switch {
+		case v.Value < 0:
 			hidden = append(hidden, v.Paper)
+		case only == nil || only[v.Paper]:
+			ups = append(ups, v.Paper)
 		}
 	}
 	if len(ups) == 0 {
+		if only != nil {
+			return nil, nil
+		}
 		return e.trendingFeed(ctx, voted, opts)
 	}
 	// Votes come oldest first; the newest upvotes weigh most.

@@ -20,7 +20,8 @@ import (
 // now, where the user has neither a vote nor a removed one on the paper.
 // User names must pass paperhound.CheckUserName and times
 // paperhound.CheckVoteTime. Votes for papers not stored fail the whole
-// batch; check them first with MissingPapers.
+// batch; check them first with MissingPapers. A hide that replaces an
+// upvote takes the paper out of the user's collections.
 func (s *Store) SaveVotes(ctx context.Context, votes []paperhound.Vote) (int, error) {
 	now := s.now()
 	for _, v := range votes {
@@ -30,8 +31,8 @@ func (s *Store) SaveVotes(ctx context.Context, votes []paperhound.Vote) (int, er
 	}
 	changed := 0
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
-		var stmts [4]*sqlx.Stmt
-		for i, query := range []string{addUserSQL, fillVoteSQL, replaceVoteSQL, dropRemovalSQL} {
+		var stmts [5]*sqlx.Stmt
+		for i, query := range []string{addUserSQL, fillVoteSQL, replaceVoteSQL, dropRemovalSQL, unfileSQL} {
 			stmt, err := tx.PreparexContext(ctx, tx.Rebind(query))
 			if err != nil {
 				return err
@@ -39,7 +40,7 @@ func (s *Store) SaveVotes(ctx context.Context, votes []paperhound.Vote) (int, er
 			defer stmt.Close()
 			stmts[i] = stmt
 		}
-		addUser, fill, replace, dropRemoval := stmts[0], stmts[1], stmts[2], stmts[3]
+		addUser, fill, replace, dropRemoval, unfile := stmts[0], stmts[1], stmts[2], stmts[3], stmts[4]
 
 		added := make(map[string]bool)
 		for _, v := range votes {
@@ -50,6 +51,9 @@ func (s *Store) SaveVotes(ctx context.Context, votes []paperhound.Vote) (int, er
 				added[v.User] = true
 			}
 			ok, err := saveVote(ctx, v, now, fill, replace, dropRemoval)
+			if err == nil && ok && v.Value < 0 {
+				_, err = unfile.ExecContext(ctx, v.User, v.Paper)
+			}
 			if err != nil {
 				return fmt.Errorf("vote by %q on paper %q: %w", v.User, v.Paper, err)
 			}
@@ -106,6 +110,10 @@ const (
 		ON CONFLICT (user_name, paper_id) DO UPDATE SET value = excluded.value, at = excluded.at
 		WHERE excluded.value <> votes.value AND excluded.at > votes.at`
 	dropRemovalSQL = `DELETE FROM vote_tombstones WHERE user_name = ? AND paper_id = ?`
+	// unfileSQL takes a paper out of the user's collections when a hide
+	// replaces its upvote: a hide updates the vote's row, so the
+	// memberships' foreign key, which removes them with the row, can't.
+	unfileSQL = `DELETE FROM collection_papers WHERE user_name = ? AND paper_id = ?`
 )
 
 // checkVote says why v can't be stored by now, before the database sees it.

@@ -24,7 +24,8 @@ type card struct {
 	Because  []recommend.Reason
 	Trending bool
 	VotedAt  time.Time
-	Vote     int // on /me: 1 upvoted, -1 hidden
+	Vote     int     // on /me: 1 upvoted, -1 hidden
+	File     *filing // the form that files it in a collection, for a signed-in user
 }
 
 type segment struct {
@@ -63,6 +64,10 @@ func (s *Site) home(w http.ResponseWriter, r *http.Request) {
 			data.Cards = append(data.Cards, c)
 		}
 		v := s.newView(r, sess, "Your papers", "home")
+		if err := s.addFiling(r.Context(), v, data.Cards); err != nil {
+			s.failPage(w, r, sess, err)
+			return
+		}
 		v.Data = data
 		s.render(w, r, http.StatusOK, "home", v)
 		return
@@ -80,6 +85,10 @@ func (s *Site) home(w http.ResponseWriter, r *http.Request) {
 		data.Cards = append(data.Cards, plainCard(res.Paper))
 	}
 	v := s.newView(r, sess, "Trending papers", "home")
+	if err := s.addFiling(r.Context(), v, data.Cards); err != nil {
+		s.failPage(w, r, sess, err)
+		return
+	}
 	v.Data = data
 	s.render(w, r, http.StatusOK, "home", v)
 }
@@ -106,9 +115,15 @@ func (s *Site) paperPage(w http.ResponseWriter, r *http.Request) {
 		Paper   paperhound.Paper
 		Vote    int
 		Similar []card
+		// The user's collections the paper is filed in, and the others.
+		Filed, Unfiled []paperhound.Collection
 	}{Paper: p}
 	if sess.user != "" {
 		if data.Vote, err = s.voteOn(r.Context(), sess.user, id); err != nil {
+			s.failPage(w, r, sess, err)
+			return
+		}
+		if data.Filed, data.Unfiled, err = s.filedIn(r.Context(), sess.user, id); err != nil {
 			s.failPage(w, r, sess, err)
 			return
 		}
@@ -117,6 +132,10 @@ func (s *Site) paperPage(w http.ResponseWriter, r *http.Request) {
 		data.Similar = append(data.Similar, plainCard(res.Paper))
 	}
 	v := s.newView(r, sess, p.Title, "")
+	if err := s.addFiling(r.Context(), v, data.Similar); err != nil {
+		s.failPage(w, r, sess, err)
+		return
+	}
 	v.Data = data
 	s.render(w, r, http.StatusOK, "paper", v)
 }
@@ -204,6 +223,10 @@ func (s *Site) searchPage(w http.ResponseWriter, r *http.Request) {
 	v := s.newView(r, sess, "Related work", "search")
 	if data.Q != "" {
 		v.Title = data.Q + " – related work"
+	}
+	if err := s.addFiling(r.Context(), v, data.Cards); err != nil {
+		s.failPage(w, r, sess, err)
+		return
 	}
 	v.Data = data
 	s.render(w, r, http.StatusOK, "search", v)

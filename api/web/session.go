@@ -67,8 +67,9 @@ func (s *Site) checkCSRF(r *http.Request, sess session) bool {
 	return got != "" && subtle.ConstantTimeCompare([]byte(got), []byte(want)) == 1
 }
 
-// signedIn is the session of a page for signed-in users only (those under
-// /me): without one it sends the browser to sign in, and returns false.
+// signedIn is the session of a page for signed-in users only (/me,
+// /collections): without one it sends the browser to sign in and back,
+// and returns false.
 func (s *Site) signedIn(w http.ResponseWriter, r *http.Request) (session, bool) {
 	sess, err := s.session(r)
 	if err != nil {
@@ -76,7 +77,7 @@ func (s *Site) signedIn(w http.ResponseWriter, r *http.Request) (session, bool) 
 		return sess, false
 	}
 	if sess.user == "" {
-		http.Redirect(w, r, "/signin?next=/me", http.StatusSeeOther)
+		http.Redirect(w, r, "/signin?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
 		return sess, false
 	}
 	return sess, true

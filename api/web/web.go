@@ -68,12 +68,20 @@ func (s *Site) Routes(mux *http.ServeMux) {
 	page("GET /{$}", s.home)
 	page("GET /papers/{id}", s.paperPage)
 	page("POST /papers/{id}/vote", s.votePost)
+	page("POST /papers/{id}/file", s.filePost)
+	page("POST /papers/{id}/unfile", s.unfilePost)
 	page("GET /search", s.searchPage)
 	page("POST /search", s.searchPage)
 	page("GET /me", s.mePage)
 	page("GET /me/votes.jsonl", s.meExport)
 	page("POST /me/feed-key", s.meFeedKey)
 	page("POST /me/sessions/{id}/revoke", s.meRevokeSession)
+	page("GET /collections", s.collectionsPage)
+	page("POST /collections", s.createCollection)
+	page("GET /collections/{id}", s.collectionPage)
+	page("POST /collections/{id}/rename", s.renameCollection)
+	page("POST /collections/{id}/delete", s.deleteCollection)
+	page("POST /collections/{id}/feed-key", s.collectionFeedKey)
 	page("GET /signin", s.signinPage)
 	page("POST /signin", s.signinPost)
 	page("POST /signout", s.signoutPost)
@@ -113,7 +121,8 @@ func parsePages() map[string]*template.Template {
 			}
 			return m
 		},
-		"when": func(t time.Time) string { return t.UTC().Format("2 Jan 2006 15:04 UTC") },
+		"maxCollectionName": func() int { return paperhound.MaxCollectionName },
+		"when":              func(t time.Time) string { return t.UTC().Format("2 Jan 2006 15:04 UTC") },
 		"iso": func(d paperhound.Date) string {
 			if d.IsZero() {
 				return ""
@@ -122,9 +131,9 @@ func parsePages() map[string]*template.Template {
 		},
 	}
 	pages := map[string]*template.Template{}
-	for _, name := range []string{"home", "paper", "search", "me", "signin", "error"} {
+	for _, name := range []string{"home", "paper", "search", "me", "signin", "error", "collections", "collection"} {
 		pages[name] = template.Must(template.New("layout.html").Funcs(funcs).
-			ParseFS(files, "layout.html", "card.html", name+".html"))
+			ParseFS(files, "layout.html", "card.html", "filing.html", name+".html"))
 	}
 	return pages
 }
