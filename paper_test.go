@@ -200,10 +200,10 @@ func TestCleanDOI(t *testing.T) {
 		"http://dx.doi.org/10.1000/x":              "10.1000/x",
 		"doi:10.1000/x":                            "10.1000/x",
 		"10.1103/PhysRevD.76.013009 10.1000/other": "10.1103/physrevd.76.013009",
-		"":                                         "",
-		"not a doi":                                "",
-		"10.1000":                                  "",
-		"https://arxiv.org/abs/2401.00001":         "",
+		"":                                 "",
+		"not a doi":                        "",
+		"10.1000":                          "",
+		"https://arxiv.org/abs/2401.00001": "",
 	} {
 		if got := paperhound.CleanDOI(in); got != want {
 			t.Errorf("CleanDOI(%q) = %q, want %q", in, got, want)
