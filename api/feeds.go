@@ -50,7 +50,7 @@ func (s *Server) recommendations(w http.ResponseWriter, r *http.Request) {
 	var out feedJSON
 	if len(recs) > limit {
 		recs = recs[:limit]
-		out.NextCursor = encodeCursor(opts.Offset + limit)
+		out.NextCursor = EncodeCursor(opts.Offset + limit)
 	}
 	results := make([]recommend.Result, len(recs))
 	for i, rec := range recs {

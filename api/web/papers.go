@@ -2,13 +2,17 @@ package web
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 	"unicode"
+	"unicode/utf8"
 
+	"github.com/kljensen/snowball/english"
 	"github.com/paperhound/paperhound"
 	"github.com/paperhound/paperhound/api"
 	"github.com/paperhound/paperhound/recommend"
@@ -19,12 +23,16 @@ import (
 
 // card is one paper in a list.
 type card struct {
-	Paper    paperhound.Paper
-	Title    []segment // the title, with words matching a search marked
-	Because  []recommend.Reason
-	Trending bool
-	VotedAt  time.Time
-	Vote     int // on /me: 1 upvoted, -1 hidden
+	Paper   paperhound.Paper
+	Title   []segment // the title, with words matching a search marked
+	Snippet []segment // the abstract's first lines, or a search's best passage
+	More    []segment // behind "more": the rest of the abstract, or all of it after a passage
+	Upvotes int
+	Vote    int       // the signed-in user's: 1 upvoted, -1 hidden
+	VotedAt time.Time // on /me
+	// The vote form's CSRF token (empty when signed out: no buttons) and
+	// the page to come back to.
+	CSRF, Next string
 }
 
 type segment struct {
@@ -36,50 +44,140 @@ func plainCard(p paperhound.Paper) card {
 	return card{Paper: p, Title: []segment{{Text: p.Title}}}
 }
 
-// home shows the signed-in user's feed, or trending papers (also when
-// ?days= is given).
+// cards makes the cards of a list for the viewer of v: upvote counts, the
+// viewer's votes and vote forms, and the words of a search marked.
+func (s *Site) cards(ctx context.Context, v view, results []recommend.Result, words map[string]bool) ([]card, error) {
+	votes := map[string]int{}
+	if v.User != "" {
+		mine, err := s.engine.Votes(ctx, v.User)
+		if err != nil {
+			return nil, err
+		}
+		for _, vote := range mine {
+			votes[vote.Paper] = vote.Value
+		}
+	}
+	out := make([]card, len(results))
+	for i, res := range results {
+		p := res.Paper
+		c := card{Paper: p, Title: highlight(p.Title, words), Upvotes: s.engine.Upvotes(p),
+			Vote: votes[p.ID], CSRF: v.CSRF, Next: v.Path}
+		c.Snippet, c.More = snippet(p.Abstract, words)
+		out[i] = c
+	}
+	return out, nil
+}
+
+// group is a run of feed cards explained by the same upvoted paper.
+type group struct {
+	Because *recommend.Reason // nil: close to no upvote in particular
+	Cards   []card
+}
+
+// groups puts the cards of a feed page under the upvoted paper each is
+// closest to, groups in the order of their first card, so that a page
+// names each reason once instead of on every card.
+func groups(recs []recommend.Recommendation, cards []card) []group {
+	var out []group
+	at := map[string]int{}
+	for i, rec := range recs {
+		key := ""
+		if len(rec.Because) > 0 {
+			key = rec.Because[0].ID
+		}
+		g, ok := at[key]
+		if !ok {
+			g = len(out)
+			at[key] = g
+			out = append(out, group{})
+			if key != "" {
+				out[g].Because = &rec.Because[0]
+			}
+		}
+		out[g].Cards = append(out[g].Cards, cards[i])
+	}
+	return out
+}
+
+// listPage is the data of a paged list of papers.
+type listPage struct {
+	Feed     bool // the signed-in user's feed, in groups
+	Trending bool // a feed of trending papers: the user has no upvotes yet
+	Days     int  // a chosen trending window, or 0
+	Groups   []group
+	Cards    []card
+	From     int    // the first card's position, from 1
+	Next     string // the next page's URL, or ""
+}
+
+// home shows the signed-in user's feed, or trending papers: over a window
+// widened until it fills a page (recommend.TrendingFeed), or over the
+// ?days= chosen. ?cursor= pages through either.
 func (s *Site) home(w http.ResponseWriter, r *http.Request) {
 	sess, err := s.session(r)
 	if err != nil {
 		s.failPage(w, r, sess, err)
 		return
 	}
-	data := struct {
-		Feed  bool
-		Days  int
-		Cards []card
-	}{}
-	q := r.URL.Query().Get("days")
-	if sess.user != "" && q == "" {
-		recs, err := s.engine.Feed(r.Context(), sess.user, recommend.FeedOptions{Limit: pageLimit})
-		if err != nil {
+	q := r.URL.Query()
+	offset := 0
+	if c := q.Get("cursor"); c != "" {
+		if offset, err = api.DecodeCursor(c); err != nil {
+			s.errorPage(w, r, sess, http.StatusBadRequest, err.Error())
+			return
+		}
+	}
+	if q.Get("days") != "" {
+		if _, err := api.ParseDays(q.Get("days")); err != nil {
+			s.errorPage(w, r, sess, http.StatusBadRequest, err.Error())
+			return
+		}
+	}
+	days, _ := strconv.Atoi(q.Get("days"))
+	data := listPage{Days: days, From: offset + 1}
+	title := "Trending papers"
+	// One more than a page tells whether there is a next one.
+	opts := recommend.FeedOptions{Limit: min(pageLimit+1, recommend.MaxFeedDepth-offset), Offset: offset}
+	var results []recommend.Result
+	var recs []recommend.Recommendation
+	switch {
+	case sess.user != "" && days == 0:
+		title = "Your papers"
+		if recs, err = s.engine.Feed(r.Context(), sess.user, opts); err != nil {
 			s.failPage(w, r, sess, err)
 			return
 		}
-		data.Feed = true
 		for _, rec := range recs {
-			c := plainCard(rec.Paper)
-			c.Because, c.Trending = rec.Because, rec.Trending
-			data.Cards = append(data.Cards, c)
+			results = append(results, rec.Result)
 		}
-		v := s.newView(r, sess, "Your papers", "home")
-		v.Data = data
-		s.render(w, r, http.StatusOK, "home", v)
-		return
+		data.Feed = true
+	case days == 0:
+		results, err = s.engine.TrendingFeed(r.Context(), opts)
+	default:
+		results, err = s.engine.Trending(r.Context(), recommend.TrendingOptions{Days: days, Limit: offset + opts.Limit})
+		results = results[min(offset, len(results)):]
 	}
-	if data.Days, err = api.ParseDays(q); err != nil {
-		s.errorPage(w, r, sess, http.StatusBadRequest, err.Error())
-		return
-	}
-	results, err := s.engine.Trending(r.Context(), recommend.TrendingOptions{Days: data.Days, Limit: pageLimit})
 	if err != nil {
 		s.failPage(w, r, sess, err)
 		return
 	}
-	for _, res := range results {
-		data.Cards = append(data.Cards, plainCard(res.Paper))
+	if len(results) > pageLimit {
+		results = results[:pageLimit]
+		next := url.Values{"cursor": {api.EncodeCursor(offset + pageLimit)}}
+		if days != 0 {
+			next.Set("days", strconv.Itoa(days))
+		}
+		data.Next = "/?" + next.Encode()
 	}
-	v := s.newView(r, sess, "Trending papers", "home")
+	v := s.newView(r, sess, title, "home")
+	if data.Cards, err = s.cards(r.Context(), v, results, nil); err != nil {
+		s.failPage(w, r, sess, err)
+		return
+	}
+	if data.Feed {
+		data.Trending = len(recs) > 0 && recs[0].Trending
+		data.Groups = groups(recs[:len(data.Cards)], data.Cards)
+	}
 	v.Data = data
 	s.render(w, r, http.StatusOK, "home", v)
 }
@@ -113,10 +211,11 @@ func (s *Site) paperPage(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	for _, res := range similar {
-		data.Similar = append(data.Similar, plainCard(res.Paper))
-	}
 	v := s.newView(r, sess, p.Title, "")
+	if data.Similar, err = s.cards(r.Context(), v, similar, nil); err != nil {
+		s.failPage(w, r, sess, err)
+		return
+	}
 	v.Data = data
 	s.render(w, r, http.StatusOK, "paper", v)
 }
@@ -160,6 +259,26 @@ func (s *Site) votePost(w http.ResponseWriter, r *http.Request) {
 		s.failPage(w, r, sess, err)
 		return
 	}
+	// app.js asks for the vote's outcome to update the card in place.
+	if r.Header.Get("Accept") == "application/json" {
+		p, err := s.engine.Paper(r.Context(), id)
+		if err != nil {
+			s.failPage(w, r, sess, err)
+			return
+		}
+		vote, err := s.voteOn(r.Context(), sess.user, id)
+		if err != nil {
+			s.failPage(w, r, sess, err)
+			return
+		}
+		w.Header().Set("Cache-Control", "no-store")
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(struct {
+			Vote    int `json:"vote"`
+			Upvotes int `json:"upvotes"`
+		}{vote, s.engine.Upvotes(p)}) // the browser may be gone; nothing left to tell it
+		return
+	}
 	http.Redirect(w, r, localPath(r.PostFormValue("next"), "/papers/"+url.PathEscape(id)), http.StatusSeeOther)
 }
 
@@ -172,6 +291,7 @@ func (s *Site) searchPage(w http.ResponseWriter, r *http.Request) {
 		s.failPage(w, r, sess, err)
 		return
 	}
+	v := s.newView(r, sess, "Related work", "search")
 	text := r.URL.Query().Get("q")
 	data := struct {
 		Q, Draft string
@@ -194,14 +314,11 @@ func (s *Site) searchPage(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		data.Searched = true
-		words := queryWords(text)
-		for _, res := range results {
-			c := plainCard(res.Paper)
-			c.Title = highlight(res.Paper.Title, words)
-			data.Cards = append(data.Cards, c)
+		if data.Cards, err = s.cards(r.Context(), v, results, queryWords(text)); err != nil {
+			s.failPage(w, r, sess, err)
+			return
 		}
 	}
-	v := s.newView(r, sess, "Related work", "search")
 	if data.Q != "" {
 		v.Title = data.Q + " – related work"
 	}
@@ -216,9 +333,10 @@ var stopWords = map[string]bool{
 	"at": true, "from": true, "or": true, "our": true, "this": true, "that": true, "be": true, "it": true,
 }
 
-// wordOf is the lowercase letters and digits of a word.
+// wordOf is the stem of a word's lowercase letters and digits, as the
+// words embedder counts it ("caches" and "cache" alike).
 func wordOf(s string) string {
-	return strings.ToLower(strings.TrimFunc(s, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) }))
+	return english.Stem(strings.ToLower(strings.TrimFunc(s, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })), false)
 }
 
 // queryWords is the set of words of a query worth highlighting.
@@ -232,6 +350,58 @@ func queryWords(text string) map[string]bool {
 		}
 	}
 	return words
+}
+
+// snippetChars is about how much of an abstract a card shows before "more".
+const snippetChars = 240
+
+// snippet is what a card shows of an abstract, with words marked: its
+// first snippetChars or so, cut at a space, and the rest behind "more";
+// or, when the best-marked passage of that length starts further on,
+// that passage between ellipses and the whole abstract behind "more".
+func snippet(abstract string, words map[string]bool) (shown, more []segment) {
+	abstract = strings.Join(strings.Fields(abstract), " ")
+	if len(abstract) <= snippetChars+snippetChars/4 {
+		return highlight(abstract, words), nil
+	}
+	start := 0
+	if len(words) > 0 {
+		// The word from which the next snippetChars hold the most marks.
+		fields := strings.Fields(abstract)
+		at, pos := make([]int, len(fields)), 0
+		for i, f := range fields {
+			at[i] = pos
+			pos += len(f) + 1
+		}
+		best, j, marks := 0, 0, 0
+		for i := range fields {
+			for ; j < len(fields) && at[j]+len(fields[j]) <= at[i]+snippetChars; j++ {
+				if words[wordOf(fields[j])] {
+					marks++
+				}
+			}
+			if marks > best {
+				best, start = marks, at[max(0, i-3)] // a few words of context
+			}
+			if j > i && words[wordOf(fields[i])] {
+				marks--
+			}
+		}
+	}
+	end := start + snippetChars
+	if end >= len(abstract) {
+		return highlight("… "+abstract[start:], words), highlight(abstract, words)
+	}
+	if cut := strings.LastIndexByte(abstract[start:end], ' '); cut > 0 {
+		end = start + cut
+	}
+	for !utf8.RuneStart(abstract[end]) { // a word longer than a snippet
+		end--
+	}
+	if start == 0 {
+		return highlight(abstract[:end]+" …", words), highlight(strings.TrimSpace(abstract[end:]), words)
+	}
+	return highlight("… "+abstract[start:end]+" …", words), highlight(abstract, words)
 }
 
 // highlight splits title into segments, marking the words (whitespace

@@ -1,5 +1,76 @@
 // paperhound: small conveniences on top of pages that work without it.
 "use strict";
+
+// vote sends a card's vote form in the background and updates the card:
+// its buttons and upvote count; a list marked data-live (a feed, search
+// results, similar papers) is then fetched again and swapped in, so an
+// upvote or a hide changes the feed without a reload. Without JavaScript
+// the same form posts and the server redirects back to the page.
+async function vote(form, button) {
+  const data = new FormData(form);
+  data.set("action", button.value);
+  const card = form.closest(".card");
+  const status = document.getElementById("status");
+  for (const b of form.querySelectorAll("button")) b.disabled = true;
+  try {
+    const res = await fetch(form.action, {
+      method: "POST", body: new URLSearchParams(data),
+      headers: { "Accept": "application/json" }, credentials: "same-origin",
+    });
+    if (!res.ok) throw new Error(res.status);
+    const got = await res.json();
+    setButton(form.querySelector("button.up"), got.vote === 1, "unup", "▲ Upvoted", "up", "▲ Upvote");
+    setButton(form.querySelector("button.hide"), got.vote === -1, "unhide", "Hidden: show again", "hide", "Hide");
+    const count = card && card.querySelector(".upvotes");
+    if (count) count.textContent = got.upvotes + (got.upvotes === 1 ? " upvote" : " upvotes");
+    const title = card ? card.querySelector("h3").textContent.trim() : "";
+    status.textContent = { up: "Upvoted", unup: "Upvote removed", hide: "Hidden", unhide: "Shown again" }[button.value] + ": " + title;
+    await refresh(form.closest("[data-live]"));
+  } catch (err) {
+    // Send the form as without JavaScript: the server's page says why.
+    const action = document.createElement("input");
+    action.type = "hidden";
+    action.name = "action";
+    action.value = button.value;
+    form.append(action);
+    form.submit();
+  } finally {
+    for (const b of form.querySelectorAll("button")) b.disabled = false;
+  }
+}
+
+function setButton(b, pressed, onValue, onLabel, offValue, offLabel) {
+  if (!b) return;
+  b.setAttribute("aria-pressed", pressed ? "true" : "false");
+  b.value = pressed ? onValue : offValue;
+  b.querySelector(".label").textContent = pressed ? onLabel : offLabel;
+}
+
+// refresh fetches this page again and swaps the live list in, keeping the
+// keyboard focus on the same card when it is still there.
+async function refresh(list) {
+  if (!list || !list.id) return;
+  const res = await fetch(location.href, { headers: { "Accept": "text/html" }, credentials: "same-origin" });
+  if (!res.ok) return;
+  const doc = new DOMParser().parseFromString(await res.text(), "text/html");
+  const fresh = doc.getElementById(list.id);
+  if (!fresh) return;
+  const focused = document.activeElement && document.activeElement.closest(".card");
+  const id = focused && focused.dataset.paper;
+  list.replaceWith(fresh);
+  const again = id && [...fresh.querySelectorAll(".card")].find((c) => c.dataset.paper === id);
+  const target = again ? again.querySelector("button.up") : fresh.querySelector(".card h3 a");
+  if (target && focused) target.focus();
+  document.dispatchEvent(new CustomEvent("paperhound:refreshed"));
+}
+
+document.addEventListener("submit", (e) => {
+  const form = e.target;
+  if (!form.matches("form.vote") || !window.fetch) return;
+  e.preventDefault();
+  vote(form, e.submitter || form.querySelector("button"));
+});
+
 document.addEventListener("DOMContentLoaded", () => {
   // A copy button next to the feed URL.
   for (const btn of document.querySelectorAll("button[data-copy]")) {
