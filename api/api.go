@@ -70,16 +70,17 @@ type Router interface {
 	Routes(mux *http.ServeMux)
 }
 
-// A PageRouter is a Router with pages for people (web.Site): it answers
-// a browser that asks for a path no route serves.
+// A PageRouter is a Router with pages for people (web.Site): it shows a
+// browser (WantsPage) the error page of a path no route serves, or of a
+// panic.
 type PageRouter interface {
 	Router
-	NotFoundPage(w http.ResponseWriter, r *http.Request)
+	ErrorPage(w http.ResponseWriter, r *http.Request, status int, detail string)
 }
 
 // Handler serves the routes of every router on one mux. Any other path is a
-// 404 problem, or a PageRouter's 404 page for a browser outside /v1/ (see
-// wantsPage); every request is logged and a panic is a 500 (middleware.go);
+// 404 problem, or a PageRouter's 404 page for a browser; every request is
+// logged and a panic is a 500, a problem or a page alike (middleware.go);
 // unavailable dependencies are logged once per outage (outage.go).
 func Handler(log *slog.Logger, routers ...Router) http.Handler {
 	mux := http.NewServeMux()
@@ -92,12 +93,12 @@ func Handler(log *slog.Logger, routers ...Router) http.Handler {
 	}
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		if pages != nil && WantsPage(r) {
-			pages.NotFoundPage(w, r)
+			pages.ErrorPage(w, r, http.StatusNotFound, fmt.Sprintf("There is no page at %s.", r.URL.Path))
 			return
 		}
 		NotFound(w, r)
 	})
-	return recoverer(log, logRequests(log, newOutage(log, outageQuiet).watch(mux)))
+	return recoverer(log, pages, logRequests(log, newOutage(log, outageQuiet).watch(mux)))
 }
 
 // WantsPage tells a browser from an API client: a request outside /v1/

@@ -88,11 +88,12 @@ func (s *Site) Routes(mux *http.ServeMux) {
 	page("POST /signout", s.signoutPost)
 }
 
-// NotFoundPage is the 404 page of a path no route serves (api.PageRouter).
-func (s *Site) NotFoundPage(w http.ResponseWriter, r *http.Request) {
+// ErrorPage is the error page api.Handler shows a browser for a path no
+// route serves, or a panic (api.PageRouter).
+func (s *Site) ErrorPage(w http.ResponseWriter, r *http.Request, status int, detail string) {
 	securityHeaders(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		sess, _ := s.session(r) // the store failing, the 404 still shows, signed out
-		s.errorPage(w, r, sess, http.StatusNotFound, fmt.Sprintf("There is no page at %s.", r.URL.Path))
+		sess, _ := s.session(r) // the store failing, the page still shows, signed out
+		s.errorPage(w, r, sess, status, detail)
 	})).ServeHTTP(w, r)
 }
 
@@ -100,7 +101,7 @@ func (s *Site) NotFoundPage(w http.ResponseWriter, r *http.Request) {
 // API's problem.
 func (s *Site) notFound(w http.ResponseWriter, r *http.Request) {
 	if api.WantsPage(r) {
-		s.NotFoundPage(w, r)
+		s.ErrorPage(w, r, http.StatusNotFound, fmt.Sprintf("There is no page at %s.", r.URL.Path))
 		return
 	}
 	api.NotFound(w, r)
