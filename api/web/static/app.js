@@ -7,13 +7,15 @@
 // upvote or a hide changes the feed without a reload. Without JavaScript
 // the same form posts and the server redirects back to the page.
 async function vote(form, button) {
+  const action = button.value;
   const data = new FormData(form);
-  data.set("action", button.value);
+  data.set("action", action);
   const card = form.closest(".card");
   const status = document.getElementById("status");
   for (const b of form.querySelectorAll("button")) b.disabled = true;
   try {
-    const res = await fetch(form.action, {
+    // form.action would be the buttons named "action", not the attribute.
+    const res = await fetch(form.getAttribute("action"), {
       method: "POST", body: new URLSearchParams(data),
       headers: { "Accept": "application/json" }, credentials: "same-origin",
     });
@@ -24,15 +26,16 @@ async function vote(form, button) {
     const count = card && card.querySelector(".upvotes");
     if (count) count.textContent = got.upvotes + (got.upvotes === 1 ? " upvote" : " upvotes");
     const title = card ? card.querySelector("h3").textContent.trim() : "";
-    status.textContent = { up: "Upvoted", unup: "Upvote removed", hide: "Hidden", unhide: "Shown again" }[button.value] + ": " + title;
+    status.textContent = { up: "Upvoted", unup: "Upvote removed", hide: "Hidden", unhide: "Shown again" }[action] + ": " + title;
     await refresh(form.closest("[data-live]"));
   } catch (err) {
     // Send the form as without JavaScript: the server's page says why.
-    const action = document.createElement("input");
-    action.type = "hidden";
-    action.name = "action";
-    action.value = button.value;
-    form.append(action);
+    console.error("paperhound: vote in place failed:", err);
+    const field = document.createElement("input");
+    field.type = "hidden";
+    field.name = "action";
+    field.value = action;
+    form.append(field);
     form.submit();
   } finally {
     for (const b of form.querySelectorAll("button")) b.disabled = false;
