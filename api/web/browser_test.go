@@ -310,3 +310,53 @@ func TestBrowser(t *testing.T) {
 		t.Errorf("paper page at %q", paperURL)
 	}
 }
+
+// TestScreenshots takes the README's screenshots: the home page (alice's
+// feed, from one upvote), a paper and a search, each at desktop (1280 by
+// 900) and phone (390 by 844) width, the first screenful, into artifacts/;
+// and into docs/ when PAPERHOUND_UPDATE_SCREENSHOT=1:
+//
+//	PAPERHOUND_UPDATE_SCREENSHOT=1 go test ./api/web -run TestScreenshots
+func TestScreenshots(t *testing.T) {
+	site := newWebSite(t)
+	if err := site.engine.Vote(context.Background(), "alice", "2407.18121", 1); err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(site.h)
+	defer srv.Close()
+	_, run := startBrowser(t)
+	signInBrowser(run, srv.URL, site.token["alice"])
+	dirs := []string{filepath.Join("..", "..", "artifacts")}
+	if os.Getenv("PAPERHOUND_UPDATE_SCREENSHOT") == "1" {
+		dirs = append(dirs, filepath.Join("..", "..", "docs"))
+	}
+	for _, page := range []struct{ name, path, ready string }{
+		{"home", "/", "#papers .card"},
+		{"paper", "/papers/" + s2d, "#similar .card"},
+		{"search", "/search?q=kv+cache+eviction", "#results .card mark"},
+	} {
+		for _, size := range []struct {
+			suffix        string
+			width, height int64
+		}{{"", 1280, 900}, {"-phone", 390, 844}} {
+			var png []byte
+			run(page.name+size.suffix,
+				chromedp.EmulateViewport(size.width, size.height),
+				chromedp.Navigate(srv.URL+page.path),
+				chromedp.WaitVisible(page.ready, chromedp.ByQuery),
+				chromedp.CaptureScreenshot(&png),
+			)
+			if len(png) < 10_000 || len(png) > 400_000 {
+				t.Errorf("%s%s: a %d-byte screenshot, want 10 to 400 kB", page.name, size.suffix, len(png))
+			}
+			for _, dir := range dirs {
+				if err := os.MkdirAll(dir, 0o755); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(filepath.Join(dir, page.name+size.suffix+".png"), png, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+	}
+}
