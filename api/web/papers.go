@@ -46,7 +46,7 @@ func plainCard(p paperhound.Paper) card {
 
 // cards makes the cards of a list for the viewer of v: upvote counts, the
 // viewer's votes and vote forms, and the words of a search marked.
-func (s *Site) cards(ctx context.Context, v view, results []recommend.Result, words map[string]bool) ([]card, error) {
+func (s *Site) cards(ctx context.Context, v view, results []recommend.Result, words *marker) ([]card, error) {
 	votes := map[string]int{}
 	if v.User != "" {
 		mine, err := s.engine.Votes(ctx, v.User)
@@ -336,20 +336,75 @@ var stopWords = map[string]bool{
 // wordOf is the stem of a word's lowercase letters and digits, as the
 // words embedder counts it ("caches" and "cache" alike).
 func wordOf(s string) string {
-	return english.Stem(strings.ToLower(strings.TrimFunc(s, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })), false)
+	return english.Stem(plainWord(s), false)
 }
 
-// queryWords is the set of words of a query worth highlighting.
-func queryWords(text string) map[string]bool {
-	words := map[string]bool{}
+// plainWord is a word's lowercase letters and digits, punctuation around
+// it trimmed.
+func plainWord(s string) string {
+	return strings.ToLower(strings.TrimFunc(s, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) }))
+}
+
+// marker knows which words of a text to mark: those of a query, by stem.
+// A nil marker marks nothing.
+type marker struct {
+	words map[string]bool // the query's stems
+	// Stemming is slow and a page has thousands of words: a word is
+	// stemmed only when it starts as a query stem does (a stem keeps its
+	// word's first letters), and once.
+	starts map[string]bool
+	seen   map[string]bool
+}
+
+// wordStart is what a word and its stem begin with.
+func wordStart(w string) string {
+	return w[:min(2, len(w))]
+}
+
+// queryWords is the marker of a query's words worth highlighting.
+func queryWords(text string) *marker {
+	m := &marker{words: map[string]bool{}, starts: map[string]bool{}, seen: map[string]bool{}}
 	for _, f := range strings.FieldsFunc(text, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) && r != '-' }) {
 		for _, part := range append([]string{f}, strings.Split(f, "-")...) {
 			if w := wordOf(part); w != "" && !stopWords[w] {
-				words[w] = true
+				m.words[w] = true
+				m.starts[wordStart(w)] = true
 			}
 		}
 	}
-	return words
+	return m
+}
+
+// marks tells whether tok, a whitespace-separated token, is a query word,
+// or has hyphenated parts that are.
+func (m *marker) marks(tok string) bool {
+	if m == nil {
+		return false
+	}
+	if m.word(tok) {
+		return true
+	}
+	if strings.Contains(tok, "-") {
+		for part := range strings.SplitSeq(tok, "-") {
+			if m.word(part) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func (m *marker) word(s string) bool {
+	w := plainWord(s)
+	if w == "" || !m.starts[wordStart(w)] {
+		return false
+	}
+	marked, ok := m.seen[w]
+	if !ok {
+		marked = m.words[english.Stem(w, false)]
+		m.seen[w] = marked
+	}
+	return marked
 }
 
 // snippetChars is about how much of an abstract a card shows before "more".
@@ -359,14 +414,16 @@ const snippetChars = 240
 // first snippetChars or so, cut at a space, and the rest behind "more";
 // or, when the best-marked passage of that length starts further on,
 // that passage between ellipses and the whole abstract behind "more".
-func snippet(abstract string, words map[string]bool) (shown, more []segment) {
+func snippet(abstract string, words *marker) (shown, more []segment) {
 	abstract = strings.Join(strings.Fields(abstract), " ")
 	if len(abstract) <= snippetChars+snippetChars/4 {
 		return highlight(abstract, words), nil
 	}
 	start := 0
-	if len(words) > 0 {
-		// The word from which the next snippetChars hold the most marks.
+	if words != nil {
+		// The word from which the next 5/6 of snippetChars hold the most
+		// marks; the passage starts up to 1/6 before it, at a word, for
+		// context.
 		fields := strings.Fields(abstract)
 		at, pos := make([]int, len(fields)), 0
 		for i, f := range fields {
@@ -375,15 +432,20 @@ func snippet(abstract string, words map[string]bool) (shown, more []segment) {
 		}
 		best, j, marks := 0, 0, 0
 		for i := range fields {
-			for ; j < len(fields) && at[j]+len(fields[j]) <= at[i]+snippetChars; j++ {
-				if words[wordOf(fields[j])] {
+			for ; j < len(fields) && at[j]+len(fields[j]) <= at[i]+snippetChars*5/6; j++ {
+				if words.marks(fields[j]) {
 					marks++
 				}
 			}
 			if marks > best {
-				best, start = marks, at[max(0, i-3)] // a few words of context
+				best = marks
+				k := i
+				for k > 0 && at[k-1] >= at[i]-snippetChars/6 {
+					k--
+				}
+				start = at[k]
 			}
-			if j > i && words[wordOf(fields[i])] {
+			if j > i && words.marks(fields[i]) {
 				marks--
 			}
 		}
@@ -404,39 +466,48 @@ func snippet(abstract string, words map[string]bool) (shown, more []segment) {
 	return highlight("… "+abstract[start:end]+" …", words), highlight(abstract, words)
 }
 
-// highlight splits title into segments, marking the words (whitespace
-// separated, ignoring punctuation and case) found in words, or a word
-// whose hyphenated parts are. A plain lowercase match: the web pages
-// don't know the embedder's tokenizer.
-func highlight(title string, words map[string]bool) []segment {
-	var out []segment
-	add := func(text string, mark bool) {
-		if n := len(out); n > 0 && out[n-1].Mark == mark {
-			out[n-1].Text += text
-			return
-		}
-		out = append(out, segment{Text: text, Mark: mark})
+// highlight splits text into segments, marking the whitespace-separated
+// tokens words marks. Segments are slices of text, merged while their
+// marks agree.
+func highlight(text string, words *marker) []segment {
+	if words == nil {
+		return []segment{{Text: text}}
 	}
-	rest := title
-	for rest != "" {
-		i := strings.IndexFunc(rest, func(r rune) bool { return !unicode.IsSpace(r) })
-		if i < 0 {
-			add(rest, false)
+	var out []segment
+	start, mark, prevEnd := 0, false, 0 // the open segment, the last token's end
+	cut := func(at int) {
+		if at > start {
+			out = append(out, segment{Text: text[start:at], Mark: mark})
+		}
+		start, mark = at, !mark
+	}
+	for i := 0; i < len(text); {
+		j := strings.IndexFunc(text[i:], func(r rune) bool { return !unicode.IsSpace(r) })
+		if j < 0 {
 			break
 		}
-		add(rest[:i], false)
-		rest = rest[i:]
-		j := strings.IndexFunc(rest, unicode.IsSpace)
-		if j < 0 {
-			j = len(rest)
+		j += i
+		k := strings.IndexFunc(text[j:], unicode.IsSpace)
+		if k < 0 {
+			k = len(text)
+		} else {
+			k += j
 		}
-		tok := rest[:j]
-		rest = rest[j:]
-		match := words[wordOf(tok)]
-		for _, part := range strings.Split(tok, "-") {
-			match = match || words[wordOf(part)]
+		if words.marks(text[j:k]) != mark {
+			// A mark starts at its token and ends with its last one.
+			if mark {
+				cut(prevEnd)
+			} else {
+				cut(j)
+			}
 		}
-		add(tok, match)
+		prevEnd, i = k, k
+	}
+	if mark {
+		cut(prevEnd)
+	}
+	if start < len(text) {
+		out = append(out, segment{Text: text[start:]})
 	}
 	return out
 }
