@@ -201,10 +201,10 @@ func (s *Site) paperPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	data := struct {
-		Paper   paperhound.Paper
-		Vote    int
-		Similar []card
-	}{Paper: p}
+		Paper         paperhound.Paper
+		Vote, Upvotes int
+		Similar       []card
+	}{Paper: p, Upvotes: s.engine.Upvotes(p)}
 	if sess.user != "" {
 		if data.Vote, err = s.voteOn(r.Context(), sess.user, id); err != nil {
 			s.failPage(w, r, sess, err)

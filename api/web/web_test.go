@@ -172,7 +172,7 @@ func TestWebPublicPages(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	wantIn(t, "paper", body, "Similar papers", "Abstract", "Sign in to upvote or hide", `href="`+p.URL+`"`)
+	wantIn(t, "paper", body, "Similar papers", "Abstract", `<span class="upvotes">2 upvotes</span>`, "Sign in to upvote or hide", `href="`+p.URL+`"`)
 	if !strings.Contains(body, "<h1>") || strings.Count(body, `<article class="card"`) == 0 {
 		t.Error("paper page: no title or no similar papers")
 	}
