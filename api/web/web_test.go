@@ -371,6 +371,11 @@ func BenchmarkWebSearch(b *testing.B)       { benchPage(b, "/search?q=speculativ
 func TestWebCardsAndPaging(t *testing.T) {
 	s := newWebSite(t)
 	ctx := context.Background()
+	// The sample papers alone fill the home page, though only 2 are from
+	// their newest week.
+	if _, body := s.page(t, "GET", "/", "", nil); strings.Count(body, `<article class="card"`) < 10 {
+		t.Errorf("home of the sample papers: %d cards, want 10 or more", strings.Count(body, `<article class="card"`))
+	}
 	fixture := paperhound.Paper{ID: "2511.99999", Title: "A survey of card layouts",
 		Abstract:   strings.Repeat("Cards show enough to decide what to read. ", 12),
 		Authors:    paperhound.Strings{"Ada One", "Bo Two", "Cy Three", "Di Four", "Ed Five"},
