@@ -353,7 +353,8 @@ type marker struct {
 	// stemmed only when it starts as a query stem does (a stem keeps its
 	// word's first letters), and once.
 	starts map[string]bool
-	seen   map[string]bool
+	seen   map[string]bool // by word
+	tokens map[string]bool // by token, punctuation and all
 }
 
 // wordStart is what a word and its stem begin with.
@@ -363,7 +364,7 @@ func wordStart(w string) string {
 
 // queryWords is the marker of a query's words worth highlighting.
 func queryWords(text string) *marker {
-	m := &marker{words: map[string]bool{}, starts: map[string]bool{}, seen: map[string]bool{}}
+	m := &marker{words: map[string]bool{}, starts: map[string]bool{}, seen: map[string]bool{}, tokens: map[string]bool{}}
 	for _, f := range strings.FieldsFunc(text, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) && r != '-' }) {
 		for _, part := range append([]string{f}, strings.Split(f, "-")...) {
 			if w := wordOf(part); w != "" && !stopWords[w] {
@@ -381,17 +382,19 @@ func (m *marker) marks(tok string) bool {
 	if m == nil {
 		return false
 	}
-	if m.word(tok) {
-		return true
+	if marked, ok := m.tokens[tok]; ok {
+		return marked
 	}
-	if strings.Contains(tok, "-") {
+	marked := m.word(tok)
+	if !marked && strings.Contains(tok, "-") {
 		for part := range strings.SplitSeq(tok, "-") {
-			if m.word(part) {
-				return true
+			if marked = m.word(part); marked {
+				break
 			}
 		}
 	}
-	return false
+	m.tokens[tok] = marked
+	return marked
 }
 
 func (m *marker) word(s string) bool {
