@@ -224,6 +224,12 @@ func TestBrowser(t *testing.T) {
 	if !notReloaded {
 		t.Error("the upvote from a card reloaded the page")
 	}
+	// The focus, on the button, moves to the card now in that place.
+	var focus string
+	run("focus after the upvote", chromedp.Evaluate(`document.activeElement.matches("#papers .card h3 a") ? "a card's title" : document.activeElement.outerHTML`, &focus))
+	if focus != "a card's title" {
+		t.Errorf("after the card left the feed the focus is on %s, want the next card's title", focus)
+	}
 	if vote, err := site.engine.Votes(ctx, "alice"); err != nil || len(vote) != 2 || vote[1].Paper != upID || vote[1].Value != 1 {
 		t.Errorf("votes after the card's upvote: %v, %v; want %s upvoted", vote, err, upID)
 	}

@@ -68,9 +68,9 @@ func (s *Site) Routes(mux *http.ServeMux) {
 	}))
 
 	cop := http.NewCrossOriginProtection()
-	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	cop.SetDenyHandler(securityHeaders(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.errorPage(w, r, session{}, http.StatusForbidden, "This form was sent from another site, so it was refused. Go back, reload the page and try again.")
-	}))
+	})))
 	page := func(pattern string, h http.HandlerFunc) {
 		mux.Handle(pattern, cop.Handler(securityHeaders(h)))
 	}

@@ -520,7 +520,7 @@ func TestWebErrorPages(t *testing.T) {
 	}
 	// A form from another site: the HTML 403 page.
 	res, body := s.page(t, "POST", "/signout", "", url.Values{}, "Sec-Fetch-Site", "cross-site")
-	if res.StatusCode != 403 || !strings.Contains(body, "Back to the home page") {
+	if res.StatusCode != 403 || !strings.Contains(body, "Back to the home page") || res.Header.Get("Content-Security-Policy") == "" {
 		t.Errorf("cross-site POST = %d, want the HTML 403 page", res.StatusCode)
 	}
 }

@@ -12,7 +12,10 @@ async function vote(form, button) {
   data.set("action", action);
   const card = form.closest(".card");
   const status = document.getElementById("status");
-  for (const b of form.querySelectorAll("button")) b.disabled = true;
+  // Not disabled while busy: a disabled button drops the keyboard focus.
+  if (form.dataset.busy) return;
+  form.dataset.busy = "1";
+  form.setAttribute("aria-busy", "true");
   try {
     // form.action would be the buttons named "action", not the attribute.
     const res = await fetch(form.getAttribute("action"), {
@@ -27,7 +30,7 @@ async function vote(form, button) {
     if (count) count.textContent = got.upvotes + (got.upvotes === 1 ? " upvote" : " upvotes");
     const title = card ? card.querySelector("h3").textContent.trim() : "";
     status.textContent = { up: "Upvoted", unup: "Upvote removed", hide: "Hidden", unhide: "Shown again" }[action] + ": " + title;
-    await refresh(form.closest("[data-live]"));
+    await refresh(form.closest("[data-live]"), card);
   } catch (err) {
     // Send the form as without JavaScript: the server's page says why.
     console.error("paperhound: vote in place failed:", err);
@@ -38,7 +41,8 @@ async function vote(form, button) {
     form.append(field);
     form.submit();
   } finally {
-    for (const b of form.querySelectorAll("button")) b.disabled = false;
+    delete form.dataset.busy;
+    form.removeAttribute("aria-busy");
   }
 }
 
@@ -49,22 +53,24 @@ function setButton(b, pressed, onValue, onLabel, offValue, offLabel) {
   b.querySelector(".label").textContent = pressed ? onLabel : offLabel;
 }
 
-// refresh fetches this page again and swaps the live list in, keeping the
-// keyboard focus on the same card when it is still there.
-async function refresh(list) {
+// refresh fetches this page again and swaps the live list in. Keyboard
+// focus inside the list stays on the card voted on, or when it left the
+// list (upvoted or hidden in a feed), moves to the card now in its place.
+async function refresh(list, card) {
   if (!list || !list.id) return;
   const res = await fetch(location.href, { headers: { "Accept": "text/html" }, credentials: "same-origin" });
   if (!res.ok) return;
   const doc = new DOMParser().parseFromString(await res.text(), "text/html");
   const fresh = doc.getElementById(list.id);
   if (!fresh) return;
-  const focused = document.activeElement && document.activeElement.closest(".card");
-  const id = focused && focused.dataset.paper;
+  const hadFocus = list.contains(document.activeElement);
+  const index = [...list.querySelectorAll(".card")].indexOf(card);
   list.replaceWith(fresh);
-  const again = id && [...fresh.querySelectorAll(".card")].find((c) => c.dataset.paper === id);
-  const target = again ? again.querySelector("button.up") : fresh.querySelector(".card h3 a");
-  if (target && focused) target.focus();
-  document.dispatchEvent(new CustomEvent("paperhound:refreshed"));
+  if (!hadFocus || !card) return;
+  const cards = [...fresh.querySelectorAll(".card")];
+  const same = cards.find((c) => c.dataset.paper === card.dataset.paper);
+  const target = same ? same.querySelector("button.up") : (cards[index] || cards[cards.length - 1])?.querySelector("h3 a");
+  if (target) target.focus();
 }
 
 document.addEventListener("submit", (e) => {
