@@ -127,13 +127,13 @@ func (s *Site) home(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	days := 0 // none chosen: the widened window
 	if q.Get("days") != "" {
-		if _, err := api.ParseDays(q.Get("days")); err != nil {
+		if days, err = api.ParseDays(q.Get("days")); err != nil {
 			s.errorPage(w, r, sess, http.StatusBadRequest, err.Error())
 			return
 		}
 	}
-	days, _ := strconv.Atoi(q.Get("days"))
 	data := listPage{Days: days, From: offset + 1}
 	title := "Trending papers"
 	// One more than a page tells whether there is a next one.
