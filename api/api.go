@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strings"
 
 	"github.com/paperhound/paperhound/recommend"
 	"github.com/paperhound/paperhound/schema"
@@ -78,18 +79,44 @@ type Router interface {
 	Routes(mux *http.ServeMux)
 }
 
+// A PageRouter is a Router with pages for people (web.Site): it shows a
+// browser (WantsPage) the error page of a path no route serves, or of a
+// panic.
+type PageRouter interface {
+	Router
+	ErrorPage(w http.ResponseWriter, r *http.Request, status int, detail string)
+}
+
 // Handler serves the routes of every router on one mux. Any other path is a
-// 404 problem; every request is logged and a panic is a 500 (middleware.go);
+// 404 problem, or a PageRouter's 404 page for a browser; every request is
+// logged and a panic is a 500, a problem or a page alike (middleware.go);
 // unavailable dependencies are logged once per outage (outage.go).
 func Handler(log *slog.Logger, routers ...Router) http.Handler {
 	mux := http.NewServeMux()
+	var pages PageRouter
 	for _, r := range routers {
 		r.Routes(mux)
+		if p, ok := r.(PageRouter); ok {
+			pages = p
+		}
 	}
-	mux.HandleFunc("/", notFound)
-	return recoverer(log, logRequests(log, newOutage(log, outageQuiet).watch(mux)))
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		if pages != nil && WantsPage(r) {
+			pages.ErrorPage(w, r, http.StatusNotFound, fmt.Sprintf("There is no page at %s.", r.URL.Path))
+			return
+		}
+		NotFound(w, r)
+	})
+	return recoverer(log, pages, logRequests(log, newOutage(log, outageQuiet).watch(mux)))
 }
 
-func notFound(w http.ResponseWriter, r *http.Request) {
+// WantsPage tells a browser from an API client: a request outside /v1/
+// whose Accept header names text/html. API clients keep problem+json.
+func WantsPage(r *http.Request) bool {
+	return !strings.HasPrefix(r.URL.Path, "/v1/") && strings.Contains(r.Header.Get("Accept"), "text/html")
+}
+
+// NotFound is the 404 problem of a path no route serves.
+func NotFound(w http.ResponseWriter, r *http.Request) {
 	problem(w, r, http.StatusNotFound, fmt.Sprintf("no such endpoint: %s %s", r.Method, r.URL.Path))
 }

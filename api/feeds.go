@@ -61,7 +61,7 @@ func (s *Server) feedPage(w http.ResponseWriter, r *http.Request, feed feed) {
 	var out feedJSON
 	if len(recs) > limit {
 		recs = recs[:limit]
-		out.NextCursor = encodeCursor(opts.Offset + limit)
+		out.NextCursor = EncodeCursor(opts.Offset + limit)
 	}
 	results := make([]recommend.Result, len(recs))
 	for i, rec := range recs {

@@ -23,7 +23,7 @@ func logRequests(log *slog.Logger, next http.Handler) http.Handler {
 
 // recoverer turns a panic into a 500 problem that shows nothing of it; the
 // log has it.
-func recoverer(log *slog.Logger, next http.Handler) http.Handler {
+func recoverer(log *slog.Logger, pages PageRouter, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		defer func() {
 			if v := recover(); v != nil {
@@ -31,6 +31,10 @@ func recoverer(log *slog.Logger, next http.Handler) http.Handler {
 					panic(v)
 				}
 				log.Error("panic in handler", "path", r.URL.Path, "panic", v)
+				if pages != nil && WantsPage(r) {
+					pages.ErrorPage(w, r, http.StatusInternalServerError, internalDetail)
+					return
+				}
 				problem(w, r, http.StatusInternalServerError, internalDetail)
 			}
 		}()

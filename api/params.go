@@ -86,7 +86,7 @@ func feedOptions(r *http.Request) (recommend.FeedOptions, error) {
 		return opts, err
 	}
 	if c := q.Get("cursor"); c != "" {
-		if opts.Offset, err = decodeCursor(c); err != nil {
+		if opts.Offset, err = DecodeCursor(c); err != nil {
 			return opts, err
 		}
 	}
@@ -104,11 +104,14 @@ func feedOptions(r *http.Request) (recommend.FeedOptions, error) {
 // can change; the prefix versions it.
 const cursorPrefix = "v1:"
 
-func encodeCursor(offset int) string {
+// EncodeCursor is the cursor of the page starting at offset, for the API
+// and the web pages alike.
+func EncodeCursor(offset int) string {
 	return base64.RawURLEncoding.EncodeToString([]byte(cursorPrefix + strconv.Itoa(offset)))
 }
 
-func decodeCursor(c string) (int, error) {
+// DecodeCursor reads a cursor EncodeCursor gave, checked.
+func DecodeCursor(c string) (int, error) {
 	bad := fmt.Errorf("cursor %q is not one this server gave: pass the next_cursor of the previous page unchanged, or leave cursor out for the first page", c)
 	raw, err := base64.RawURLEncoding.DecodeString(c)
 	if err != nil {

@@ -2,6 +2,7 @@ package api
 
 import (
 	"bytes"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -12,7 +13,7 @@ import (
 func TestRecoverer(t *testing.T) {
 	const secret = "password=hunter2 at db.internal:5432"
 	var logs bytes.Buffer
-	h := recoverer(slog.New(slog.NewTextHandler(&logs, nil)), http.HandlerFunc(func(http.ResponseWriter, *http.Request) { panic(secret) }))
+	h := recoverer(slog.New(slog.NewTextHandler(&logs, nil)), nil, http.HandlerFunc(func(http.ResponseWriter, *http.Request) { panic(secret) }))
 
 	w := httptest.NewRecorder()
 	h.ServeHTTP(w, httptest.NewRequest("GET", "/v1/papers/x", nil))
@@ -36,7 +37,7 @@ func TestRecoverer(t *testing.T) {
 // http.ErrAbortHandler is how a handler asks net/http to drop the
 // connection: it must go through.
 func TestRecovererAbort(t *testing.T) {
-	h := recoverer(slog.New(slog.DiscardHandler), http.HandlerFunc(func(http.ResponseWriter, *http.Request) { panic(http.ErrAbortHandler) }))
+	h := recoverer(slog.New(slog.DiscardHandler), nil, http.HandlerFunc(func(http.ResponseWriter, *http.Request) { panic(http.ErrAbortHandler) }))
 	defer func() {
 		if v := recover(); v != http.ErrAbortHandler {
 			t.Errorf("recovered %v, want http.ErrAbortHandler", v)
@@ -44,4 +45,34 @@ func TestRecovererAbort(t *testing.T) {
 	}()
 	h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/", nil))
 	t.Error("ErrAbortHandler was swallowed")
+}
+
+// pageStub is a PageRouter whose error page says its status and detail.
+type pageStub struct{}
+
+func (pageStub) Routes(*http.ServeMux) {}
+func (pageStub) ErrorPage(w http.ResponseWriter, _ *http.Request, status int, detail string) {
+	w.WriteHeader(status)
+	fmt.Fprintf(w, "page %d: %s", status, detail)
+}
+
+// A browser sees a panic as the error page, outside /v1/; an API client,
+// or anyone under /v1/, as the problem.
+func TestRecovererPage(t *testing.T) {
+	h := recoverer(slog.New(slog.DiscardHandler), pageStub{}, http.HandlerFunc(func(http.ResponseWriter, *http.Request) { panic("boom") }))
+	for _, c := range []struct {
+		target, accept, want string
+	}{
+		{"/papers/x", "text/html", "page 500: " + internalDetail},
+		{"/papers/x", "application/json", `"status":500`},
+		{"/v1/papers/x", "text/html", `"status":500`},
+	} {
+		w := httptest.NewRecorder()
+		r := httptest.NewRequest("GET", c.target, nil)
+		r.Header.Set("Accept", c.accept)
+		h.ServeHTTP(w, r)
+		if w.Code != 500 || !strings.Contains(w.Body.String(), c.want) {
+			t.Errorf("GET %s (Accept %s) = %d %s, want %s", c.target, c.accept, w.Code, w.Body, c.want)
+		}
+	}
 }

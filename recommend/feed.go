@@ -248,14 +248,38 @@ func titleKey(title string) string {
 // trendingFeed is the feed of a user with no upvotes yet: trending papers
 // (trending.go) less the ones they hid, marked Trending, with no reasons.
 func (e *Engine) trendingFeed(ctx context.Context, voted []string, opts FeedOptions) ([]Recommendation, error) {
-	results, err := e.trendingFeedResults(ctx, voted, opts.Filter, opts.Offset+opts.Limit)
+	page, err := e.trendingPage(ctx, voted, opts)
 	if err != nil {
 		return nil, err
 	}
-	page := results[min(opts.Offset, len(results)):min(opts.Offset+opts.Limit, len(results))]
 	out := make([]Recommendation, len(page))
 	for i, r := range page {
 		out[i] = Recommendation{Result: r, Trending: true}
 	}
 	return out, nil
+}
+
+// TrendingFeed is what a feed holds for someone signed out: trending
+// papers over a window widened until it fills the feed's depth
+// (trendingFeedWindows), so that it is never short of papers while the
+// store has them, paged as a feed is.
+func (e *Engine) TrendingFeed(ctx context.Context, opts FeedOptions) ([]Result, error) {
+	if opts.Limit <= 0 || opts.Offset < 0 || opts.Offset+opts.Limit > MaxFeedDepth {
+		return nil, fmt.Errorf("%w: a feed page must lie within its first %d papers", paperhound.ErrInvalid, MaxFeedDepth)
+	}
+	return e.trendingPage(ctx, nil, opts)
+}
+
+func (e *Engine) trendingPage(ctx context.Context, voted []string, opts FeedOptions) ([]Result, error) {
+	results, err := e.trendingFeedResults(ctx, voted, opts.Filter, opts.Offset+opts.Limit)
+	if err != nil {
+		return nil, err
+	}
+	return results[min(opts.Offset, len(results)):min(opts.Offset+opts.Limit, len(results))], nil
+}
+
+// Upvotes is a paper's upvote count: the source's (the upvotes field of
+// ingested papers) plus ours, as trending and popularity count them.
+func (e *Engine) Upvotes(p paperhound.Paper) int {
+	return p.Upvotes + e.votes.upvotes(p.ID)
 }

@@ -3,10 +3,12 @@ package recommend_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/paperhound/paperhound"
 	"github.com/paperhound/paperhound/index"
+	"github.com/paperhound/paperhound/ingest"
 	"github.com/paperhound/paperhound/recommend"
 	"github.com/paperhound/paperhound/schema/schematest"
 )
@@ -38,6 +40,47 @@ func TestSearchForACommonTopic(t *testing.T) {
 	for _, r := range res[:15] {
 		if r.Paper.Title[:11] != "A tokenizer" {
 			t.Errorf("top 15 has %q, want only the tokenizer papers", r.Paper.Title)
+		}
+	}
+}
+
+// Search returns only papers that share enough of the query's words
+// (MinCoverage): a nonsense word gets nothing, though one of its character
+// trigrams ("kv>") is in the KV-cache papers, while typical queries and a
+// pasted abstract still find their papers.
+func TestSearchRelevanceFloor(t *testing.T) {
+	ctx := context.Background()
+	store := schematest.Open(t, "sqlite")
+	engine := recommend.New(store, index.NewMemory(), recommend.LexicalChannels(), nil)
+	papers, err := ingest.SamplePapers()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := engine.Ingest(ctx, papers); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		query   string
+		atLeast int
+		topWord string // in the top paper's title, lowercased
+	}{
+		{"zzqxjkv", 0, ""},
+		{"quantum chromodynamics", 0, ""},
+		{"speculative decoding", 5, "speculative"},
+		{"kv cache", 5, "cache"},
+		{"tokenizer", 5, "tokeniz"},
+		{"retrieval augmented generation", 2, "retrieval"},
+		{papers[3].Abstract, 8, strings.ToLower(papers[3].Title)},
+	} {
+		res, err := engine.Search(ctx, c.query, recommend.Options{Limit: 20})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.atLeast == 0 && len(res) > 0 {
+			t.Errorf("%.30q: %d papers, first %q; want none", c.query, len(res), res[0].Paper.Title)
+		}
+		if c.atLeast > 0 && (len(res) < c.atLeast || !strings.Contains(strings.ToLower(res[0].Paper.Title), c.topWord)) {
+			t.Errorf("%.30q: %d papers, want %d or more, the first with %q in its title", c.query, len(res), c.atLeast, c.topWord)
 		}
 	}
 }

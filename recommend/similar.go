@@ -7,6 +7,7 @@ import (
 
 	"github.com/paperhound/paperhound"
 	"github.com/paperhound/paperhound/embed"
+	"github.com/paperhound/paperhound/index"
 )
 
 // Similar ranks the papers closest to the paper id, never the paper itself.
@@ -42,10 +43,14 @@ func (e *Engine) Similar(ctx context.Context, id string, opts Options) ([]Result
 }
 
 // Search ranks the papers that best match free text: a query or a whole
-// draft abstract.
+// draft abstract. Only papers close to the text are returned (MinCoverage),
+// so a query that matches nothing gets no papers rather than the least bad.
 func (e *Engine) Search(ctx context.Context, text string, opts Options) ([]Result, error) {
 	if len(embed.Tokens(text)) == 0 {
 		return nil, fmt.Errorf("%w: the query has no searchable words", paperhound.ErrInvalid)
+	}
+	if opts.Limit <= 0 {
+		return nil, fmt.Errorf("%w: limit must be positive", paperhound.ErrInvalid)
 	}
 	vecs := make([]embed.Vector, len(e.channels))
 	for i, c := range e.channels {
@@ -54,7 +59,77 @@ func (e *Engine) Search(ctx context.Context, text string, opts Options) ([]Resul
 			return nil, fmt.Errorf("search: %w", err)
 		}
 	}
-	return e.rank(ctx, vecs, opts, nil)
+	blend, err := e.channelScores(ctx, vecs, max(3*opts.Limit, 100), opts.Filter)
+	if err != nil {
+		return nil, err
+	}
+	hits, err := e.closeHits(ctx, sortedHits(blend), vecs, opts.Limit)
+	if err != nil {
+		return nil, err
+	}
+	return e.results(ctx, hits)
+}
+
+// MinCoverage is how much of a query a paper must contain to be a search
+// result: the share of the query's words vector (embed.Words: words and
+// word pairs, sum of squared weights, the vectors being normalised) on
+// terms the paper has too. It is absolute, unlike the ranking's scores,
+// which are divided by the query's best: "zzqxjkv" shares one character
+// trigram with the KV-cache papers and would otherwise rank them first with
+// a score of 1, but it shares no word with any paper. On the sample papers a
+// one- or two-word query's papers cover a third of it or more, and the
+// papers on a pasted abstract's topic 0.12 to 0.28 of it (README).
+const MinCoverage = 0.1
+
+// closeHits keeps, best first, up to limit of hits whose paper covers at
+// least MinCoverage of the query (vecs, by channel) in the words channel.
+// Character n-grams are no measure of this (common grams such as "ing>"
+// are in every paper), nor dense vectors: a paper they alone find is not
+// close. Without a words channel every hit is kept.
+func (e *Engine) closeHits(ctx context.Context, hits []index.Hit, vecs []embed.Vector, limit int) ([]index.Hit, error) {
+	words := slices.IndexFunc(e.channels, func(c Channel) bool { return c.Embedder.Space() == embed.WordsSpace })
+	if words < 0 {
+		return hits[:min(limit, len(hits))], nil
+	}
+	var close []index.Hit
+	for start := 0; start < len(hits) && len(close) < limit; start += limit {
+		batch := hits[start:min(len(hits), start+limit)]
+		ids := make([]string, len(batch))
+		for i, h := range batch {
+			ids[i] = h.ID
+		}
+		held, err := e.vectors(ctx, embed.WordsSpace, ids)
+		if err != nil {
+			return nil, fmt.Errorf("search: %w", err)
+		}
+		for _, h := range batch {
+			if coverage(vecs[words].Sparse, held[h.ID].Sparse) >= MinCoverage && len(close) < limit {
+				close = append(close, h)
+			}
+		}
+	}
+	return close, nil
+}
+
+// coverage is the share of q's weight (sum of squared values) on terms d
+// has too: 1 when d holds every term of q, whatever their weights in d.
+func coverage(q, d embed.Sparse) float64 {
+	var shared, total float64
+	j := 0
+	for i, t := range q.Indices {
+		w := float64(q.Values[i]) * float64(q.Values[i])
+		total += w
+		for j < len(d.Indices) && d.Indices[j] < t {
+			j++
+		}
+		if j < len(d.Indices) && d.Indices[j] == t {
+			shared += w
+		}
+	}
+	if total == 0 {
+		return 0
+	}
+	return shared / total
 }
 
 // CoUpvoteWeight is the weight of the co-upvote channel in similar papers,

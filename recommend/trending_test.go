@@ -213,6 +213,34 @@ func TestTrendingFeed(t *testing.T) {
 	}
 }
 
+// Signed out, the feed is the trending papers of a widened window, paged,
+// with upvote counts that include ours; a page outside the feed's depth is
+// refused.
+func TestTrendingFeedSignedOut(t *testing.T) {
+	ctx := context.Background()
+	e := trendingEngine(t, schematest.Open(t, "sqlite"))
+	addVoters(t, e, []paperhound.Vote{{User: "fan", Paper: "n2", Value: 1}})
+	var got []string
+	for offset := 0; offset < 6; offset += 2 {
+		page, err := e.TrendingFeed(ctx, recommend.FeedOptions{Limit: 2, Offset: offset})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range page {
+			got = append(got, r.Paper.ID)
+			if r.Paper.ID == "n2" && e.Upvotes(r.Paper) != 3 {
+				t.Errorf("n2 has %d upvotes, want 3 (2 from its source, 1 ours)", e.Upvotes(r.Paper))
+			}
+		}
+	}
+	if want := []string{"n4", "n2", "n3", "n1", "old"}; !slices.Equal(got, want) {
+		t.Errorf("pages %v, want %v: the year's window, as a feed without upvotes", got, want)
+	}
+	if _, err := e.TrendingFeed(ctx, recommend.FeedOptions{Limit: 10, Offset: recommend.MaxFeedDepth}); !errors.Is(err, paperhound.ErrInvalid) {
+		t.Errorf("a page past the depth: %v, want ErrInvalid", err)
+	}
+}
+
 // BenchmarkTrending: 200,000 papers over a year, about 550 a day as on
 // arXiv; each request reads its window from the published index.
 func BenchmarkTrending(b *testing.B) {

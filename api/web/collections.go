@@ -159,7 +159,7 @@ func (s *Site) collection(w http.ResponseWriter, r *http.Request, sess session, 
 	data := struct {
 		Collection paperhound.Collection
 		Papers     []paperhound.Paper
-		Cards      []card
+		Groups     []group
 		AtomPath   string
 		FeedURL    string
 	}{Collection: c, AtomPath: api.CollectionPath(c) + "/feed.atom", FeedURL: feedURL}
@@ -168,17 +168,18 @@ func (s *Site) collection(w http.ResponseWriter, r *http.Request, sess session, 
 			data.Papers = append(data.Papers, p)
 		}
 	}
-	for _, rec := range recs {
-		cd := plainCard(rec.Paper)
-		cd.Because = rec.Because
-		data.Cards = append(data.Cards, cd)
+	results := make([]recommend.Result, len(recs))
+	for i, rec := range recs {
+		results[i] = rec.Result
 	}
 	v := s.newView(r, sess, c.Name, "collections")
 	v.Path = collectionURL(c.ID)
-	if err := s.addFiling(ctx, v, data.Cards); err != nil {
+	cards, err := s.cards(ctx, v, results, nil)
+	if err != nil {
 		s.failPage(w, r, sess, err)
 		return
 	}
+	data.Groups = groups(recs, cards)
 	v.Data = data
 	s.render(w, r, http.StatusOK, "collection", v)
 }

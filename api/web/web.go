@@ -55,13 +55,22 @@ func New(engine *recommend.Engine, store *schema.Store, log *slog.Logger) *Site 
 // Routes registers every page and the static files.
 func (s *Site) Routes(mux *http.ServeMux) {
 	static, _ := fs.Sub(files, "static")
-	staticFiles := http.StripPrefix("/static/", http.FileServerFS(static))
+	// Files only: a directory (/static/ itself) is not found rather than
+	// listed.
 	mux.Handle("GET /static/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		name := strings.TrimPrefix(r.URL.Path, "/static/")
+		if info, err := fs.Stat(static, name); err != nil || info.IsDir() || name == "" {
+			s.notFound(w, r)
+			return
+		}
 		w.Header().Set("Cache-Control", "public, max-age=3600")
-		staticFiles.ServeHTTP(w, r)
+		http.ServeFileFS(w, r, static, name)
 	}))
 
 	cop := http.NewCrossOriginProtection()
+	cop.SetDenyHandler(securityHeaders(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.errorPage(w, r, session{}, http.StatusForbidden, "This form was sent from another site, so it was refused. Go back, reload the page and try again.")
+	})))
 	page := func(pattern string, h http.HandlerFunc) {
 		mux.Handle(pattern, cop.Handler(securityHeaders(h)))
 	}
@@ -87,6 +96,25 @@ func (s *Site) Routes(mux *http.ServeMux) {
 	page("POST /signout", s.signoutPost)
 }
 
+// ErrorPage is the error page api.Handler shows a browser for a path no
+// route serves, or a panic (api.PageRouter).
+func (s *Site) ErrorPage(w http.ResponseWriter, r *http.Request, status int, detail string) {
+	securityHeaders(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		sess, _ := s.session(r) // the store failing, the page still shows, signed out
+		s.errorPage(w, r, sess, status, detail)
+	})).ServeHTTP(w, r)
+}
+
+// notFound answers a browser with the 404 page and anything else with the
+// API's problem.
+func (s *Site) notFound(w http.ResponseWriter, r *http.Request) {
+	if api.WantsPage(r) {
+		s.ErrorPage(w, r, http.StatusNotFound, fmt.Sprintf("There is no page at %s.", r.URL.Path))
+		return
+	}
+	api.NotFound(w, r)
+}
+
 // securityHeaders keeps the pages out of frames and scripts to our own.
 func securityHeaders(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -104,6 +132,13 @@ func parsePages() map[string]*template.Template {
 		"authors": func(a []string) string {
 			if len(a) > 6 {
 				return strings.Join(a[:6], ", ") + fmt.Sprintf(" and %d more", len(a)-6)
+			}
+			return strings.Join(a, ", ")
+		},
+		// shortAuthors is a card's: the first three, then "et al.".
+		"shortAuthors": func(a []string) string {
+			if len(a) > 3 {
+				return strings.Join(a[:3], ", ") + " et al."
 			}
 			return strings.Join(a, ", ")
 		},

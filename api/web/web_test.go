@@ -3,6 +3,8 @@ package web_test
 import (
 	"bytes"
 	"context"
+	"fmt"
+	"html"
 	"io"
 	"log/slog"
 	"net/http"
@@ -13,6 +15,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/paperhound/paperhound"
 	"github.com/paperhound/paperhound/api"
 	"github.com/paperhound/paperhound/api/apitest"
 	"github.com/paperhound/paperhound/api/web"
@@ -150,7 +153,7 @@ func TestWebPublicPages(t *testing.T) {
 	if strings.Contains(body, `class="meta"> · `) {
 		t.Error("home: a byline starts with a separator")
 	}
-	wantIn(t, "home", body, "Trending papers", `href="/?days=1"`, `href="/?days=30"`, `<article class="card">`, `href="/signin"`)
+	wantIn(t, "home", body, "Trending papers", `href="/?days=1"`, `href="/?days=30"`, `<article class="card"`, `href="/signin"`)
 	if res.Header.Get("Content-Security-Policy") == "" {
 		t.Error("no Content-Security-Policy")
 	}
@@ -169,8 +172,8 @@ func TestWebPublicPages(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	wantIn(t, "paper", body, "Similar papers", "Abstract", "Sign in to upvote or hide", `href="`+p.URL+`"`)
-	if !strings.Contains(body, "<h1>") || strings.Count(body, `<article class="card">`) == 0 {
+	wantIn(t, "paper", body, "Similar papers", "Abstract", `<span class="upvotes">2 upvotes</span>`, "Sign in to upvote or hide", `href="`+p.URL+`"`)
+	if !strings.Contains(body, "<h1>") || strings.Count(body, `<article class="card"`) == 0 {
 		t.Error("paper page: no title or no similar papers")
 	}
 	if res, _ = s.page(t, "GET", "/papers/hep-th%2F9901001", "", nil); res.StatusCode != 200 {
@@ -360,3 +363,164 @@ func BenchmarkWebHomeTrending(b *testing.B) { benchPage(b, "/", false) }
 func BenchmarkWebHomeFeed(b *testing.B)     { benchPage(b, "/", true) }
 func BenchmarkWebPaper(b *testing.B)        { benchPage(b, "/papers/"+s2d, true) }
 func BenchmarkWebSearch(b *testing.B)       { benchPage(b, "/search?q=speculative+decoding", true) }
+
+// Cards carry authors (shortened), date, upvotes, categories and the
+// abstract's first lines with the rest behind "more"; the home page of the
+// sample papers is a full page of trending papers without choosing a
+// window, paged by cursor links.
+func TestWebCardsAndPaging(t *testing.T) {
+	s := newWebSite(t)
+	ctx := context.Background()
+	// The sample papers alone fill the home page, though only 2 are from
+	// their newest week.
+	if _, body := s.page(t, "GET", "/", "", nil); strings.Count(body, `<article class="card"`) < 10 {
+		t.Errorf("home of the sample papers: %d cards, want 10 or more", strings.Count(body, `<article class="card"`))
+	}
+	fixture := paperhound.Paper{ID: "2511.99999", Title: "A survey of card layouts",
+		Abstract:   strings.Repeat("Cards show enough to decide what to read. ", 12),
+		Authors:    paperhound.Strings{"Ada One", "Bo Two", "Cy Three", "Di Four", "Ed Five"},
+		Categories: paperhound.Strings{"cs.IR", "cs.HC"}, Published: mustDate(t, "2025-11-20"), Upvotes: 4}
+	if _, err := s.engine.Ingest(ctx, []paperhound.Paper{fixture}); err != nil {
+		t.Fatal(err)
+	}
+	_, body := s.page(t, "GET", "/", "", nil)
+	if n := strings.Count(body, `<article class="card"`); n != 20 {
+		t.Errorf("home: %d cards, want a page of 20", n)
+	}
+	wantIn(t, "home card", body, `<span class="authors">Ada One, Bo Two, Cy Three et al.</span>`,
+		`<time datetime="2025-11-20">20 Nov 2025</time>`, `<span class="upvotes">4 upvotes</span>`,
+		`<span class="categories">cs.IR, cs.HC</span>`, `<p class="snippet">Cards show enough`, `<details class="more"><summary>more`,
+		`aria-current="page">Latest</a>`, `href="/papers/2511.99999#similar-h"`)
+	if strings.Contains(body, "Di Four") {
+		t.Error("home: a card lists more than three authors")
+	}
+	next := regexp.MustCompile(`<a href="([^"]+)" rel="next">More papers</a>`).FindStringSubmatch(body)
+	if next == nil {
+		t.Fatal("home: no link to more papers")
+	}
+	res, second := s.page(t, "GET", html.UnescapeString(next[1]), "", nil)
+	if res.StatusCode != 200 || strings.Count(second, `<article class="card"`) == 0 || strings.Contains(second, "2511.99999") {
+		t.Errorf("second page = %d, %d cards, want others than the first page's", res.StatusCode, strings.Count(second, `<article class="card"`))
+	}
+	wantIn(t, "second page", second, "From paper 21.", `href="/">Back to the first page`)
+	if res, _ := s.page(t, "GET", "/?cursor=nope", "", nil); res.StatusCode != 400 {
+		t.Errorf("a bad cursor = %d, want 400", res.StatusCode)
+	}
+	// A chosen window pages too, keeping the window.
+	_, body = s.page(t, "GET", "/?days=30", "", nil)
+	if strings.Contains(body, `rel="next"`) {
+		t.Error("a month of sample papers (under a page) has a next page")
+	}
+	_, body = s.page(t, "GET", "/?days=90&cursor="+api.EncodeCursor(1), "", nil)
+	if !strings.Contains(body, "From paper 2.") || strings.Contains(body, "2511.99999") {
+		t.Error("/?days=90 from the second paper: not paged")
+	}
+
+	// Signed in, a feed names each upvoted paper once, over its group.
+	cookie := s.signIn(t, "alice", firefox)
+	for _, id := range []string{s2d, "2407.18121"} {
+		if err := s.engine.Vote(ctx, "alice", id, 1); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, body = s.page(t, "GET", "/", cookie, nil)
+	because := strings.Count(body, "Because you upvoted")
+	if because < 1 || because > 3 || strings.Count(body, `<article class="card"`) != 20 {
+		t.Errorf("feed: %d explanations over %d cards, want one per upvoted paper (and no more than 3)", because, strings.Count(body, `<article class="card"`))
+	}
+	wantIn(t, "feed card", body, `value="up" aria-pressed="false" class="small up"`, `value="hide" aria-pressed="false"`, `name="next" value="/"`)
+}
+
+func mustDate(t *testing.T, s string) paperhound.Date {
+	t.Helper()
+	d, err := paperhound.ParseDate(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+// Search says so when nothing is close, in the page and the API; a match
+// shows its best passage with the words marked, escaped.
+func TestWebSearchNoCloseMatches(t *testing.T) {
+	s := newWebSite(t)
+	_, body := s.page(t, "GET", "/search?q=zzqxjkv", "", nil)
+	wantIn(t, "nonsense search", body, "No close matches", "(“zzqxjkv”)")
+	if strings.Contains(body, `<article class="card"`) {
+		t.Error("nonsense search shows papers")
+	}
+	res, body := s.page(t, "GET", "/v1/search?q=zzqxjkv", "", nil)
+	if res.StatusCode != 200 || strings.TrimSpace(body) != `{"papers":[]}` {
+		t.Errorf("GET /v1/search?q=zzqxjkv = %d %s, want an empty list", res.StatusCode, body)
+	}
+	_, body = s.page(t, "GET", "/search?q=kv+caching+<b>", "", nil)
+	wantIn(t, "search snippet", body, `<p class="snippet">… `, `<mark>caching</mark>`, "&lt;b&gt;")
+	if strings.Contains(body, "<b>") {
+		t.Error("search: the query is not escaped")
+	}
+}
+
+// With JavaScript, a card's vote answers JSON: the vote and the count.
+func TestWebVoteJSON(t *testing.T) {
+	s := newWebSite(t)
+	cookie := s.signIn(t, "alice", firefox)
+	csrf := csrfOf(t, pageBody(t, s, cookie))
+	p, err := s.engine.Paper(context.Background(), s2d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct{ action, want string }{
+		{"up", fmt.Sprintf(`{"vote":1,"upvotes":%d}`, p.Upvotes+1)},
+		{"hide", fmt.Sprintf(`{"vote":-1,"upvotes":%d}`, p.Upvotes)},
+		{"unhide", fmt.Sprintf(`{"vote":0,"upvotes":%d}`, p.Upvotes)},
+	} {
+		res, body := s.page(t, "POST", "/papers/"+s2d+"/vote", cookie, url.Values{"action": {c.action}, "csrf": {csrf}}, "Accept", "application/json")
+		if res.StatusCode != 200 || strings.TrimSpace(body) != c.want {
+			t.Errorf("%s = %d %s, want %s", c.action, res.StatusCode, body, c.want)
+		}
+	}
+	if res, _ := s.page(t, "POST", "/papers/"+s2d+"/vote", cookie, url.Values{"action": {"up"}}, "Accept", "application/json"); res.StatusCode != 403 {
+		t.Errorf("without CSRF = %d, want 403", res.StatusCode)
+	}
+}
+
+// Browsers get HTML error pages with a way back; API clients and /v1/
+// keep problem+json; /static/ lists nothing.
+func TestWebErrorPages(t *testing.T) {
+	s := newWebSite(t)
+	const browser = "text/html,application/xhtml+xml,*/*;q=0.8"
+	for _, c := range []struct {
+		method, target, accept string
+		status                 int
+		page                   bool
+	}{
+		{"GET", "/nowhere", browser, 404, true},
+		{"GET", "/nowhere", "", 404, false},
+		{"GET", "/v1/nowhere", browser, 404, false},
+		{"GET", "/static/", browser, 404, true},
+		{"GET", "/static/", "", 404, false},
+		{"GET", "/static", browser, http.StatusTemporaryRedirect, false},
+		{"GET", "/static/nope.css", browser, 404, true},
+		{"GET", "/static/app.js", browser, 200, false},
+	} {
+		res, body := s.page(t, c.method, c.target, "", nil, "Accept", c.accept)
+		ct := res.Header.Get("Content-Type")
+		if res.StatusCode != c.status {
+			t.Errorf("%s %s (Accept %q) = %d, want %d", c.method, c.target, c.accept, res.StatusCode, c.status)
+		}
+		if c.page && (!strings.HasPrefix(ct, "text/html") || !strings.Contains(body, `<a href="/">Back to the home page</a>`) || res.Header.Get("Content-Security-Policy") == "") {
+			t.Errorf("%s %s: %s, want the HTML error page with a way back and the CSP", c.method, c.target, ct)
+		}
+		if !c.page && c.status == 404 && ct != "application/problem+json" {
+			t.Errorf("%s %s (Accept %q): %s, want problem+json", c.method, c.target, c.accept, ct)
+		}
+		if strings.Contains(body, "app.js</a>") {
+			t.Errorf("%s %s lists files", c.method, c.target)
+		}
+	}
+	// A form from another site: the HTML 403 page.
+	res, body := s.page(t, "POST", "/signout", "", url.Values{}, "Sec-Fetch-Site", "cross-site")
+	if res.StatusCode != 403 || !strings.Contains(body, "Back to the home page") || res.Header.Get("Content-Security-Policy") == "" {
+		t.Errorf("cross-site POST = %d, want the HTML 403 page", res.StatusCode)
+	}
+}
