@@ -39,3 +39,20 @@ func TestTitleKey(t *testing.T) {
 		}
 	}
 }
+
+func TestPlainTeX(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"{BERT}: Pre-training of \\emph{Deep} Transformers", "BERT: Pre-training of Deep Transformers"},
+		{`G\"{o}del's   theorem`, "Gödel's theorem"},
+		{"$k$-means and \\textbf{more}", "k-means and more"},
+		{`10.1000/abc\_def`, "10.1000/abc_def"},
+		{`\url{https://arxiv.org/abs/1706.03762}`, "https://arxiv.org/abs/1706.03762"},
+		{`Smith~and Jones \& co`, "Smith and Jones & co"},
+		{"plain", "plain"},
+	}
+	for _, tt := range tests {
+		if got := PlainTeX(tt.in); got != tt.want {
+			t.Errorf("PlainTeX(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
