@@ -40,7 +40,7 @@ type ReadingListReport struct {
 type MatchedEntry struct {
 	Line  int    `json:"line"`
 	Key   string `json:"key,omitempty"` // the BibTeX citation key
-	Entry string `json:"entry"`         // the list's line, or the BibTeX entry's title (else its key)
+	Entry string `json:"entry"`         // the list's line, or the BibTeX entry's title ("" without one)
 	Paper string `json:"paper"`
 	Title string `json:"title"` // the paper's
 	By    string `json:"by"`    // "arxiv", "doi" or "title"
@@ -90,10 +90,7 @@ func ImportReadingList(ctx context.Context, engine *recommend.Engine, user strin
 		Matched: []MatchedEntry{}, Unmatched: []UnmatchedEntry{}}
 	var matched []string
 	for _, e := range list.Entries {
-		entry := e.Text
-		if entry == "" {
-			entry = cmp.Or(e.Title, e.Key)
-		}
+		entry := cmp.Or(e.Text, e.Title)
 		paper, by, reason := matchEntry(e, byID, byDOI, byTitle)
 		if paper == "" {
 			report.Unmatched = append(report.Unmatched, UnmatchedEntry{Line: e.Line, Key: e.Key, Entry: entry, Reason: reason})
@@ -222,28 +219,26 @@ func ReadingListForm(r *http.Request) ([]byte, error) {
 		return nil, err
 	}
 	text := strings.TrimSpace(r.PostFormValue("list"))
+	var data []byte
 	f, _, err := r.FormFile("file")
-	if errors.Is(err, http.ErrMissingFile) {
-		if text == "" {
-			return nil, fmt.Errorf("%w: the form has neither a file (\"file\") nor a pasted list (\"list\")", paperhound.ErrInvalid)
+	switch {
+	case errors.Is(err, http.ErrMissingFile):
+		// No file chosen: a browser sends the part without a file name.
+	case err != nil:
+		return nil, err
+	default:
+		defer f.Close()
+		if data, err = io.ReadAll(f); err != nil {
+			return nil, err
 		}
-		return []byte(text), nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	data, err := io.ReadAll(f)
-	if err != nil {
-		return nil, err
 	}
 	switch {
-	case len(data) == 0 && text == "":
-		return nil, fmt.Errorf("%w: the file chosen is empty", paperhound.ErrInvalid)
-	case len(data) == 0:
-		return []byte(text), nil // a browser sends an empty file part when none is chosen
-	case text != "":
+	case len(data) > 0 && text != "":
 		return nil, fmt.Errorf("%w: the form has both a file and a pasted list: send one", paperhound.ErrInvalid)
+	case len(data) > 0:
+		return data, nil
+	case text != "":
+		return []byte(text), nil
 	}
-	return data, nil
+	return nil, fmt.Errorf("%w: the form has neither a file (\"file\", not empty) nor a pasted list (\"list\")", paperhound.ErrInvalid)
 }

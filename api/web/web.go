@@ -74,6 +74,7 @@ func (s *Site) Routes(mux *http.ServeMux) {
 	page("GET /me/votes.jsonl", s.meExport)
 	page("POST /me/feed-key", s.meFeedKey)
 	page("POST /me/sessions/{id}/revoke", s.meRevokeSession)
+	page("POST /me/reading-list", s.meReadingList)
 	page("GET /signin", s.signinPage)
 	page("POST /signin", s.signinPost)
 	page("POST /signout", s.signoutPost)
@@ -113,6 +114,9 @@ func parsePages() map[string]*template.Template {
 			}
 			return m
 		},
+		"matchedBy": func(by string) string {
+			return map[string]string{"arxiv": "arXiv id", "doi": "DOI", "title": "title"}[by]
+		},
 		"when": func(t time.Time) string { return t.UTC().Format("2 Jan 2006 15:04 UTC") },
 		"iso": func(d paperhound.Date) string {
 			if d.IsZero() {
@@ -122,7 +126,7 @@ func parsePages() map[string]*template.Template {
 		},
 	}
 	pages := map[string]*template.Template{}
-	for _, name := range []string{"home", "paper", "search", "me", "signin", "error"} {
+	for _, name := range []string{"home", "paper", "search", "me", "readinglist", "signin", "error"} {
 		pages[name] = template.Must(template.New("layout.html").Funcs(funcs).
 			ParseFS(files, "layout.html", "card.html", name+".html"))
 	}
