@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"bytes"
 	"errors"
 	"os"
 	"reflect"
@@ -226,4 +227,47 @@ func TestReadReadingListFixture(t *testing.T) {
 		t.Errorf("%d entries: %d by arXiv id, %d by DOI, %d by title alone, %d by nothing; want 50: 25, 10, 14, 1",
 			len(list.Entries), arxiv, doi, title, none)
 	}
+}
+
+// FuzzReadReadingList checks that no input panics, that every error and
+// entry points at a line of the input, and that an error comes alone.
+func FuzzReadReadingList(f *testing.F) {
+	fixture, err := os.ReadFile("testdata/reading-list.bib")
+	if err != nil {
+		f.Fatal(err)
+	}
+	for _, seed := range []string{
+		string(fixture),
+		"1706.03762\nhttps://arxiv.org/abs/hep-th/9901001v2\ndoi:10.1000/x\nA title\n# c\n",
+		"@article{a, title = {T {nested} \"q\"} # \" x\", year = 2020,}",
+		"@string(s = {x}) @comment{ } @preamble{ {a} } @misc(k, title = s # s)",
+		"@article{a,\n title = {never closed\n",
+		"@article{a, title = \"}\"}",
+		"@{}", "@", "@article", "@article{", "@article{a", "@article{a,", "\xff@article{a}",
+	} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		lines := bytes.Count(data, []byte("\n")) + 1
+		list, err := ReadReadingList(data)
+		var le *ListError
+		switch {
+		case errors.As(err, &le):
+			if len(list.Entries) != 0 || len(le.Lines) == 0 {
+				t.Fatalf("an error with %d entries and %d lines", len(list.Entries), len(le.Lines))
+			}
+			for _, l := range le.Lines {
+				if l.Line < 1 || l.Line > lines || l.Reason == "" {
+					t.Fatalf("error %q outside the input's %d lines", l.Error(), lines)
+				}
+			}
+		case err != nil:
+			t.Fatalf("an error that is no *ListError: %v", err)
+		}
+		for _, e := range list.Entries {
+			if e.Line < 1 || e.Line > lines {
+				t.Fatalf("entry %+v outside the input's %d lines", e, lines)
+			}
+		}
+	})
 }
