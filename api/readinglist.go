@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"mime"
 	"net/http"
 	"strconv"
@@ -100,12 +101,19 @@ func ImportReadingList(ctx context.Context, engine *recommend.Engine, user strin
 		report.Matched = append(report.Matched, MatchedEntry{Line: e.Line, Key: e.Key, Entry: entry, Paper: paper, By: by})
 	}
 	// Papers found by DOI or title still need their titles for the report.
-	titled, err := store.Papers(ctx, matched)
+	var untitled []string
+	for _, id := range matched {
+		if _, ok := byID[id]; !ok {
+			untitled = append(untitled, id)
+		}
+	}
+	more, err := store.Papers(ctx, untitled)
 	if err != nil {
 		return ReadingListReport{}, err
 	}
+	maps.Copy(byID, more)
 	for i := range report.Matched {
-		report.Matched[i].Title = titled[report.Matched[i].Paper].Title
+		report.Matched[i].Title = byID[report.Matched[i].Paper].Title
 	}
 	if len(matched) > 0 {
 		if report.Upvoted, err = engine.UpvoteAll(ctx, user, matched, dryRun); err != nil {
