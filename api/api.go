@@ -60,6 +60,7 @@ func (s *Server) Routes(mux *http.ServeMux) {
 	mux.Handle("DELETE /v1/users/{user}/upvotes/{paper}", s.actingFor(s.unvote(1)))
 	mux.Handle("DELETE /v1/users/{user}/hidden/{paper}", s.actingFor(s.unvote(-1)))
 	mux.Handle("GET /v1/users/{user}/votes.jsonl", s.actingFor(http.HandlerFunc(s.exportVotes)))
+	mux.Handle("POST /v1/users/{user}/reading-list", s.actingFor(http.HandlerFunc(s.importReadingList)))
 	mux.Handle("POST /v1/users/{user}/feed-key", s.actingFor(http.HandlerFunc(s.feedKey)))
 	mux.Handle("GET /v1/users/{user}/feed.atom", s.feedReader(http.HandlerFunc(s.atomFeed)))
 	mux.Handle("GET /v1/users/{user}/collections", s.actingFor(http.HandlerFunc(s.listCollections)))

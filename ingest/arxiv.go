@@ -34,7 +34,7 @@ func arxivRecord(o *object) paperhound.Paper {
 	if o.has("authors_parsed") {
 		p.Authors = arxivParsedAuthors(o)
 	} else {
-		p.Authors = splitAuthors(latexToUnicode(o.str("authors")))
+		p.Authors = splitAuthors(paperhound.LaTeXToUnicode(o.str("authors")))
 	}
 	p.Categories = stringOrList(o, "categories")
 	p.Published = arxivPublished(o)
@@ -62,7 +62,7 @@ func arxivParsedAuthors(o *object) []string {
 		}
 		words = append(words, parts[0])
 		words = append(words, parts[min(len(parts), 2):]...)
-		name := collapse(latexToUnicode(strings.Join(words, " ")))
+		name := collapse(paperhound.LaTeXToUnicode(strings.Join(words, " ")))
 		if name != "" {
 			names = append(names, name)
 		}

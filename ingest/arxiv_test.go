@@ -1,9 +1,6 @@
 package ingest
 
-import (
-	"testing"
-	"unicode/utf8"
-)
+import "testing"
 
 // arxivSample is the first record of the Kaggle snapshot, as it is in the file.
 const arxivSample = `{"id":"0704.0001","submitter":"Pavel Nadolsky","authors":"C. Bal\\'azs, E. L. Berger, P. M. Nadolsky, C.-P. Yuan","title":"Calculation of prompt diphoton production cross sections at Tevatron\n  energies","comments":"37 pages, 15 figures; published version","journal-ref":"Phys.Rev.D76:013009,2007","doi":"10.1103/PhysRevD.76.013009","report-no":"ANL-HEP-PR-07-12","categories":"hep-ph math.CO","license":null,"abstract":"  A fully differential calculation in perturbative quantum chromodynamics is\npresented for the production of massive photon pairs at hadron colliders.\n","versions":[{"version":"v1","created":"Mon, 2 Apr 2007 19:18:42 GMT"},{"version":"v2","created":"Tue, 24 Jul 2007 20:10:27 GMT"}],"update_date":"2008-11-13","authors_parsed":[["Bal\\'azs","C.",""],["Berger","E. L.",""],["Nadolsky","P. M.",""],["Yuan","C. -P.",""]]}`
@@ -45,41 +42,4 @@ func TestReadPapersArxiv(t *testing.T) {
 		problems: []string{`x.jsonl:1: missing "title"`},
 	}}
 	runReadCases(t, tests)
-}
-
-func TestLatexToUnicode(t *testing.T) {
-	tests := []struct{ in, want string }{
-		{`Bal\'azs`, "Balázs"},
-		{`Bal\'{a}zs`, "Balázs"},
-		{`Bal{\'a}zs`, "Balázs"},
-		{`G\"odel`, "Gödel"},
-		{`G{\"o}del`, "Gödel"},
-		{`Erd\H{o}s`, "Erdős"},
-		{`{\v S}koda`, "Škoda"},
-		{`\v{S}koda`, "Škoda"},
-		{`Fran\c{c}ois`, "François"},
-		{`Fran\c cois`, "François"},
-		{`Mu\~noz`, "Muñoz"},
-		{`Garc\'{\i}a`, "García"},
-		{`Garc\'\i a`, "García"},
-		{`Stra\ss e`, "Straße"},
-		{`Stra\ss{}e`, "Straße"},
-		{`{\O}stergaard`, "Østergaard"},
-		{`\L{}ukasz`, "Łukasz"},
-		{`{\AA}ngstr\"om`, "Ångström"},
-		{`plain text`, "plain text"},
-		{`\alpha and \'x and \`, `\alpha and \'x and \`}, // unknown: left alone
-		{`{\'a`, "{á"},
-		{`\'{ab}`, `\'{ab}`},
-	}
-	for _, tt := range tests {
-		if got := latexToUnicode(tt.in); got != tt.want {
-			t.Errorf("latexToUnicode(%q) = %q, want %q", tt.in, got, tt.want)
-		}
-	}
-	for cmd, acc := range accents {
-		if acc[0] != "" && utf8.RuneCountInString(acc[0]) != utf8.RuneCountInString(acc[1]) {
-			t.Errorf("accent %q maps %d letters to %d", cmd, utf8.RuneCountInString(acc[0]), utf8.RuneCountInString(acc[1]))
-		}
-	}
 }

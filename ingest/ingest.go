@@ -9,7 +9,10 @@
 // Formats are told apart by content, never by file name; see ReadPapers and
 // ReadVotes. The package knows the domain types alone: storing, embedding
 // and indexing what it reads is the caller's business (recommend's Ingest
-// and ImportVotes). It also holds the built-in sample papers (sample.go).
+// and ImportVotes). It also reads reading lists (a BibTeX file, or a list
+// of arXiv ids and DOIs) in one piece and all or nothing: a list with an
+// error yields no entries (readinglist.go, bibtex.go). And it holds the
+// built-in sample papers (sample.go).
 package ingest
 
 import (

@@ -34,6 +34,17 @@ func (e *Engine) Vote(ctx context.Context, user, paper string, value int) error 
 		e.votes.set(cur) // in case another process cast it
 		return nil
 	}
+	v := e.newVote(user, paper, value, cur, found)
+	if _, err := e.store.SaveVotes(ctx, []paperhound.Vote{v}); err != nil {
+		return fmt.Errorf("vote: %w", err)
+	}
+	e.votes.set(v)
+	e.ownVoteWritten(ctx)
+	return nil
+}
+
+// newVote is a vote cast now that replaces cur, when found.
+func (e *Engine) newVote(user, paper string, value int, cur paperhound.Vote, found bool) paperhound.Vote {
 	v := paperhound.Vote{User: user, Paper: paper, Value: value, At: e.store.Now().UTC().Truncate(time.Microsecond)}
 	if found && !cur.At.Before(v.At) {
 		// The store keeps the newer of a vote and the vote or removal
@@ -41,12 +52,57 @@ func (e *Engine) Vote(ctx context.Context, user, paper string, value int) error 
 		// clock says.
 		v.At = cur.At.Add(time.Microsecond)
 	}
-	if _, err := e.store.SaveVotes(ctx, []paperhound.Vote{v}); err != nil {
-		return fmt.Errorf("vote: %w", err)
+	return v
+}
+
+// UpvoteAll upvotes papers for user as Vote would one by one (an upvote
+// replaces a hide; a paper already upvoted keeps its vote and its time),
+// in one transaction: all are recorded or none. It returns how many
+// papers it upvoted, those already upvoted left out; with dryRun it only
+// counts them. An unknown user or paper is paperhound.ErrNotFound, and
+// nothing is recorded.
+func (e *Engine) UpvoteAll(ctx context.Context, user string, papers []string, dryRun bool) (int, error) {
+	if _, err := e.store.User(ctx, user); err != nil {
+		return 0, err
 	}
-	e.votes.set(v)
+	missing, err := e.store.MissingPapers(ctx, papers)
+	if err != nil {
+		return 0, fmt.Errorf("upvote: %w", err)
+	}
+	if len(missing) > 0 {
+		return 0, fmt.Errorf("upvote: paper %q: %w", missing[0], paperhound.ErrNotFound)
+	}
+	e.voteMu.Lock()
+	defer e.voteMu.Unlock()
+	stored, err := e.store.Votes(ctx, user)
+	if err != nil {
+		return 0, fmt.Errorf("upvote: %w", err)
+	}
+	current := make(map[string]paperhound.Vote, len(stored))
+	for _, v := range stored {
+		current[v.Paper] = v
+	}
+	var votes []paperhound.Vote
+	for _, paper := range papers {
+		cur, found := current[paper]
+		if found && cur.Value == 1 {
+			continue
+		}
+		v := e.newVote(user, paper, 1, cur, found)
+		current[paper] = v // a paper named twice is upvoted once
+		votes = append(votes, v)
+	}
+	if dryRun || len(votes) == 0 {
+		return len(votes), nil
+	}
+	if _, err := e.store.SaveVotes(ctx, votes); err != nil {
+		return 0, fmt.Errorf("upvote: %w", err)
+	}
+	for _, v := range votes {
+		e.votes.set(v)
+	}
 	e.ownVoteWritten(ctx)
-	return nil
+	return len(votes), nil
 }
 
 // voteBatch votes are written in one transaction by ImportVotes.

@@ -3,6 +3,7 @@ package recommend_test
 import (
 	"context"
 	"errors"
+	"maps"
 	"math"
 	"slices"
 	"sync"
@@ -283,6 +284,88 @@ func TestImportVotesKeepsLaterChanges(t *testing.T) {
 			}
 			if v, err := b.Store.VoteOf(ctx, "ann", "n2"); err != nil || v.Value != 1 {
 				t.Errorf("n2 upvoted again: %+v, %v", v, err)
+			}
+		})
+	}
+}
+
+func TestUpvoteAll(t *testing.T) {
+	for _, b := range schematest.Backends(t) {
+		t.Run(b.Name, func(t *testing.T) {
+			ctx := context.Background()
+			e := trendingEngine(t, b.Store)
+			clock := trendingToday
+			b.Store.Now = func() time.Time { return clock }
+			if _, _, err := b.Store.IssueToken(ctx, "ann"); err != nil {
+				t.Fatal(err)
+			}
+			if err := e.Vote(ctx, "ann", "n1", 1); err != nil {
+				t.Fatal(err)
+			}
+			if err := e.Vote(ctx, "ann", "n3", -1); err != nil {
+				t.Fatal(err)
+			}
+			if err := e.Vote(ctx, "ann", "n4", 1); err != nil {
+				t.Fatal(err)
+			}
+			clock = clock.Add(time.Minute)
+			if err := e.Unvote(ctx, "ann", "n4", 1); err != nil {
+				t.Fatal(err)
+			}
+			before := clock
+			clock = clock.Add(time.Minute)
+			votes := func() map[string]paperhound.Vote {
+				t.Helper()
+				vs, err := e.Votes(ctx, "ann")
+				if err != nil {
+					t.Fatal(err)
+				}
+				m := map[string]paperhound.Vote{}
+				for _, v := range vs {
+					m[v.Paper] = v
+				}
+				return m
+			}
+			was := votes()
+
+			if _, err := e.UpvoteAll(ctx, "ann", []string{"n2", "nope"}, false); !errors.Is(err, paperhound.ErrNotFound) {
+				t.Errorf("an unknown paper: %v, want ErrNotFound", err)
+			}
+			if _, err := e.UpvoteAll(ctx, "nobody", []string{"n2"}, false); !errors.Is(err, paperhound.ErrNotFound) {
+				t.Errorf("an unknown user: %v, want ErrNotFound", err)
+			}
+			papers := []string{"n1", "n2", "n3", "n2", "n4"}
+			if n, err := e.UpvoteAll(ctx, "ann", papers, true); n != 3 || err != nil {
+				t.Errorf("dry run: %d, %v; want 3 (n2, n3, n4)", n, err)
+			}
+			if got := votes(); !maps.Equal(got, was) {
+				t.Errorf("refused or dry runs changed the votes: %v, want %v", got, was)
+			}
+
+			if n, err := e.UpvoteAll(ctx, "ann", papers, false); n != 3 || err != nil {
+				t.Errorf("UpvoteAll: %d, %v; want 3", n, err)
+			}
+			got := votes()
+			if got["n1"] != was["n1"] {
+				t.Errorf("n1, upvoted before, changed: %+v, was %+v", got["n1"], was["n1"])
+			}
+			for _, id := range []string{"n2", "n3", "n4"} {
+				if v := got[id]; v.Value != 1 || !v.At.After(before) {
+					t.Errorf("%s: %+v, want an upvote cast now", id, v)
+				}
+			}
+			// The engine's vote graph has them at once: no upvoted paper in the feed.
+			recs, err := e.Feed(ctx, "ann", recommend.FeedOptions{Limit: 100})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, r := range recs {
+				if got[r.Paper.ID].Value != 0 || r.Trending {
+					t.Errorf("feed after the upvotes holds %s (trending %v)", r.Paper.ID, r.Trending)
+				}
+			}
+			if n, err := e.UpvoteAll(ctx, "ann", papers, false); n != 0 || err != nil {
+				t.Errorf("again: %d, %v; want 0", n, err)
 			}
 		})
 	}

@@ -50,7 +50,7 @@ func (s *Store) SavePapers(ctx context.Context, papers []paperhound.Paper, vecto
 		// Read once the number is held, so updated_at follows seq's order.
 		now := s.now()
 		err = insertRows(ctx, tx, `INSERT INTO papers (id, title, abstract, authors, published, url, categories, upvotes, doi,
-				text_hash, record_hash, created_at, updated_at, seq) VALUES`, `
+				title_key, text_hash, record_hash, created_at, updated_at, seq) VALUES`, `
 			ON CONFLICT (id) DO UPDATE SET
 				title = excluded.title,
 				abstract = excluded.abstract,
@@ -60,6 +60,7 @@ func (s *Store) SavePapers(ctx context.Context, papers []paperhound.Paper, vecto
 				categories = excluded.categories,
 				upvotes = excluded.upvotes,
 				doi = excluded.doi,
+				title_key = excluded.title_key,
 				text_hash = excluded.text_hash,
 				record_hash = excluded.record_hash,
 				updated_at = excluded.updated_at,
@@ -68,7 +69,7 @@ func (s *Store) SavePapers(ctx context.Context, papers []paperhound.Paper, vecto
 			len(papers), func(args []any, i int) []any {
 				p := &papers[i]
 				return append(args, p.ID, p.Title, p.Abstract, p.Authors, p.Published, p.URL,
-					p.Categories, p.Upvotes, p.DOI, p.TextHash(), p.RecordHash(), now, now, seq)
+					p.Categories, p.Upvotes, p.DOI, paperhound.TitleKey(p.Title), p.TextHash(), p.RecordHash(), now, now, seq)
 			}, func(i int) string { return fmt.Sprintf("paper %q", papers[i].ID) })
 		if err != nil {
 			return err

@@ -128,13 +128,13 @@ func (s *Store) checkSchema(ctx context.Context) error {
 }
 
 // latestMigration is the version the migrations of dialect bring a
-// database to.
+// database to: its SQL files' and titleKeyMigration's.
 func latestMigration(dialect string) (int64, error) {
 	entries, err := fs.ReadDir(migrations, "migrations/"+dialect)
 	if err != nil {
 		return 0, fmt.Errorf("migrations: %w", err)
 	}
-	var latest int64
+	latest := int64(titleKeyVersion)
 	for _, e := range entries {
 		v, err := goose.NumericComponent(e.Name())
 		if err != nil {

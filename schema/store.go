@@ -241,7 +241,7 @@ func (s *Store) migrate(ctx context.Context) error {
 		return fmt.Errorf("migrations: %w", err)
 	}
 	dialect := goose.DialectSQLite3
-	opts := []goose.ProviderOption{goose.WithDisableGlobalRegistry(true)}
+	opts := []goose.ProviderOption{goose.WithDisableGlobalRegistry(true), goose.WithGoMigrations(titleKeyMigration(s.dialect))}
 	if s.dialect == "postgres" {
 		dialect = goose.DialectPostgres
 		// Several paperhound processes may start at once on one database;

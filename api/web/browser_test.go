@@ -293,6 +293,25 @@ func TestBrowser(t *testing.T) {
 		t.Error("/me does not list this browser's session")
 	}
 
+	// Import the reading-list fixture through the file input.
+	bib, err := filepath.Abs(filepath.Join("..", "..", "ingest", "testdata", "reading-list.bib"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var imported string
+	var importPNG []byte
+	run("import a reading list",
+		chromedp.SetUploadFiles(`#rl-file`, []string{bib}, chromedp.ByQuery),
+		chromedp.Click(`form[action="/me/reading-list"] button`, chromedp.ByQuery),
+		chromedp.WaitVisible(`#u-h`, chromedp.ByQuery),
+		chromedp.Text(`main`, &imported, chromedp.ByQuery),
+		chromedp.FullScreenshot(&importPNG, 100),
+	)
+	save("reading-list.png", importPNG)
+	if !strings.Contains(imported, "50 entries: 31 matched, 19 not.") || !strings.Contains(imported, "eprintUnknown") {
+		t.Errorf("the import's report:\n%s", imported)
+	}
+
 	// Sign out.
 	run("sign out",
 		chromedp.Click(`form[action="/signout"] button`, chromedp.ByQuery),

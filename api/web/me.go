@@ -1,16 +1,19 @@
 package web
 
 import (
+	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
 	"time"
 
 	"github.com/paperhound/paperhound/api"
+	"github.com/paperhound/paperhound/ingest"
 )
 
 // A user's own page: their upvoted and hidden papers, the votes export,
-// the Atom feed key and the browsers signed in.
+// the Atom feed key, the browsers signed in, and the reading-list import.
 
 // mePage lists the user's upvoted and hidden papers and signed-in browsers.
 func (s *Site) mePage(w http.ResponseWriter, r *http.Request) {
@@ -119,4 +122,57 @@ func (s *Site) meRevokeSession(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.Redirect(w, r, "/me", http.StatusSeeOther)
+}
+
+// meReadingList imports a reading list pasted or uploaded on /me (the
+// same import as POST /v1/users/{user}/reading-list) and shows what it
+// matched and what not. A list that cannot be read upvotes nothing and
+// gets its errors, line by line.
+func (s *Site) meReadingList(w http.ResponseWriter, r *http.Request) {
+	// The form is multipart (it may carry a file): read it, within the
+	// list's limit, before signedInPost looks for its CSRF token.
+	r.Body = http.MaxBytesReader(w, r.Body, api.MaxReadingList)
+	if err := r.ParseMultipartForm(1 << 20); err != nil {
+		if errors.As(err, new(*http.MaxBytesError)) {
+			s.errorPage(w, r, session{}, http.StatusRequestEntityTooLarge,
+				fmt.Sprintf("the reading list is over %d MiB: import it in parts", api.MaxReadingList>>20))
+			return
+		}
+		s.errorPage(w, r, session{}, http.StatusBadRequest, "the form could not be read")
+		return
+	}
+	sess, ok := s.signedInPost(w, r)
+	if !ok {
+		return
+	}
+	data, err := api.ReadingListForm(r)
+	if err != nil {
+		s.failPage(w, r, sess, err)
+		return
+	}
+	dryRun := r.PostFormValue("dry_run") != ""
+	report, err := api.ImportReadingList(r.Context(), s.engine, sess.user, data, dryRun)
+	var le *ingest.ListError
+	status := http.StatusOK
+	switch {
+	case errors.As(err, &le):
+		status = http.StatusBadRequest
+	case err != nil:
+		s.failPage(w, r, sess, err)
+		return
+	}
+	v := s.newView(r, sess, "Reading list", "me")
+	v.Data = struct {
+		Report api.ReadingListReport
+		Errors []ingest.LineError
+	}{report, errorLines(le)}
+	s.render(w, r, status, "readinglist", v)
+}
+
+// errorLines are the lines of le, or none when le is nil.
+func errorLines(le *ingest.ListError) []ingest.LineError {
+	if le == nil {
+		return nil
+	}
+	return le.Lines
 }

@@ -91,6 +91,7 @@ func (s *Site) Routes(mux *http.ServeMux) {
 	page("POST /collections/{id}/rename", s.renameCollection)
 	page("POST /collections/{id}/delete", s.deleteCollection)
 	page("POST /collections/{id}/feed-key", s.collectionFeedKey)
+	page("POST /me/reading-list", s.meReadingList)
 	page("GET /signin", s.signinPage)
 	page("POST /signin", s.signinPost)
 	page("POST /signout", s.signoutPost)
@@ -157,7 +158,10 @@ func parsePages() map[string]*template.Template {
 			return m
 		},
 		"maxCollectionName": func() int { return paperhound.MaxCollectionName },
-		"when":              func(t time.Time) string { return t.UTC().Format("2 Jan 2006 15:04 UTC") },
+		"matchedBy": func(by string) string {
+			return map[string]string{"arxiv": "arXiv id", "doi": "DOI", "title": "title"}[by]
+		},
+		"when": func(t time.Time) string { return t.UTC().Format("2 Jan 2006 15:04 UTC") },
 		"iso": func(d paperhound.Date) string {
 			if d.IsZero() {
 				return ""
@@ -166,7 +170,7 @@ func parsePages() map[string]*template.Template {
 		},
 	}
 	pages := map[string]*template.Template{}
-	for _, name := range []string{"home", "paper", "search", "me", "signin", "error", "collections", "collection"} {
+	for _, name := range []string{"home", "paper", "search", "me", "readinglist", "signin", "error", "collections", "collection"} {
 		pages[name] = template.Must(template.New("layout.html").Funcs(funcs).
 			ParseFS(files, "layout.html", "card.html", "filing.html", name+".html"))
 	}

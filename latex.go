@@ -1,13 +1,14 @@
-package ingest
+package paperhound
 
 import (
 	"strings"
 	"unicode/utf8"
 )
 
-// arXiv metadata spells accented names the TeX way: Bal\'azs, G\"{o}del,
-// {\v S}koda. latexToUnicode turns the common accents and letters into their
-// Unicode forms and leaves anything it does not know exactly as it was.
+// arXiv metadata and BibTeX files spell accented names the TeX way:
+// Bal\'azs, G\"{o}del, {\v S}koda. LaTeXToUnicode turns the common accents
+// and letters into their Unicode forms and leaves anything it does not know
+// exactly as it was.
 
 // accents maps an accent command to its letters and their accented forms,
 // rune for rune.
@@ -40,7 +41,8 @@ var accents = map[string][2]string{
 	"j":  {"", "ȷ"},
 }
 
-func latexToUnicode(s string) string {
+// LaTeXToUnicode decodes the TeX accents and letters it knows in s.
+func LaTeXToUnicode(s string) string {
 	if !strings.Contains(s, `\`) {
 		return s
 	}
