@@ -26,19 +26,7 @@ var now = time.Date(2024, 7, 10, 12, 0, 0, 0, time.UTC)
 // records are seven arXiv records over three days, one deleted, served in
 // pages of three: three pages.
 func records() []harvesttest.Record {
-	var recs []harvesttest.Record
-	for i := range 7 {
-		recs = append(recs, harvesttest.Record{
-			ID:         fmt.Sprintf("2407.%05d", i+1),
-			Datestamp:  fmt.Sprintf("2024-07-0%d", 2+i%3),
-			Created:    "2024-07-01",
-			Title:      fmt.Sprintf("Paper %d on speculative decoding", i+1),
-			Abstract:   fmt.Sprintf("We study draft models, take %d.", i+1),
-			Authors:    [][2]string{{"Müller", "Anna"}, {"Li", "Wei"}},
-			Categories: "cs.CL cs.LG",
-			DOI:        fmt.Sprintf("https://doi.org/10.1234/ABC.%d", i+1),
-		})
-	}
+	recs := harvesttest.Records(7, "2024-07-02", "2024-07-03", "2024-07-04")
 	recs[3].Deleted = true
 	return recs
 }

@@ -31,6 +31,26 @@ type Record struct {
 	Deleted    bool
 }
 
+// Records returns n made-up records, 2407.00001 onwards, the i-th (from 0)
+// last changed on days[i%len(days)], each first published on 2024-07-01,
+// with two authors, two categories and a DOI.
+func Records(n int, days ...string) []Record {
+	recs := make([]Record, n)
+	for i := range recs {
+		recs[i] = Record{
+			ID:         fmt.Sprintf("2407.%05d", i+1),
+			Datestamp:  days[i%len(days)],
+			Created:    "2024-07-01",
+			Title:      fmt.Sprintf("Paper %d on speculative decoding", i+1),
+			Abstract:   fmt.Sprintf("We study draft models, take %d.", i+1),
+			Authors:    [][2]string{{"Müller", "Anna"}, {"Li", "Wei"}},
+			Categories: "cs.CL cs.LG",
+			DOI:        fmt.Sprintf("https://doi.org/10.1234/ABC.%d", i+1),
+		}
+	}
+	return recs
+}
+
 // Arxiv is a fake OAI-PMH server. Set its fields before the first request
 // or under Lock.
 type Arxiv struct {
