@@ -94,8 +94,7 @@ func TestArxiv(t *testing.T) {
 	for _, b := range schematest.Backends(t) {
 		t.Run(b.Name, func(t *testing.T) {
 			recs := records()
-			fake := harvesttest.NewArxiv(t, recs, 3)
-			fake.Busy = 2 // the second page, once
+			fake := harvesttest.NewArxiv(t, recs, harvesttest.ArxivOptions{PageSize: 3, Busy: 2})
 			e := newEnv(t, b.Store)
 			e.cfg.ArxivURL = fake.URL()
 
@@ -175,14 +174,13 @@ func TestArxiv(t *testing.T) {
 func TestArxivResume(t *testing.T) {
 	ctx := context.Background()
 	whole := newEnv(t, schematest.Open(t, "sqlite"))
-	whole.cfg.ArxivURL = harvesttest.NewArxiv(t, records(), 3).URL()
+	whole.cfg.ArxivURL = harvesttest.NewArxiv(t, records(), harvesttest.ArxivOptions{PageSize: 3}).URL()
 	whole.run(t)
 	want := whole.papers(t, ids(records())...)
 
 	for _, forget := range []bool{false, true} {
 		t.Run(fmt.Sprintf("forget=%v", forget), func(t *testing.T) {
-			fake := harvesttest.NewArxiv(t, records(), 3)
-			fake.Fail = 3
+			fake := harvesttest.NewArxiv(t, records(), harvesttest.ArxivOptions{PageSize: 3, Fail: 3})
 			e := newEnv(t, schematest.Open(t, "sqlite"))
 			e.cfg.ArxivURL = fake.URL()
 			res, err := harvest.Run(ctx, e.cfg, e.store, e.engine)
@@ -218,7 +216,7 @@ func TestArxivCategories(t *testing.T) {
 	recs[0].Categories = "math.AG"
 	recs[1].Categories = "cs.LG stat.ML"
 	e := newEnv(t, schematest.Open(t, "sqlite"))
-	e.cfg.ArxivURL = harvesttest.NewArxiv(t, recs, 3).URL()
+	e.cfg.ArxivURL = harvesttest.NewArxiv(t, recs, harvesttest.ArxivOptions{PageSize: 3}).URL()
 	e.cfg.Categories = []string{"stat.ML", "math.AG"}
 	if res := e.run(t); counts(res[0]) != "fetched 7, added 2, updated 0, unchanged 0" || res[0].Skipped() != 5 {
 		t.Errorf("%v", res)
@@ -289,7 +287,7 @@ func TestBothSources(t *testing.T) {
 	}
 	for _, order := range [][]string{{"arxiv", "hf"}, {"hf"}} {
 		t.Run(strings.Join(order, ","), func(t *testing.T) {
-			arxiv := harvesttest.NewArxiv(t, records(), 3)
+			arxiv := harvesttest.NewArxiv(t, records(), harvesttest.ArxivOptions{PageSize: 3})
 			hf := harvesttest.NewHF(t, hfDays())
 			e := newEnv(t, schematest.Open(t, "sqlite"))
 			e.cfg.ArxivURL, e.cfg.HFURL = arxiv.URL(), hf.URL
@@ -327,8 +325,7 @@ func TestBothSources(t *testing.T) {
 func TestLease(t *testing.T) {
 	for _, b := range schematest.Backends(t) {
 		t.Run(b.Name, func(t *testing.T) {
-			fake := harvesttest.NewArxiv(t, records(), 3)
-			fake.Hold = 1
+			fake := harvesttest.NewArxiv(t, records(), harvesttest.ArxivOptions{PageSize: 3, Hold: 1})
 			first := newEnv(t, b.Store)
 			first.cfg.ArxivURL = fake.URL()
 			ctx, cancel := context.WithCancel(context.Background())

@@ -50,8 +50,7 @@ func TestSyncCommand(t *testing.T) {
 		t.Run(db.name, func(t *testing.T) {
 			t.Parallel()
 			recs, since, ids := syncRecords()
-			arxiv := harvesttest.NewArxiv(t, recs, 3)
-			arxiv.Busy = 2
+			arxiv := harvesttest.NewArxiv(t, recs, harvesttest.ArxivOptions{PageSize: 3, Busy: 2})
 			args := []string{"--db", db.dsn, "--sources", "arxiv", "--arxiv-url", arxiv.URL(), "--since", since}
 			start := time.Now()
 			if out := syncRun(t, args...); out != "arxiv: fetched 7, added 7, updated 0, unchanged 0\n" {
@@ -102,13 +101,12 @@ func TestSyncKilled(t *testing.T) {
 	t.Parallel()
 	recs, since, ids := syncRecords()
 	whole := filepath.Join(t.TempDir(), "whole.db")
-	syncRun(t, "--db", whole, "--sources", "arxiv", "--arxiv-url", harvesttest.NewArxiv(t, recs, 3).URL(), "--since", since)
+	syncRun(t, "--db", whole, "--sources", "arxiv", "--arxiv-url", harvesttest.NewArxiv(t, recs, harvesttest.ArxivOptions{PageSize: 3}).URL(), "--since", since)
 	want, _ := allPapers(t, whole, ids...)
 	for _, db := range databases(t) {
 		t.Run(db.name, func(t *testing.T) {
 			t.Parallel()
-			arxiv := harvesttest.NewArxiv(t, recs, 3)
-			arxiv.Hold = 3
+			arxiv := harvesttest.NewArxiv(t, recs, harvesttest.ArxivOptions{PageSize: 3, Hold: 3})
 			args := []string{"sync", "--pause", "0", "--db", db.dsn, "--sources", "arxiv", "--arxiv-url", arxiv.URL(), "--since", since}
 			raw, _ := json.Marshal(args)
 			child := exec.Command(os.Args[0], "-test.run=^TestChildProcess$")
@@ -157,8 +155,7 @@ func TestServeSyncEvery(t *testing.T) {
 		t.Run(db.name, func(t *testing.T) {
 			t.Parallel()
 			recs, since, _ := syncRecords()
-			arxiv := harvesttest.NewArxiv(t, recs, 3)
-			arxiv.Hold = 3
+			arxiv := harvesttest.NewArxiv(t, recs, harvesttest.ArxivOptions{PageSize: 3, Hold: 3})
 			// Another sync holds the lease for the first round.
 			st, err := schema.Open(context.Background(), db.dsn)
 			if err != nil {

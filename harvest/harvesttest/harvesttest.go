@@ -51,22 +51,24 @@ func Records(n int, days ...string) []Record {
 	return recs
 }
 
-// Arxiv is a fake OAI-PMH server. Set its fields before the first request
-// or under Lock.
+// ArxivOptions shape a fake arXiv's answers. Requests are numbered from 1.
+type ArxivOptions struct {
+	PageSize int // records a page
+	// Busy is the request answered once with 503 and "Retry-After: 2".
+	Busy int
+	// Hold is the request held unanswered until the client goes away;
+	// Arxiv.Held is closed when it arrives.
+	Hold int
+	Fail int // the request answered 500
+}
+
+// Arxiv is a fake OAI-PMH server. Change Records under Lock.
 type Arxiv struct {
 	*httptest.Server
 	sync.Mutex
-	Records  []Record // served in this order, those from= selects
-	PageSize int      // records a page
-	// Busy is the number of the request (1 for the first) answered once
-	// with 503 and "Retry-After: 2"; 0 for none.
-	Busy int
-	// Hold is the number of the request held unanswered until the client
-	// goes away; Held is closed when it arrives. 0 for none.
-	Hold int
-	Held chan struct{}
-	// Fail is the number of the request answered 500; 0 for none.
-	Fail int
+	Records []Record // served in this order, those from= selects
+	Held    chan struct{}
+	opts    ArxivOptions
 
 	requests []string // every request's query string
 	// forgot counts ForgetTokens calls: a token carries the count it was
@@ -75,8 +77,8 @@ type Arxiv struct {
 }
 
 // NewArxiv starts a fake OAI-PMH server, closed when the test ends.
-func NewArxiv(t testing.TB, records []Record, pageSize int) *Arxiv {
-	a := &Arxiv{Records: records, PageSize: pageSize, Held: make(chan struct{})}
+func NewArxiv(t testing.TB, records []Record, opts ArxivOptions) *Arxiv {
+	a := &Arxiv{Records: records, opts: opts, Held: make(chan struct{})}
 	a.Server = httptest.NewServer(http.HandlerFunc(a.serve))
 	t.Cleanup(a.Close)
 	return a
@@ -106,16 +108,16 @@ func (a *Arxiv) serve(w http.ResponseWriter, r *http.Request) {
 	n := len(a.requests)
 	q := r.URL.Query()
 	switch n {
-	case a.Busy:
+	case a.opts.Busy:
 		a.Unlock()
 		w.Header().Set("Retry-After", "2")
 		http.Error(w, "Retry after 2 seconds", http.StatusServiceUnavailable)
 		return
-	case a.Fail:
+	case a.opts.Fail:
 		a.Unlock()
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
-	case a.Hold:
+	case a.opts.Hold:
 		a.Unlock()
 		close(a.Held)
 		<-r.Context().Done()
@@ -148,7 +150,7 @@ func (a *Arxiv) serve(w http.ResponseWriter, r *http.Request) {
 		oaiError(w, "noRecordsMatch", "no records")
 		return
 	}
-	end := min(offset+a.PageSize, len(list))
+	end := min(offset+a.opts.PageSize, len(list))
 	var b strings.Builder
 	b.WriteString(xml.Header + `<OAI-PMH xmlns="http://www.openarchives.org/OAI/2.0/"><responseDate>2024-07-10T00:00:00Z</responseDate>` +
 		`<request verb="ListRecords">http://export.arxiv.org/oai2</request><ListRecords>`)
