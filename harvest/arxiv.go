@@ -31,7 +31,9 @@ import (
 // day, the paper's published day.
 
 type oaiResponse struct {
-	Errors []struct {
+	// Naming the root refuses any other document, such as a web page.
+	XMLName xml.Name `xml:"http://www.openarchives.org/OAI/2.0/ OAI-PMH"`
+	Errors  []struct {
 		Code    string `xml:"code,attr"`
 		Message string `xml:",chardata"`
 	} `xml:"error"`

@@ -111,7 +111,8 @@ const (
 	leaseTTL  = 2 * time.Minute
 )
 
-// run is one sync: its settings, its fetcher and where it writes.
+// run is one sync: its settings, where it writes, and the fetcher of the
+// source it is on.
 type run struct {
 	cfg    Config
 	store  Store
@@ -129,8 +130,7 @@ func Run(ctx context.Context, cfg Config, store Store, ingester Ingester) ([]Res
 		return nil, err
 	}
 	cfg.defaults()
-	r := &run{cfg: cfg, store: store, ingest: ingester, log: cfg.Log,
-		fetch: &fetcher{client: cfg.Client, pause: cfg.Pause, sleep: cfg.Sleep, now: cfg.Now, log: cfg.Log}}
+	r := &run{cfg: cfg, store: store, ingest: ingester, log: cfg.Log}
 	holder, err := r.acquire(ctx)
 	if err != nil {
 		return nil, err
@@ -159,6 +159,9 @@ func Run(ctx context.Context, cfg Config, store Store, ingester Ingester) ([]Res
 		if !slices.Contains(cfg.Sources, source) {
 			continue
 		}
+		// Each service gets its own pause: one's last request does not
+		// hold up the other's first.
+		r.fetch = &fetcher{client: cfg.Client, pause: cfg.Pause, sleep: cfg.Sleep, now: cfg.Now, log: cfg.Log}
 		sync := r.arxiv
 		if source == "hf" {
 			sync = r.hf
@@ -255,7 +258,7 @@ func (r *run) acquire(ctx context.Context) (string, error) {
 		l, err = r.store.AcquireLease(ctx, leaseName, holder, l.Holder, leaseTTL)
 	}
 	if errors.Is(err, paperhound.ErrConflict) {
-		return "", fmt.Errorf("sync: %w (%s holds it until %s) (%w)", ErrBusy, l.Holder, l.Expires.Format(time.RFC3339), paperhound.ErrConflict)
+		return "", fmt.Errorf("sync: %w: %s holds the lease until %s: %w", ErrBusy, l.Holder, l.Expires.Format(time.RFC3339), paperhound.ErrConflict)
 	}
 	if err != nil {
 		return "", fmt.Errorf("sync: %w", err)

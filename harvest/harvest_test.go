@@ -4,8 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -398,4 +401,47 @@ func BenchmarkArxiv(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(n*b.N)/took.Seconds(), "records/s")
+}
+
+// An answer that is not what the source should send stops that source with
+// an error that says what came back, leaves its state as it was, and lets
+// the next source run.
+func TestSourceErrors(t *testing.T) {
+	for _, tc := range []struct {
+		name, source, status, body, mention string
+	}{
+		{"OAI-PMH error", "arxiv", "200", `<OAI-PMH xmlns="http://www.openarchives.org/OAI/2.0/"><error code="badArgument">Illegal set</error></OAI-PMH>`,
+			"OAI-PMH error badArgument: Illegal set"},
+		{"not XML", "arxiv", "200", `<html><body>Maintenance</body></html>`, "not an OAI-PMH answer"},
+		{"arXiv 404", "arxiv", "404", `no such page`, "404 Not Found: no such page"},
+		{"HF not JSON", "hf", "200", `<!doctype html><p>Sorry</p>`, "not JSON Lines or a JSON array"},
+		{"HF 400", "hf", "400", `{"error":"invalid date"}`, `400 Bad Request: {"error":"invalid date"}`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			bad := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				code, _ := strconv.Atoi(tc.status)
+				w.WriteHeader(code)
+				w.Write([]byte(tc.body))
+			}))
+			defer bad.Close()
+			good := harvesttest.NewHF(t, hfDays())
+			e := newEnv(t, schematest.Open(t, "sqlite"))
+			e.cfg.Sources = []string{"arxiv", "hf"}
+			e.cfg.ArxivURL, e.cfg.HFURL = bad.URL, good.URL
+			if tc.source == "hf" {
+				e.cfg.Sources = []string{"hf"}
+				e.cfg.HFURL = bad.URL
+			}
+			res, err := harvest.Run(context.Background(), e.cfg, e.store, e.engine)
+			if err == nil || !strings.Contains(err.Error(), tc.mention) || res[0].Err == nil {
+				t.Fatalf("%v, %v; want an error mentioning %q", res, err, tc.mention)
+			}
+			if st, _ := e.store.SyncState(context.Background(), "arxiv:cs"); st.DoneThrough != "" || st.Token != "" {
+				t.Errorf("arXiv state after the error: %+v", st)
+			}
+			if tc.source == "arxiv" && (len(res) != 2 || res[1].Err != nil || res[1].Added == 0) {
+				t.Errorf("Hugging Face after arXiv failed: %v", res)
+			}
+		})
+	}
 }

@@ -93,6 +93,8 @@ func syncEvery(ctx context.Context, cfg Config, b *backend, log *slog.Logger) {
 			return
 		case errors.Is(err, harvest.ErrBusy):
 			log.Info("sync skipped: another sync is running", "err", err)
+		case err != nil && len(results) == 0:
+			log.Error("sync failed", "err", err)
 		}
 		for _, r := range results {
 			if r.Err != nil {

@@ -198,3 +198,27 @@ func waitLog(t *testing.T, s *server, text string) {
 		}
 	}
 }
+
+// A sync while another holds the lease fetches nothing and says why.
+func TestSyncBusy(t *testing.T) {
+	t.Parallel()
+	db := filepath.Join(t.TempDir(), "x.db")
+	st, err := schema.Open(context.Background(), db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if _, err := st.AcquireLease(context.Background(), "sync", "elsewhere:1:x", "", time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	recs, since, _ := syncRecords()
+	arxiv := harvesttest.NewArxiv(t, recs, harvesttest.ArxivOptions{PageSize: 3})
+	var stdout, stderr bytes.Buffer
+	err = run(context.Background(), []string{"sync", "--db", db, "--arxiv-url", arxiv.URL(), "--since", since}, &stdout, &stderr)
+	if err == nil || !strings.Contains(err.Error(), "another sync is running on this database: elsewhere:1:x holds the lease until") {
+		t.Errorf("sync while the lease is held: %v", err)
+	}
+	if n := len(arxiv.Requests()); n != 0 || stdout.Len() != 0 {
+		t.Errorf("%d requests, stdout %q: want none", n, stdout.String())
+	}
+}
