@@ -273,6 +273,12 @@ func TestHF(t *testing.T) {
 			if p := e.papers(t, "2407.10001")["2407.10001"]; p.Upvotes != 7 {
 				t.Errorf("upvotes not refreshed: %+v", p)
 			}
+			// Its 7 upvotes now put it first in trending (with none it was
+			// behind 2407.09001's 3).
+			top, err := e.engine.Trending(context.Background(), recommend.TrendingOptions{Days: 7, Limit: 1})
+			if err != nil || len(top) != 1 || top[0].Paper.ID != "2407.10001" {
+				t.Errorf("trending: %v, %v; want 2407.10001 first", top, err)
+			}
 		})
 	}
 }
