@@ -153,17 +153,17 @@ func (c *Config) serveFlags(fs *flag.FlagSet) {
 func (c *Config) syncFlags(fs *flag.FlagSet) {
 	h := &c.Sync
 	h.Sources = slices.Clone(harvest.Sources)
-	fs.Var(sourcesFlag{&h.Sources}, "sources", "the sources to sync, comma-separated: "+strings.Join(harvest.Sources, ","))
+	fs.Var(sourcesFlag{&h.Sources}, "sources", "the sources to sync, a comma-separated `list` of "+strings.Join(harvest.Sources, ","))
 	fs.StringVar(&h.ArxivURL, "arxiv-url", envOr("PAPERHOUND_ARXIV_URL", "https://export.arxiv.org/oai2"),
 		"arXiv's OAI-PMH base URL (env PAPERHOUND_ARXIV_URL)")
 	fs.StringVar(&h.HFURL, "hf-url", envOr("PAPERHOUND_HF_URL", "https://huggingface.co"),
 		"Hugging Face's base URL, for /api/daily_papers (env PAPERHOUND_HF_URL)")
 	fs.StringVar(&h.Set, "set", "cs", "the arXiv OAI-PMH `set` to harvest: cs, math, physics:hep-th, ...; \"\" for all of arXiv")
-	fs.Var(listFlag{&h.Categories}, "categories", "keep only arXiv papers in one of these categories, comma-separated: cs.CL,cs.LG")
+	fs.Var(listFlag{&h.Categories}, "categories", "keep only arXiv papers in one of these categories, a comma-separated `list` such as cs.CL,cs.LG")
 	fs.Var(sinceFlag{&h.Since}, "since", "the first `day` (YYYY-MM-DD) to fetch when a source has not got further; "+
 		"unset, arXiv harvests the whole set and Hugging Face starts today")
 	h.Pause = 3 * time.Second
-	fs.Var(durationFlag{&h.Pause}, "pause", "the least time between two requests to a source: arXiv asks for 3s")
+	fs.Var(durationFlag{&h.Pause}, "pause", "the least time between two requests to a source, a `duration`: arXiv asks for 3s")
 }
 
 // sourcesFlag is a comma-separated list of harvest.Sources.
