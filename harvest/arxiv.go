@@ -183,7 +183,7 @@ func (r *run) arxiv(ctx context.Context) (Result, error) {
 			return res, err
 		}
 		p, err := readOAIPage(body, r.cfg.Categories, func(id, msg string) {
-			r.log.Warn("sync: arXiv record "+msg, "record", id)
+			r.log.Warn("sync: arXiv record", "record", id, "problem", msg)
 		})
 		if err != nil {
 			return res, fmt.Errorf("GET %s: %w", u, err)

@@ -105,11 +105,11 @@ var ErrBusy = errors.New("another sync is running on this database")
 
 // The lease lasts leaseTTL unless renewed, and is renewed every
 // leaseTTL/4: a sync killed without releasing it holds the database up
-// for at most leaseTTL (less on the same machine, see acquire).
-const (
-	leaseName = "sync"
-	leaseTTL  = 2 * time.Minute
-)
+// for at most leaseTTL (less on the same machine, see acquire). A
+// variable, so that a test can watch renewals in under a second.
+const leaseName = "sync"
+
+var leaseTTL = 2 * time.Minute
 
 // run is one sync: its settings, where it writes, and the fetcher of the
 // source it is on.
