@@ -142,6 +142,9 @@ func TestSyncKilled(t *testing.T) {
 			if n != 7 || !reflect.DeepEqual(got, want) {
 				t.Errorf("%d papers, differing from an uninterrupted run's:\n%v\n%v", n, got, want)
 			}
+			if got, want := syncState(t, db.dsn), syncState(t, whole); got != want {
+				t.Errorf("sync state %+v, an uninterrupted run's %+v", got, want)
+			}
 		})
 	}
 }
@@ -221,4 +224,19 @@ func TestSyncBusy(t *testing.T) {
 	if n := len(arxiv.Requests()); n != 0 || stdout.Len() != 0 {
 		t.Errorf("%d requests, stdout %q: want none", n, stdout.String())
 	}
+}
+
+// syncState is the arXiv set cs's sync state in the database at dsn.
+func syncState(t *testing.T, dsn string) schema.SyncState {
+	t.Helper()
+	st, err := schema.Open(context.Background(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	state, err := st.SyncState(context.Background(), "arxiv:cs")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return state
 }
