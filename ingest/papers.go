@@ -90,10 +90,20 @@ func decodePaper(raw []byte) (p paperhound.Paper, reason, warning string) {
 	if reason := o.problem(); reason != "" {
 		return paperhound.Paper{}, reason, ""
 	}
-	if reason := checkPaper(&p); reason != "" {
+	if reason, warning = CheckPaper(&p); reason != "" {
 		return paperhound.Paper{}, reason, ""
 	}
-	return p, "", checkURL(&p)
+	return p, "", warning
+}
+
+// CheckPaper tidies p in place and says what makes it unfit to store
+// (reason), or what was dropped from it (warning): the rules every format
+// read here meets, for papers read elsewhere too (paperhound sync).
+func CheckPaper(p *paperhound.Paper) (reason, warning string) {
+	if reason := checkPaper(p); reason != "" {
+		return reason, ""
+	}
+	return "", checkURL(p)
 }
 
 const votesReason = "this looks like votes (user, paper), not papers: load them with `paperhound ingest --upvotes`"

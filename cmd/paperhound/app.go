@@ -120,6 +120,9 @@ func (a *App) Start(ctx context.Context) error {
 		if a.b.endpoint != nil {
 			a.background.Go(func() { a.b.engine.KeepCompleting(ctx, pendingEvery, pendingIdle) })
 		}
+		if a.cfg.SyncEvery > 0 {
+			a.background.Go(func() { syncEvery(ctx, a.cfg, a.b, a.log) })
+		}
 	})
 	return nil
 }

@@ -7,10 +7,13 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/paperhound/paperhound"
+	"github.com/paperhound/paperhound/harvest"
 	"github.com/paperhound/paperhound/schema"
 )
 
@@ -41,6 +44,10 @@ type Config struct {
 	EmbedRPS, EmbedWeight             float64
 	QdrantURL, QdrantAPIKey           string
 	QdrantCollection                  string
+
+	// sync's, and serve's with SyncEvery: see harvest.Config.
+	Sync      harvest.Config
+	SyncEvery time.Duration // serve syncs this often; 0 never
 
 	badEnv []error // environment values that did not parse; reported by parse
 }
@@ -135,9 +142,88 @@ func (c *Config) serveFlags(fs *flag.FlagSet) {
 	c.Drain = 5 * time.Second
 	c.envVar(fs, durationFlag{&c.Drain}, "drain", "PAPERHOUND_DRAIN",
 		"on SIGTERM or Ctrl-C, keep serving this `duration` with /readyz answering 503, so that load balancers stop sending first")
+	c.envVar(fs, durationFlag{&c.SyncEvery}, "sync-every", "PAPERHOUND_SYNC_EVERY",
+		"run paperhound sync in the background this often, a `duration` such as 6h; 0 never")
 	c.DBMaxConns = schema.DefaultMaxConns
 	c.envVar(fs, connsFlag{&c.DBMaxConns}, "db-max-conns", "PAPERHOUND_DB_MAX_CONNS",
 		"most connections to a PostgreSQL database; requests beyond wait for one")
+}
+
+// syncFlags registers what sync fetches and how, which serve takes too.
+func (c *Config) syncFlags(fs *flag.FlagSet) {
+	h := &c.Sync
+	h.Sources = slices.Clone(harvest.Sources)
+	fs.Var(sourcesFlag{&h.Sources}, "sources", "the sources to sync, a comma-separated `list` of "+strings.Join(harvest.Sources, ","))
+	fs.StringVar(&h.ArxivURL, "arxiv-url", envOr("PAPERHOUND_ARXIV_URL", "https://oaipmh.arxiv.org/oai"),
+		"arXiv's OAI-PMH base URL (env PAPERHOUND_ARXIV_URL)")
+	fs.StringVar(&h.HFURL, "hf-url", envOr("PAPERHOUND_HF_URL", "https://huggingface.co"),
+		"Hugging Face's base URL, for /api/daily_papers (env PAPERHOUND_HF_URL)")
+	fs.StringVar(&h.Set, "set", "cs", "the arXiv OAI-PMH `set` to harvest: cs, math, physics:hep-th, ...; \"\" for all of arXiv")
+	fs.Var(listFlag{&h.Categories}, "categories", "keep only arXiv papers in one of these categories, a comma-separated `list` such as cs.CL,cs.LG")
+	fs.Var(sinceFlag{&h.Since}, "since", "the first `day` (YYYY-MM-DD) to fetch when a source has not got further; "+
+		"unset, arXiv harvests the whole set and Hugging Face starts today")
+	h.Pause = 3 * time.Second
+	fs.Var(durationFlag{&h.Pause}, "pause", "the least time between two requests to a source, a `duration`: arXiv asks for 3s")
+}
+
+// sourcesFlag is a comma-separated list of harvest.Sources.
+type sourcesFlag struct{ p *[]string }
+
+func (f sourcesFlag) String() string { return listFlag(f).String() }
+
+func (f sourcesFlag) Set(s string) error {
+	var sources []string
+	for _, name := range strings.Split(s, ",") {
+		name = strings.TrimSpace(name)
+		if !slices.Contains(harvest.Sources, name) {
+			return fmt.Errorf("unknown source %q: want %s", name, strings.Join(harvest.Sources, ","))
+		}
+		sources = append(sources, name)
+	}
+	*f.p = sources
+	return nil
+}
+
+// listFlag is a comma-separated list; empty items are dropped.
+type listFlag struct{ p *[]string }
+
+func (f listFlag) String() string {
+	if f.p == nil {
+		return ""
+	}
+	return strings.Join(*f.p, ",")
+}
+
+func (f listFlag) Set(s string) error {
+	*f.p = nil
+	for item := range strings.SplitSeq(s, ",") {
+		if item = strings.TrimSpace(item); item != "" {
+			*f.p = append(*f.p, item)
+		}
+	}
+	return nil
+}
+
+// sinceFlag is a day no later than today.
+type sinceFlag struct{ p *paperhound.Date }
+
+func (f sinceFlag) String() string {
+	if f.p == nil {
+		return ""
+	}
+	return f.p.String()
+}
+
+func (f sinceFlag) Set(s string) error {
+	d, err := paperhound.ParseDate(s)
+	switch {
+	case err != nil:
+		return err
+	case d.After(time.Now()):
+		return fmt.Errorf("%s is a day not yet come", s)
+	}
+	*f.p = d
+	return nil
 }
 
 // connsFlag is a number of connections: 1 or more.

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"io"
 	"strings"
 	"testing"
@@ -38,5 +39,31 @@ func TestDBMaxConns(t *testing.T) {
 				t.Errorf("serveConfig %q: DBMaxConns %d, want %d", tt.args, cfg.DBMaxConns, tt.want)
 			}
 		})
+	}
+}
+
+// The sync settings: defaults, environment, flags over environment.
+func TestSyncSettings(t *testing.T) {
+	t.Setenv("PAPERHOUND_ARXIV_URL", "http://mirror.example/oai2")
+	t.Setenv("PAPERHOUND_HF_URL", "")
+	t.Setenv("PAPERHOUND_SYNC_EVERY", "")
+	cfg, _, err := serveConfig(nil, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := cfg.Sync
+	if got := fmt.Sprintln(h.Sources, h.ArxivURL, h.HFURL, h.Set, h.Categories, h.Since, h.Pause, cfg.SyncEvery); got !=
+		"[arxiv hf] http://mirror.example/oai2 https://huggingface.co cs []  3s 0s\n" {
+		t.Errorf("defaults: %s", got)
+	}
+	cfg, _, err = serveConfig([]string{"--arxiv-url", "http://other/oai2", "--sources", "hf", "--set", "math",
+		"--categories", "math.AG, math.NT,", "--since", "2024-07-01", "--pause", "0", "--sync-every", "6h"}, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h = cfg.Sync
+	if got := fmt.Sprintln(h.Sources, h.ArxivURL, h.Set, h.Categories, h.Since, h.Pause, cfg.SyncEvery); got !=
+		"[hf] http://other/oai2 math [math.AG math.NT] 2024-07-01 0s 6h0m0s\n" {
+		t.Errorf("flags: %s", got)
 	}
 }

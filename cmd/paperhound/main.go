@@ -24,9 +24,10 @@ import (
 const usage = `paperhound: recommendations for research papers
 
 Usage:
-  paperhound serve   [--db DB] [--addr HOST:PORT] [--demo]
+  paperhound serve   [--db DB] [--addr HOST:PORT] [--demo] [--sync-every 6h]
   paperhound ingest  [--db DB] FILE...            papers: JSON Lines, HF daily papers JSON, arXiv metadata
   paperhound ingest  [--db DB] --upvotes FILE...  votes: {"user","paper","at","vote"} lines
+  paperhound sync    [--db DB] [--sources arxiv,hf] [--since DAY] [--set cs] [--categories cs.CL,...]  fetch new papers from arXiv and Hugging Face
   paperhound similar [--db DB] [--limit N] [--after DAY] [--before DAY] PAPER_ID
   paperhound search  [--db DB] [--limit N] [--after DAY] [--before DAY] TEXT
   paperhound reindex [--db DB] --qdrant-url URL [--recreate]  rebuild the Qdrant collection from the store
@@ -39,7 +40,7 @@ Usage:
 
 DB is a SQLite file (default ./paperhound.db) or a postgres:// URL; env PAPERHOUND_DB.
 similar, search and reindex only read it: they never create nor migrate it.
-serve, ingest, similar, search and reindex also take --embed-url and --embed-model (a dense
+serve, ingest, sync, similar, search and reindex also take --embed-url and --embed-model (a dense
 channel from an OpenAI-compatible endpoint) and --qdrant-url (the index in Qdrant).
 Every command takes --log-level debug|info|warn|error (default info; env
 PAPERHOUND_LOG_LEVEL): logs go to stderr.
@@ -86,6 +87,8 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return serve(ctx, args, stdout, stderr)
 	case "ingest":
 		return ingestCmd(ctx, args, stdout, stderr)
+	case "sync":
+		return syncCmd(ctx, args, stdout, stderr)
 	case "similar", "search":
 		return queryCmd(ctx, cmd, args, stdout, stderr)
 	case "reindex":

@@ -491,7 +491,7 @@ func TestHelp(t *testing.T) {
 // The usage names every command.
 func TestUsageListsEveryCommand(t *testing.T) {
 	t.Parallel()
-	for _, cmd := range []string{"serve", "ingest", "similar", "search", "reindex", "users add", "users feed-key",
+	for _, cmd := range []string{"serve", "ingest", "sync", "similar", "search", "reindex", "users add", "users feed-key",
 		"eval similar", "eval recommend", "bench", "version"} {
 		if !strings.Contains(usage, "paperhound "+cmd+" ") {
 			t.Errorf("the usage does not list %q", cmd)
@@ -553,6 +553,12 @@ func TestSettingErrors(t *testing.T) {
 		{"negative refresh", nil, []string{"serve", "--refresh", "-1s"}, "must be 0 or more"},
 		{"negative refresh in env", map[string]string{"PAPERHOUND_REFRESH": "-1s"}, []string{"serve"}, `PAPERHOUND_REFRESH="-1s": must be 0 or more`},
 		{"bad refresh in env", map[string]string{"PAPERHOUND_REFRESH": "soon"}, []string{"serve"}, `PAPERHOUND_REFRESH="soon": want a duration`},
+		{"unknown sync source", nil, []string{"sync", "--db", db, "--sources", "arxiv,s2"}, `unknown source "s2": want arxiv,hf`},
+		{"sync since tomorrow", nil, []string{"sync", "--db", db, "--since", time.Now().AddDate(0, 0, 2).Format(time.DateOnly)}, "a day not yet come"},
+		{"sync since no day", nil, []string{"sync", "--db", db, "--since", "last week"}, "want YYYY-MM-DD"},
+		{"negative sync pause", nil, []string{"sync", "--db", db, "--pause", "-1s"}, "must be 0 or more"},
+		{"negative sync-every in env", map[string]string{"PAPERHOUND_SYNC_EVERY": "-6h"}, []string{"serve"}, `PAPERHOUND_SYNC_EVERY="-6h": must be 0 or more`},
+		{"sync arguments", nil, []string{"sync", "--db", db, "arxiv"}, "takes no arguments"},
 		{"eval k", nil, []string{"eval", "similar", "--data", t.TempDir(), "--k", "0"}, "--k must be 1 or more"},
 		{"eval validation", nil, []string{"eval", "recommend", "--data", t.TempDir(), "--validation", "-1"}, "--validation must be 0"},
 	}

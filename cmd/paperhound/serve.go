@@ -36,6 +36,7 @@ func serveConfig(args []string, stderr io.Writer) (Config, *slog.Logger, error) 
 	fs := cfg.flags("serve", stderr)
 	cfg.serveFlags(fs)
 	cfg.backendFlags(fs)
+	cfg.syncFlags(fs)
 	log, err := cfg.parse(fs, args)
 	return cfg, log, err
 }
