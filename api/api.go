@@ -42,10 +42,12 @@ func New(engine *recommend.Engine, store *schema.Store, log *slog.Logger, opts .
 }
 
 // Routes registers every route of the JSON API, with who may call it
-// (auth.go): the whole API in one table.
-func (s *Server) Routes(mux *http.ServeMux) {
+// (auth.go): the whole API in one table. openapi.yaml describes each;
+// TestOpenAPIRoutes says what it lacks.
+func (s *Server) Routes(mux Mux) {
 	mux.HandleFunc("GET /healthz", s.health)
 	mux.HandleFunc("GET /readyz", s.ready)
+	mux.HandleFunc("GET /openapi.json", openAPI)
 	mux.HandleFunc("GET /v1/papers/{id}", s.paper)
 	mux.HandleFunc("GET /v1/papers/{id}/similar", s.similar)
 	mux.HandleFunc("GET /v1/search", s.searchGet)
@@ -74,10 +76,10 @@ func (s *Server) Routes(mux *http.ServeMux) {
 	mux.Handle("GET /v1/users/{user}/collections/{id}/feed.atom", s.feedReader(http.HandlerFunc(s.collectionAtom)))
 }
 
-// Router is a set of routes to serve: the JSON API (*Server), the web
-// pages (web.Site).
+// Router is a set of routes to serve: the JSON API (*Server), the metrics
+// (*Metrics), the web pages (web.Site).
 type Router interface {
-	Routes(mux *http.ServeMux)
+	Routes(mux Mux)
 }
 
 // A PageRouter is a Router with pages for people (web.Site): it shows a
@@ -88,12 +90,21 @@ type PageRouter interface {
 	ErrorPage(w http.ResponseWriter, r *http.Request, status int, detail string)
 }
 
-// Handler serves the routes of every router on one mux. Any other path is a
-// 404 problem, or a PageRouter's 404 page for a browser; every request is
-// logged and a panic is a 500, a problem or a page alike (middleware.go);
-// unavailable dependencies are logged once per outage (outage.go).
-func Handler(log *slog.Logger, routers ...Router) http.Handler {
+// Mux is where a Router registers its routes: an *http.ServeMux, or in
+// tests a recorder of the route table.
+type Mux interface {
+	Handle(pattern string, handler http.Handler)
+	HandleFunc(pattern string, handler func(http.ResponseWriter, *http.Request))
+}
+
+// Handler serves /metrics and the routes of every router on one mux. Any
+// other path is a 404 problem, or a PageRouter's 404 page for a browser;
+// every request is logged, counted in metrics by route and status, and a
+// panic is a 500, a problem or a page alike (middleware.go); unavailable
+// dependencies are logged once per outage (outage.go).
+func Handler(log *slog.Logger, metrics *Metrics, routers ...Router) http.Handler {
 	mux := http.NewServeMux()
+	metrics.Routes(mux)
 	var pages PageRouter
 	for _, r := range routers {
 		r.Routes(mux)
@@ -108,7 +119,7 @@ func Handler(log *slog.Logger, routers ...Router) http.Handler {
 		}
 		NotFound(w, r)
 	})
-	return recoverer(log, pages, logRequests(log, newOutage(log, outageQuiet).watch(mux)))
+	return metrics.instrument(mux, recoverer(log, pages, logRequests(log, newOutage(log, outageQuiet).watch(mux))))
 }
 
 // WantsPage tells a browser from an API client: a request outside /v1/

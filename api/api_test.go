@@ -37,7 +37,7 @@ func newAPI(t *testing.T, store *schema.Store) http.Handler {
 
 // newHandler is the JSON API over engine and store as the server serves it.
 func newHandler(engine *recommend.Engine, store *schema.Store, log *slog.Logger, opts ...api.Option) http.Handler {
-	return api.Handler(log, api.New(engine, store, log, opts...))
+	return api.Handler(log, api.NewMetrics(log), api.New(engine, store, log, opts...))
 }
 
 func do(t *testing.T, h http.Handler, method, target, body string) *httptest.ResponseRecorder {

@@ -50,7 +50,7 @@ func TestRecovererAbort(t *testing.T) {
 // pageStub is a PageRouter whose error page says its status and detail.
 type pageStub struct{}
 
-func (pageStub) Routes(*http.ServeMux) {}
+func (pageStub) Routes(Mux) {}
 func (pageStub) ErrorPage(w http.ResponseWriter, _ *http.Request, status int, detail string) {
 	w.WriteHeader(status)
 	fmt.Fprintf(w, "page %d: %s", status, detail)

@@ -108,6 +108,23 @@ type Endpoint struct {
 	dims      atomic.Int64
 	log       *slog.Logger
 	oddLogged atomic.Bool // an answer of another length was logged
+
+	sent, failed atomic.Int64 // Stats
+}
+
+// Stats counts an Endpoint's requests since it was made, for monitoring.
+type Stats struct {
+	Requests int64 // sent, retries and probes included
+	// Failures are the requests that brought no vectors: no answer in
+	// time, an error answer, an answer that is not embeddings, or when
+	// embedding, vectors of another length than the space's. A request
+	// its caller gave up on is neither.
+	Failures int64
+}
+
+// Stats returns the counts so far.
+func (e *Endpoint) Stats() Stats {
+	return Stats{Requests: e.sent.Load(), Failures: e.failed.Load()}
 }
 
 // NewEndpoint checks cfg, fills in defaults and makes an Endpoint. It sends
@@ -394,6 +411,7 @@ func (e *Endpoint) embedBatch(ctx context.Context, b batch, maxRetries int) ([][
 			if err = e.fits(vecs); err == nil {
 				return vecs, nil
 			}
+			e.failed.Add(1)
 			// The endpoint answers, from a replica of another length: even
 			// a single-attempt call asks again for a sound one.
 			maxRetries = max(maxRetries, e.cfg.MaxRetries)
@@ -458,6 +476,7 @@ func (e *Endpoint) attempt(ctx context.Context, b batch, timeout time.Duration) 
 	var header http.Header
 	actx, cancel := context.WithTimeout(context.WithValue(ctx, headerSink{}, &header), timeout)
 	defer cancel()
+	e.sent.Add(1)
 	resp, err := e.client.CreateEmbeddings(actx, openai.EmbeddingRequest{
 		Input:          b.inputs,
 		Model:          openai.EmbeddingModel(e.cfg.Model),
@@ -468,12 +487,15 @@ func (e *Endpoint) attempt(ctx context.Context, b batch, timeout time.Duration) 
 		if ctx.Err() != nil {
 			return nil, 0, context.Cause(ctx)
 		}
+		e.failed.Add(1)
 		if actx.Err() != nil {
 			return nil, 0, transient{fmt.Errorf("no answer within %v", timeout)}
 		}
 		return nil, parseRetryAfter(header.Get("Retry-After"), time.Now()), explain(err)
 	}
-	vecs, err = e.place(resp.Data, b)
+	if vecs, err = e.place(resp.Data, b); err != nil {
+		e.failed.Add(1)
+	}
 	return vecs, 0, err
 }
 

@@ -341,6 +341,14 @@ func TestEndpointFaults(t *testing.T) {
 			if f.count() != tc.requests {
 				t.Errorf("server saw %d requests, want %d", f.count(), tc.requests)
 			}
+			// Every request failed but the last, unless it failed too.
+			want := Stats{Requests: int64(tc.requests), Failures: int64(tc.requests - 1)}
+			if tc.wantErr != "" {
+				want.Failures++
+			}
+			if got := e.Stats(); got != want {
+				t.Errorf("Stats = %+v, want %+v", got, want)
+			}
 			if tc.wantErr == "" {
 				if err != nil {
 					t.Fatal(err)

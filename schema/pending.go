@@ -59,6 +59,23 @@ func (s *Store) CountMissingVector(ctx context.Context, space string) (int, erro
 	return n, nil
 }
 
+// CountVectors returns how many vectors are stored in each space. Papers
+// sharing a text share a vector.
+func (s *Store) CountVectors(ctx context.Context) (map[string]int, error) {
+	var rows []struct {
+		Space string `db:"space"`
+		N     int    `db:"n"`
+	}
+	if err := s.selectAll(ctx, &rows, `SELECT space, COUNT(*) AS n FROM embeddings GROUP BY space`); err != nil {
+		return nil, fmt.Errorf("count vectors: %w", err)
+	}
+	out := make(map[string]int, len(rows))
+	for _, r := range rows {
+		out[r.Space] = r.N
+	}
+	return out, nil
+}
+
 // SaveVectors stores vectors without their papers, in one transaction; a
 // vector already stored for its (space, text hash) is kept. Vectors are
 // keyed by text, so they can be saved as soon as an embedder returns them,

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"testing"
 
@@ -69,6 +70,9 @@ func TestPapersMissingVector(t *testing.T) {
 			}
 			if n, err := st.CountMissingVector(ctx, "nothing-stored"); err != nil || n != 8 {
 				t.Errorf("CountMissingVector of an empty space = %d, %v; want 8", n, err)
+			}
+			if got, err := st.CountVectors(ctx); err != nil || !maps.Equal(got, map[string]int{"dense": 3, "sparse": 1}) {
+				t.Errorf("CountVectors = %v, %v; want dense 3, sparse 1", got, err)
 			}
 
 			// One vector for p1's text clears its twin p7 as well; saving it

@@ -32,7 +32,7 @@ func TestPostgresStoppedAndStarted(t *testing.T) {
 	engine := apitest.SampleEngine(t, store)
 	logs := &lockedBuffer{}
 	log := slog.New(slog.NewTextHandler(logs, nil))
-	srv := httptest.NewServer(api.Handler(log, api.New(engine, store, log), web.New(engine, store, log)))
+	srv := httptest.NewServer(api.Handler(log, api.NewMetrics(log), api.New(engine, store, log), web.New(engine, store, log)))
 	defer srv.Close()
 
 	get := func(path string) (*http.Response, string) {

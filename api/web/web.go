@@ -53,7 +53,7 @@ func New(engine *recommend.Engine, store *schema.Store, log *slog.Logger) *Site 
 }
 
 // Routes registers every page and the static files.
-func (s *Site) Routes(mux *http.ServeMux) {
+func (s *Site) Routes(mux api.Mux) {
 	static, _ := fs.Sub(files, "static")
 	// Files only: a directory (/static/ itself) is not found rather than
 	// listed.

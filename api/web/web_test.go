@@ -70,7 +70,7 @@ func newWebSite(t testing.TB) *webSite {
 		}
 	}
 	log := slog.New(slog.NewTextHandler(s.log, nil))
-	s.h = api.Handler(log, api.New(engine, store, log), web.New(engine, store, log))
+	s.h = api.Handler(log, api.NewMetrics(log), api.New(engine, store, log), web.New(engine, store, log))
 	return s
 }
 

@@ -76,7 +76,7 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 // handler is the web and API handler over engine, held back by life
 // while the index loads: the one place it is built.
 func handler(b *backend, cfg Config, life *api.Lifecycle, log *slog.Logger) http.Handler {
-	return life.Gate(api.Handler(log,
+	return life.Gate(api.Handler(log, serverMetrics(b, log),
 		api.New(b.engine, b.store, log, api.WithAdminToken(cfg.AdminToken), api.WithLifecycle(life)),
 		web.New(b.engine, b.store, log)))
 }

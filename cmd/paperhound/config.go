@@ -20,8 +20,9 @@ import (
 // Config is everything paperhound can be told, from flags with environment
 // variables as their defaults. Every subcommand reads it from here.
 type Config struct {
-	DB       string     // SQLite file path or postgres:// URL
-	LogLevel slog.Level // the least important log records shown, on stderr
+	DB        string     // SQLite file path or postgres:// URL
+	LogLevel  slog.Level // the least important log records shown, on stderr
+	LogFormat logFormat  // text or JSON log records
 
 	// serve's.
 	Addr    string
@@ -64,11 +65,36 @@ func (c *Config) flags(name string, stderr io.Writer) *flag.FlagSet {
 		}
 	}
 	fs.TextVar(&c.LogLevel, "log-level", c.LogLevel, "show log records from this `level` up: debug, info, warn or error (env PAPERHOUND_LOG_LEVEL)")
+	c.LogFormat = "text"
+	c.envVar(fs, &c.LogFormat, "log-format", "PAPERHOUND_LOG_FORMAT",
+		"log records as `text` (key=value) or json, one object a line")
 	return fs
 }
 
+// logFormat is how log records are written: "text" or "json".
+type logFormat string
+
+func (f *logFormat) String() string { return string(*f) }
+
+func (f *logFormat) Set(s string) error {
+	if s != "text" && s != "json" {
+		return errors.New("want text or json")
+	}
+	*f = logFormat(s)
+	return nil
+}
+
+// logger writes records to w in c's format, from c's level up.
+func (c *Config) logger(w io.Writer) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: c.LogLevel}
+	if c.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
 // parse reads args into c and returns the command's logger, which writes
-// text records where fs writes its errors (stderr), from c.LogLevel up.
+// where fs writes its errors (stderr), in c.LogFormat from c.LogLevel up.
 // Flags may come before, between or after the positional arguments, as in
 // most commands ("users add alice --db ph.db"); every argument after "--"
 // is positional. fs.Args() is then the positional arguments. Errors in
@@ -101,7 +127,7 @@ func (c *Config) parse(fs *flag.FlagSet, args []string) (*slog.Logger, error) {
 	if err := errors.Join(c.badEnv...); err != nil {
 		return nil, err
 	}
-	return slog.New(slog.NewTextHandler(fs.Output(), &slog.HandlerOptions{Level: c.LogLevel})), nil
+	return c.logger(fs.Output()), nil
 }
 
 // envVar registers v as the flag name, taking the value of the variable env

@@ -43,7 +43,8 @@ similar, search and reindex only read it: they never create nor migrate it.
 serve, ingest, sync, similar, search and reindex also take --embed-url and --embed-model (a dense
 channel from an OpenAI-compatible endpoint) and --qdrant-url (the index in Qdrant).
 Every command takes --log-level debug|info|warn|error (default info; env
-PAPERHOUND_LOG_LEVEL): logs go to stderr.
+PAPERHOUND_LOG_LEVEL) and --log-format text|json (default text; env
+PAPERHOUND_LOG_FORMAT): logs go to stderr.
 Flags may come before or after the other arguments; put -- before text that starts with "-".
 Run "paperhound COMMAND -h" for a command's flags.
 `
