@@ -58,8 +58,8 @@ func (m *Metrics) MustRegister(cs ...prometheus.Collector) {
 	m.reg.MustRegister(cs...)
 }
 
-// SyncRun counts a run of the sync from source that ended in outcome
-// ("ok" or "failed").
+// SyncRun counts a run of the sync from source that ended in outcome:
+// "ok", "failed", or "skipped" while another sync held the lease.
 func (m *Metrics) SyncRun(source, outcome string) {
 	m.syncRuns.WithLabelValues(source, outcome).Inc()
 }

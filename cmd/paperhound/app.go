@@ -36,6 +36,8 @@ type App struct {
 	life   *api.Lifecycle
 	loaded chan struct{}
 	failed chan error
+	// metrics are served at /metrics; the background sync counts its runs.
+	metrics *api.Metrics
 
 	stopBackground context.CancelFunc
 	background     sync.WaitGroup
@@ -56,7 +58,7 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		return nil, err
 	}
 	b.store.SetMaxConns(cfg.DBMaxConns)
-	a := &App{cfg: cfg, log: log, b: b, life: new(api.Lifecycle), stopBackground: func() {},
+	a := &App{cfg: cfg, log: log, b: b, life: new(api.Lifecycle), metrics: serverMetrics(b, log), stopBackground: func() {},
 		loaded: make(chan struct{}), failed: make(chan error, 1)}
 	a.life.Loading(0, 0)
 	if cfg.Demo {
@@ -75,8 +77,8 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 
 // handler is the web and API handler over engine, held back by life
 // while the index loads: the one place it is built.
-func handler(b *backend, cfg Config, life *api.Lifecycle, log *slog.Logger) http.Handler {
-	return life.Gate(api.Handler(log, serverMetrics(b, log),
+func handler(b *backend, cfg Config, life *api.Lifecycle, metrics *api.Metrics, log *slog.Logger) http.Handler {
+	return life.Gate(api.Handler(log, metrics,
 		api.New(b.engine, b.store, log, api.WithAdminToken(cfg.AdminToken), api.WithLifecycle(life)),
 		web.New(b.engine, b.store, log)))
 }
@@ -92,7 +94,7 @@ func (a *App) Start(ctx context.Context) error {
 	}
 	a.ln = ln
 	a.srv = &http.Server{
-		Handler:           handler(a.b, a.cfg, a.life, a.log),
+		Handler:           handler(a.b, a.cfg, a.life, a.metrics, a.log),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,
@@ -121,7 +123,7 @@ func (a *App) Start(ctx context.Context) error {
 			a.background.Go(func() { a.b.engine.KeepCompleting(ctx, pendingEvery, pendingIdle) })
 		}
 		if a.cfg.SyncEvery > 0 {
-			a.background.Go(func() { syncEvery(ctx, a.cfg, a.b, a.log) })
+			a.background.Go(func() { syncEvery(ctx, a.cfg, a.b, a.metrics.SyncRun, a.log) })
 		}
 	})
 	return nil

@@ -82,8 +82,10 @@ func logProgress(log *slog.Logger, level slog.Level, p harvest.Progress) {
 // syncEvery runs a sync at once and then every cfg.SyncEvery, until ctx
 // ends, in serve's background: papers go through the engine, so they
 // are in its index as soon as stored. A round that finds another sync
-// running is skipped.
-func syncEvery(ctx context.Context, cfg Config, b *backend, log *slog.Logger) {
+// running is skipped. count tells the metrics how each source's run ended:
+// "ok", "failed", or "skipped" (source "all") when another sync held the
+// lease.
+func syncEvery(ctx context.Context, cfg Config, b *backend, count func(source, outcome string), log *slog.Logger) {
 	hc := harvestConfig(cfg, log)
 	hc.Progress = func(p harvest.Progress) { logProgress(log, slog.LevelDebug, p) }
 	for {
@@ -93,14 +95,18 @@ func syncEvery(ctx context.Context, cfg Config, b *backend, log *slog.Logger) {
 			return
 		case errors.Is(err, harvest.ErrBusy):
 			log.Info("sync skipped: another sync is running", "err", err)
+			count("all", "skipped")
 		case err != nil && len(results) == 0:
 			log.Error("sync failed", "err", err)
+			count("all", "failed")
 		}
 		for _, r := range results {
 			if r.Err != nil {
 				log.Error("sync failed", "source", r.Source, "fetched", r.Fetched, "added", r.Added, "updated", r.Updated, "unchanged", r.Unchanged, "err", r.Err)
+				count(r.Source, "failed")
 				continue
 			}
+			count(r.Source, "ok")
 			log.Info("sync done", "source", r.Source, "fetched", r.Fetched, "added", r.Added, "updated", r.Updated, "unchanged", r.Unchanged)
 		}
 		select {

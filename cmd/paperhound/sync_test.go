@@ -1,6 +1,7 @@
 package main
 
 import (
+	"io"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -171,6 +172,9 @@ func TestServeSyncEvery(t *testing.T) {
 			s := startServe(t, "--db", db.dsn, "--sync-every", "300ms", "--pause", "0", "--sources", "arxiv",
 				"--arxiv-url", arxiv.URL(), "--since", since)
 			waitLog(t, s, "sync skipped: another sync is running")
+			if m := scrape(t, s.url); !strings.Contains(m, `paperhound_sync_runs_total{outcome="skipped",source="all"} `) {
+				t.Errorf("the skipped round is not counted in /metrics:\n%s", m)
+			}
 			if err := st.ReleaseLease(context.Background(), "sync", "elsewhere:1:x"); err != nil {
 				t.Fatal(err)
 			}
@@ -190,6 +194,21 @@ func TestServeSyncEvery(t *testing.T) {
 			}
 		})
 	}
+}
+
+// scrape is the server's /metrics text.
+func scrape(t *testing.T, base string) string {
+	t.Helper()
+	resp, err := http.Get(base + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET /metrics: %d %v", resp.StatusCode, err)
+	}
+	return string(b)
 }
 
 // waitLog waits until the server's log holds text.
