@@ -1,11 +1,11 @@
 package main
 
 import (
-	"io"
 	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"net/http"
 	"net/url"
 	"os"
