@@ -149,33 +149,37 @@ func TestMemoryUpsertDuplicateInBatch(t *testing.T) {
 	}
 }
 
-func TestMemorySlotReuse(t *testing.T) {
+func TestMemoryCompaction(t *testing.T) {
 	t.Parallel()
+	ctx := context.Background()
 	m := NewMemory()
 	memUpsert(t, m, sparseDoc("a", 1), sparseDoc("b", 2), sparseDoc("c", 3))
-	freed := m.slots["b"]
-	if err := m.Delete(context.Background(), []string{"b", "b"}); err != nil {
+	if err := m.Delete(ctx, []string{"b", "b"}); err != nil {
 		t.Fatal(err)
 	}
-	// Deleting twice must not free the slot twice, or two docs would share it.
-	if !slices.Equal(m.free, []int32{freed}) {
-		t.Fatalf("free slots after deleting b twice = %v, want [%d]", m.free, freed)
+	// Deleting twice must not count the slot dead twice.
+	if m.dead != 1 {
+		t.Fatalf("dead slots after deleting b twice = %d, want 1", m.dead)
 	}
 	memUpsert(t, m, sparseDoc("d", 2, 4))
-	if got := m.slots["d"]; got != freed || len(m.docs) != 3 {
-		t.Errorf("d took slot %d of %d, want the freed slot %d of 3", got, len(m.docs), freed)
+	// Replacing a doc kills its old slot; enough dead slots compact the
+	// index down to the live docs, renumbered in order.
+	for i := range minCompact {
+		memUpsert(t, m, sparseDoc("e", 5, uint32(100+i)))
 	}
-	memUpsert(t, m, sparseDoc("e", 5))
-	// d now owns b's slot: term 2 is d's, and b is gone for good.
-	for q, want := range map[uint32][]string{1: {"a"}, 2: {"d"}, 3: {"c"}, 4: {"d"}, 5: {"e"}} {
+	if len(m.docs) != m.Len() || m.dead != 0 || m.Len() != 4 {
+		t.Errorf("after compacting: %d slots, %d dead, Len %d; want 4, 0, 4", len(m.docs), m.dead, m.Len())
+	}
+	if ss := m.sparse[sparseSpc]; len(ss.terms) != 6 {
+		t.Errorf("%d terms held after compacting, want the 6 live ones", len(ss.terms))
+	}
+	for q, want := range map[uint32][]string{1: {"a"}, 2: {"d"}, 3: {"c"}, 4: {"d"}, 5: {"e"}, 100: nil, 100 + minCompact - 1: {"e"}} {
 		if got := hitIDs(memSearch(t, m, sparseQuery(q))); !slices.Equal(got, want) {
 			t.Errorf("search %d = %v, want %v", q, got, want)
 		}
 	}
-	// Replacing a doc reuses its own slot rather than growing.
-	memUpsert(t, m, sparseDoc("a", 6))
-	if len(m.docs) != 4 || len(m.free) != 0 || m.Len() != 4 {
-		t.Errorf("after replacing a: %d slots, %d free, Len %d; want 4, 0, 4", len(m.docs), len(m.free), m.Len())
+	if v := m.Vectors(sparseSpc, []string{"d"}); !slices.Equal(v["d"].Sparse.Indices, []uint32{2, 4}) {
+		t.Errorf("Vectors of d after compacting = %v, want [2 4]", v["d"])
 	}
 }
 

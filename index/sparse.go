@@ -1,0 +1,234 @@
+package index
+
+import (
+	"math"
+
+	"github.com/paperhound/paperhound/embed"
+)
+
+// A sparse space is an inverted list per term plus a forward store of each
+// doc's vector (for Vectors and deletes), both compact:
+//
+//   - A posting is one uint32, slot<<8 | code: code picks the value from its
+//     doc's own table of distinct values. A lexical vector weighs each term
+//     1+ln tf over the vector's norm, so a paper's 1,500 terms share a few
+//     dozen values, and a posting costs 4 bytes with its value exact. A doc
+//     with more than 255 distinct values keeps the rest in wide (code 255).
+//   - Slots only grow (Memory renumbers them when it compacts), so every
+//     list is sorted by slot. A delete leaves its postings behind as
+//     tombstones (the slot is dead), and a list drops them once they
+//     outnumber its live ones: a delete costs its own terms, not the
+//     lengths of their lists.
+//   - The forward store is flat arrays indexed by offsets per slot.
+const (
+	slotBits = 24
+	maxSlots = 1 << slotBits
+	wideCode = 255
+)
+
+type term struct {
+	hash uint32
+	df   int32    // live docs holding the term
+	post []uint32 // slot<<8 | code, by slot, dead slots included
+	// hi and lo bound the values in post, and rep the postings a slot has
+	// in it (a vector may repeat an index), for pruning.
+	hi, lo float32
+	rep    int32
+}
+
+type sparseSpace struct {
+	tids  map[uint32]int32 // term hash -> index in terms
+	terms []term
+	docs  int // live docs with a vector here
+	// Slot s holds a vector here when held has its bit; its terms are
+	// hashes[off[s]:off[s+1]] with codes alike, its values
+	// vals[voff[s]:voff[s+1]]. A dead slot's entries stay until compaction.
+	off, voff []int
+	hashes    []uint32
+	codes     []uint8
+	vals      []float32
+	held      []uint64
+	wide      map[uint64]float32 // slot<<32 | hash -> value, for code 255
+	// codeOf is add's scratch: value bits -> code.
+	codeOf map[uint32]uint8
+}
+
+func newSparseSpace() *sparseSpace {
+	return &sparseSpace{
+		tids: map[uint32]int32{}, off: []int{0}, voff: []int{0},
+		wide: map[uint64]float32{}, codeOf: map[uint32]uint8{},
+	}
+}
+
+func wideKey(slot int32, hash uint32) uint64 { return uint64(slot)<<32 | uint64(hash) }
+
+func (s *sparseSpace) holds(slot int32) bool {
+	i := int(slot) >> 6
+	return i < len(s.held) && s.held[i]&(1<<(slot&63)) != 0
+}
+
+// add indexes v at slot, a slot above every slot the space holds.
+func (s *sparseSpace) add(slot int32, v embed.Sparse) {
+	for len(s.off) <= int(slot) {
+		s.off = append(s.off, len(s.hashes))
+		s.voff = append(s.voff, len(s.vals))
+	}
+	clear(s.codeOf)
+	for i, h := range v.Indices {
+		x := v.Values[i]
+		code, ok := s.codeOf[math.Float32bits(x)]
+		if !ok {
+			code = wideCode
+			if n := len(s.codeOf); n < wideCode {
+				code = uint8(n)
+				s.codeOf[math.Float32bits(x)] = code
+				s.vals = append(s.vals, x)
+			}
+		}
+		if code == wideCode {
+			s.wide[wideKey(slot, h)] = x
+		}
+		tid, ok := s.tids[h]
+		if !ok {
+			tid = int32(len(s.terms))
+			s.tids[h] = tid
+			s.terms = append(s.terms, term{hash: h, hi: x, lo: x, rep: 1})
+		}
+		t := &s.terms[tid]
+		run := int32(1)
+		for k := len(t.post) - 1; k >= 0 && int32(t.post[k]>>8) == slot; k-- {
+			run++
+		}
+		t.rep = max(t.rep, run)
+		t.post = append(t.post, uint32(slot)<<8|uint32(code))
+		t.df++
+		t.hi, t.lo = max(t.hi, x), min(t.lo, x)
+		s.hashes = append(s.hashes, h)
+		s.codes = append(s.codes, code)
+	}
+	s.off = append(s.off, len(s.hashes))
+	s.voff = append(s.voff, len(s.vals))
+	for len(s.held) <= int(slot)>>6 {
+		s.held = append(s.held, 0)
+	}
+	s.held[slot>>6] |= 1 << (slot & 63)
+	s.docs++
+}
+
+// value is the value of term hash in the vector at slot, by its code.
+func (s *sparseSpace) value(slot int32, code uint8, hash uint32) float32 {
+	if code == wideCode {
+		return s.wide[wideKey(slot, hash)]
+	}
+	return s.vals[s.voff[slot]+int(code)]
+}
+
+// vector is the vector at slot as upserted; its indices are shared.
+func (s *sparseSpace) vector(slot int32) (embed.Sparse, bool) {
+	if !s.holds(slot) {
+		return embed.Sparse{}, false
+	}
+	a, b := s.off[slot], s.off[slot+1]
+	v := embed.Sparse{Indices: s.hashes[a:b:b], Values: make([]float32, b-a)}
+	for i := range v.Values {
+		v.Values[i] = s.value(slot, s.codes[a+i], s.hashes[a+i])
+	}
+	return v, true
+}
+
+// remove forgets the vector at slot, which alive already reports dead.
+func (s *sparseSpace) remove(slot int32, alive func(int32) bool) {
+	if !s.holds(slot) {
+		return
+	}
+	s.held[slot>>6] &^= 1 << (slot & 63)
+	s.docs--
+	for _, h := range s.hashes[s.off[slot]:s.off[slot+1]] {
+		t := &s.terms[s.tids[h]]
+		t.df--
+		if dead := len(t.post) - int(t.df); t.df == 0 || dead > int(t.df) && dead >= 16 {
+			s.prune(t, alive)
+		}
+	}
+}
+
+// prune drops a list's dead postings and tightens its bounds.
+func (s *sparseSpace) prune(t *term, alive func(int32) bool) {
+	if t.df == 0 {
+		t.post = nil
+		return
+	}
+	live := make([]uint32, 0, t.df)
+	for _, p := range t.post {
+		if alive(int32(p >> 8)) {
+			live = append(live, p)
+		}
+	}
+	t.post = live
+	s.bound(t)
+}
+
+func (s *sparseSpace) bound(t *term) {
+	t.hi, t.lo = float32(math.Inf(-1)), float32(math.Inf(1))
+	for _, p := range t.post {
+		x := s.value(int32(p>>8), uint8(p), t.hash)
+		t.hi, t.lo = max(t.hi, x), min(t.lo, x)
+	}
+}
+
+// compact renumbers the slots (newSlot[old], -1 for a dead one; it keeps
+// their order, so lists stay sorted) into fresh arrays of exactly the size
+// the live docs need, dropping every tombstone and every term left unused.
+func (s *sparseSpace) compact(newSlot []int32, slots int) {
+	var terms []term
+	tids := make(map[uint32]int32, len(s.tids))
+	for _, t := range s.terms {
+		if t.df == 0 {
+			continue
+		}
+		post := make([]uint32, 0, t.df)
+		for _, p := range t.post {
+			if ns := newSlot[p>>8]; ns >= 0 {
+				post = append(post, uint32(ns)<<8|p&0xff)
+			}
+		}
+		tids[t.hash] = int32(len(terms))
+		terms = append(terms, term{hash: t.hash, df: t.df, post: post, hi: t.hi, lo: t.lo, rep: t.rep})
+	}
+	var entries, values int
+	for old, ns := range newSlot {
+		if ns >= 0 && s.holds(int32(old)) {
+			entries += s.off[old+1] - s.off[old]
+			values += s.voff[old+1] - s.voff[old]
+		}
+	}
+	c := &sparseSpace{
+		tids: tids, terms: terms, docs: s.docs, codeOf: s.codeOf,
+		off: make([]int, 1, slots+1), voff: make([]int, 1, slots+1),
+		hashes: make([]uint32, 0, entries), codes: make([]uint8, 0, entries), vals: make([]float32, 0, values),
+		held: make([]uint64, (slots+63)/64), wide: map[uint64]float32{},
+	}
+	for old, ns := range newSlot {
+		if ns < 0 {
+			continue
+		}
+		if s.holds(int32(old)) {
+			a, b := s.off[old], s.off[old+1]
+			c.hashes = append(c.hashes, s.hashes[a:b]...)
+			c.codes = append(c.codes, s.codes[a:b]...)
+			c.vals = append(c.vals, s.vals[s.voff[old]:s.voff[old+1]]...)
+			for i := a; i < b; i++ {
+				if s.codes[i] == wideCode {
+					c.wide[wideKey(ns, s.hashes[i])] = s.wide[wideKey(int32(old), s.hashes[i])]
+				}
+			}
+			c.held[ns>>6] |= 1 << (ns & 63)
+		}
+		c.off = append(c.off, len(c.hashes))
+		c.voff = append(c.voff, len(c.vals))
+	}
+	*s = *c
+	for i := range s.terms {
+		s.bound(&s.terms[i])
+	}
+}
