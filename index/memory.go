@@ -26,6 +26,8 @@ type Memory struct {
 	dead   int // dead slots in docs
 	sparse map[string]*sparseSpace
 	dense  map[string]*denseSpace
+	// scratch holds per-query score arrays, one slot per doc.
+	scratch sync.Pool
 }
 
 type docMeta struct {
@@ -255,7 +257,18 @@ func (m *Memory) Search(ctx context.Context, q Query) ([]Hit, error) {
 		if ss == nil {
 			return nil, nil
 		}
-		ss.top(q.Vector.Sparse, q.MaxDocFreq, keep, top, func(slot int32) string { return m.docs[slot].id })
+		buf := m.scores()
+		scores := *buf
+		touched := ss.score(q.Vector.Sparse, q.MaxDocFreq, scores)
+		for _, slot := range touched {
+			// A slot is listed twice when its sum passed through 0 (a zero
+			// weight, or weights of both signs); its first listing reset it.
+			if scores[slot] != 0 && keep(slot) {
+				top.push(Hit{ID: m.docs[slot].id, Score: float64(scores[slot])})
+			}
+			scores[slot] = 0
+		}
+		m.scratch.Put(buf)
 	}
 	return top.sorted(), ctx.Err()
 }
@@ -289,6 +302,19 @@ func (m *Memory) Vectors(space string, ids []string) map[string]embed.Vector {
 	return out
 }
 
+// scores returns a zeroed array with a cell per slot, to be put back in
+// the scratch pool zeroed; a pointer, so that putting it back allocates
+// nothing.
+func (m *Memory) scores() *[]float32 {
+	s, _ := m.scratch.Get().(*[]float32)
+	if s == nil || cap(*s) < len(m.docs) {
+		fresh := make([]float32, len(m.docs))
+		return &fresh
+	}
+	*s = (*s)[:len(m.docs)]
+	return s
+}
+
 func (m *Memory) filter(f Filter) func(int32) bool {
 	excluded := make(map[int32]bool, len(f.Exclude))
 	for _, id := range f.Exclude {
@@ -320,6 +346,45 @@ const minDroppedDocFreq = 10
 
 // shortQueryTerms is the most terms a query can have and keep them all.
 const shortQueryTerms = 64
+
+// score adds each doc's score into scores and returns the slots touched,
+// dead ones included (the caller's filter drops them).
+// A query term weighs its value times its IDF, the same smoothed IDF that
+// Qdrant's sparse "idf" modifier applies, so both backends rank alike.
+func (s *sparseSpace) score(q embed.Sparse, maxDocFreq float64, scores []float32) []int32 {
+	var touched []int32
+	s.queryTerms(q, maxDocFreq, func(_ int, h uint32, t *term, w float32) {
+		for _, p := range t.post {
+			slot := int32(p >> 8)
+			if scores[slot] == 0 {
+				touched = append(touched, slot)
+			}
+			scores[slot] += w * s.value(slot, uint8(p), h)
+		}
+	})
+	return touched
+}
+
+// queryTerms calls do with each term of q the space holds (and the query
+// keeps) in query order: its place in q, hash, list, and weight.
+func (s *sparseSpace) queryTerms(q embed.Sparse, maxDocFreq float64, do func(i int, h uint32, t *term, w float32)) {
+	n := float64(s.docs)
+	// A short query is cheap, and its every word may be common ("neural
+	// networks"): only long queries (a whole paper) lose frequent terms.
+	drop := maxDocFreq > 0 && len(q.Indices) > shortQueryTerms
+	for i, h := range q.Indices {
+		tid, ok := s.tids[h]
+		if !ok {
+			continue
+		}
+		t := &s.terms[tid]
+		df := float64(t.df)
+		if df == 0 || drop && df > maxDocFreq*n && df > minDroppedDocFreq {
+			continue
+		}
+		do(i, h, t, float32(float64(q.Values[i])*IDF(n, df)))
+	}
+}
 
 // IDF is the inverse document frequency of a term found in df of n docs,
 // smoothed as in BM25 and in Qdrant's idf modifier.

@@ -162,16 +162,27 @@ func TestMemoryCompaction(t *testing.T) {
 		t.Fatalf("dead slots after deleting b twice = %d, want 1", m.dead)
 	}
 	memUpsert(t, m, sparseDoc("d", 2, 4))
+	// w has more distinct values than a posting can code: some are kept
+	// apart, by slot, and must follow w to its new slot.
+	var wide embed.Sparse
+	for i := range 300 {
+		wide.Indices = append(wide.Indices, uint32(1000+i))
+		wide.Values = append(wide.Values, float32(i+1)/300)
+	}
+	memUpsert(t, m, Doc{ID: "w", Vectors: map[string]embed.Vector{sparseSpc: {Sparse: wide}}})
 	// Replacing a doc kills its old slot; enough dead slots compact the
 	// index down to the live docs, renumbered in order.
 	for i := range minCompact {
 		memUpsert(t, m, sparseDoc("e", 5, uint32(100+i)))
 	}
-	if len(m.docs) != m.Len() || m.dead != 0 || m.Len() != 4 {
-		t.Errorf("after compacting: %d slots, %d dead, Len %d; want 4, 0, 4", len(m.docs), m.dead, m.Len())
+	if len(m.docs) != m.Len() || m.dead != 0 || m.Len() != 5 {
+		t.Errorf("after compacting: %d slots, %d dead, Len %d; want 5, 0, 5", len(m.docs), m.dead, m.Len())
 	}
-	if ss := m.sparse[sparseSpc]; len(ss.terms) != 6 {
-		t.Errorf("%d terms held after compacting, want the 6 live ones", len(ss.terms))
+	if ss := m.sparse[sparseSpc]; len(ss.terms) != 306 {
+		t.Errorf("%d terms held after compacting, want the 306 live ones", len(ss.terms))
+	}
+	if v := m.Vectors(sparseSpc, []string{"w"})["w"].Sparse; !slices.Equal(v.Indices, wide.Indices) || !slices.Equal(v.Values, wide.Values) {
+		t.Errorf("Vectors of w after compacting = %v, want it as upserted", v)
 	}
 	for q, want := range map[uint32][]string{1: {"a"}, 2: {"d"}, 3: {"c"}, 4: {"d"}, 5: {"e"}, 100: nil, 100 + minCompact - 1: {"e"}} {
 		if got := hitIDs(memSearch(t, m, sparseQuery(q))); !slices.Equal(got, want) {

@@ -30,10 +30,6 @@ type term struct {
 	hash uint32
 	df   int32    // live docs holding the term
 	post []uint32 // slot<<8 | code, by slot, dead slots included
-	// hi and lo bound the values in post, and rep the postings a slot has
-	// in it (a vector may repeat an index), for pruning.
-	hi, lo float32
-	rep    int32
 }
 
 type sparseSpace struct {
@@ -92,17 +88,11 @@ func (s *sparseSpace) add(slot int32, v embed.Sparse) {
 		if !ok {
 			tid = int32(len(s.terms))
 			s.tids[h] = tid
-			s.terms = append(s.terms, term{hash: h, hi: x, lo: x, rep: 1})
+			s.terms = append(s.terms, term{hash: h})
 		}
 		t := &s.terms[tid]
-		run := int32(1)
-		for k := len(t.post) - 1; k >= 0 && int32(t.post[k]>>8) == slot; k-- {
-			run++
-		}
-		t.rep = max(t.rep, run)
 		t.post = append(t.post, uint32(slot)<<8|uint32(code))
 		t.df++
-		t.hi, t.lo = max(t.hi, x), min(t.lo, x)
 		s.hashes = append(s.hashes, h)
 		s.codes = append(s.codes, code)
 	}
@@ -152,7 +142,7 @@ func (s *sparseSpace) remove(slot int32, alive func(int32) bool) {
 	}
 }
 
-// prune drops a list's dead postings and tightens its bounds.
+// prune drops a list's dead postings.
 func (s *sparseSpace) prune(t *term, alive func(int32) bool) {
 	if t.df == 0 {
 		t.post = nil
@@ -165,15 +155,6 @@ func (s *sparseSpace) prune(t *term, alive func(int32) bool) {
 		}
 	}
 	t.post = live
-	s.bound(t)
-}
-
-func (s *sparseSpace) bound(t *term) {
-	t.hi, t.lo = float32(math.Inf(-1)), float32(math.Inf(1))
-	for _, p := range t.post {
-		x := s.value(int32(p>>8), uint8(p), t.hash)
-		t.hi, t.lo = max(t.hi, x), min(t.lo, x)
-	}
 }
 
 // compact renumbers the slots (newSlot[old], -1 for a dead one; it keeps
@@ -193,7 +174,7 @@ func (s *sparseSpace) compact(newSlot []int32, slots int) {
 			}
 		}
 		tids[t.hash] = int32(len(terms))
-		terms = append(terms, term{hash: t.hash, df: t.df, post: post, hi: t.hi, lo: t.lo, rep: t.rep})
+		terms = append(terms, term{hash: t.hash, df: t.df, post: post})
 	}
 	var entries, values int
 	for old, ns := range newSlot {
@@ -228,7 +209,4 @@ func (s *sparseSpace) compact(newSlot []int32, slots int) {
 		c.voff = append(c.voff, len(c.vals))
 	}
 	*s = *c
-	for i := range s.terms {
-		s.bound(&s.terms[i])
-	}
 }

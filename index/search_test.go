@@ -11,8 +11,8 @@ import (
 )
 
 // bruteSearch scores q against every live doc of docs the way the index
-// always has, posting by posting in query order, as the reference the
-// pruned search must match to the last bit.
+// always has, posting by posting in query order, straight from the docs:
+// the reference the index's compact layout must match to the last bit.
 func bruteSearch(docs map[string]Doc, q Query) []Hit {
 	n := 0
 	df := map[uint32]int{}
@@ -88,7 +88,10 @@ func randomSparse(r *rand.Rand, size, universe int, negative bool) embed.Sparse 
 	return v
 }
 
-func TestMemoryPrunedSearchIsExact(t *testing.T) {
+// Random corpora, updated and deleted into (tombstones, pruned lists,
+// compaction, docs of over 255 distinct values), answer random queries
+// exactly as the brute-force scorer does.
+func TestMemorySearchIsExact(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	days := []string{"2024-01-01", "2024-02-01", "2024-03-01", ""}
