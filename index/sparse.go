@@ -45,14 +45,12 @@ type sparseSpace struct {
 	vals      []float32
 	held      []uint64
 	wide      map[uint64]float32 // slot<<32 | hash -> value, for code 255
-	// codeOf is add's scratch: value bits -> code.
-	codeOf map[uint32]uint8
 }
 
 func newSparseSpace() *sparseSpace {
 	return &sparseSpace{
 		tids: map[uint32]int32{}, off: []int{0}, voff: []int{0},
-		wide: map[uint64]float32{}, codeOf: map[uint32]uint8{},
+		wide: map[uint64]float32{},
 	}
 }
 
@@ -69,18 +67,10 @@ func (s *sparseSpace) add(slot int32, v embed.Sparse) {
 		s.off = append(s.off, len(s.hashes))
 		s.voff = append(s.voff, len(s.vals))
 	}
-	clear(s.codeOf)
+	table := len(s.vals) // this doc's values start here
 	for i, h := range v.Indices {
 		x := v.Values[i]
-		code, ok := s.codeOf[math.Float32bits(x)]
-		if !ok {
-			code = wideCode
-			if n := len(s.codeOf); n < wideCode {
-				code = uint8(n)
-				s.codeOf[math.Float32bits(x)] = code
-				s.vals = append(s.vals, x)
-			}
-		}
+		code := s.code(table, x)
 		if code == wideCode {
 			s.wide[wideKey(slot, h)] = x
 		}
@@ -103,6 +93,24 @@ func (s *sparseSpace) add(slot int32, v embed.Sparse) {
 	}
 	s.held[slot>>6] |= 1 << (slot & 63)
 	s.docs++
+}
+
+// code is x's code in the value table starting at vals[table], added if
+// new: a lexical vector's values are few, and most are the first (tf 1),
+// so a scan beats a map.
+func (s *sparseSpace) code(table int, x float32) uint8 {
+	bits := math.Float32bits(x)
+	for i, y := range s.vals[table:] {
+		if math.Float32bits(y) == bits {
+			return uint8(i)
+		}
+	}
+	n := len(s.vals) - table
+	if n == wideCode {
+		return wideCode
+	}
+	s.vals = append(s.vals, x)
+	return uint8(n)
 }
 
 // value is the value of term hash in the vector at slot, by its code.
@@ -184,7 +192,7 @@ func (s *sparseSpace) compact(newSlot []int32, slots int) {
 		}
 	}
 	c := &sparseSpace{
-		tids: tids, terms: terms, docs: s.docs, codeOf: s.codeOf,
+		tids: tids, terms: terms, docs: s.docs,
 		off: make([]int, 1, slots+1), voff: make([]int, 1, slots+1),
 		hashes: make([]uint32, 0, entries), codes: make([]uint8, 0, entries), vals: make([]float32, 0, values),
 		held: make([]uint64, (slots+63)/64), wide: map[uint64]float32{},
