@@ -2,6 +2,7 @@ package index
 
 import (
 	"math"
+	"slices"
 
 	"github.com/paperhound/paperhound/embed"
 )
@@ -21,6 +22,7 @@ import (
 //     lengths of their lists.
 //   - The forward store is flat arrays indexed by offsets per slot.
 const (
+	inline   = 4 // values per slot in common
 	slotBits = 24
 	maxSlots = 1 << slotBits
 	wideCode = 255
@@ -43,8 +45,12 @@ type sparseSpace struct {
 	hashes    []uint32
 	codes     []uint8
 	vals      []float32
-	held      []uint64
-	wide      map[uint64]float32 // slot<<32 | hash -> value, for code 255
+	// common holds each slot's first inline values, its commonest (tf 1 to
+	// 4 in a lexical vector): one cache line per doc, read for most
+	// postings in place of the larger vals.
+	common []float32
+	held   []uint64
+	wide   map[uint64]float32 // slot<<32 | hash -> value, for code 255
 }
 
 func newSparseSpace() *sparseSpace {
@@ -66,14 +72,42 @@ func (s *sparseSpace) add(slot int32, v embed.Sparse) {
 	for len(s.off) <= int(slot) {
 		s.off = append(s.off, len(s.hashes))
 		s.voff = append(s.voff, len(s.vals))
+		s.common = append(s.common, make([]float32, inline)...)
 	}
 	table := len(s.vals) // this doc's values start here
+	start := len(s.codes)
+	var counts [wideCode + 1]int
 	for i, h := range v.Indices {
-		x := v.Values[i]
-		code := s.code(table, x)
+		code := s.code(table, v.Values[i])
 		if code == wideCode {
-			s.wide[wideKey(slot, h)] = x
+			s.wide[wideKey(slot, h)] = v.Values[i]
 		}
+		counts[code]++
+		s.hashes = append(s.hashes, h)
+		s.codes = append(s.codes, code)
+	}
+	// Codes go by frequency, so the commonest values are read from common.
+	values := s.vals[table:]
+	byCount := make([]uint8, len(values))
+	for c := range byCount {
+		byCount[c] = uint8(c)
+	}
+	slices.SortStableFunc(byCount, func(a, b uint8) int { return counts[b] - counts[a] })
+	var recode [wideCode + 1]uint8
+	recode[wideCode] = wideCode
+	sorted := make([]float32, len(values))
+	for c, old := range byCount {
+		recode[old] = uint8(c)
+		sorted[c] = values[old]
+	}
+	copy(values, sorted)
+	for i, c := range s.codes[start:] {
+		s.codes[start+i] = recode[c]
+	}
+	s.common = append(s.common, values[:min(inline, len(values))]...)
+	s.common = append(s.common, make([]float32, inline-min(inline, len(values)))...)
+	for i, h := range v.Indices {
+		code := s.codes[start+i]
 		tid, ok := s.tids[h]
 		if !ok {
 			tid = int32(len(s.terms))
@@ -83,8 +117,6 @@ func (s *sparseSpace) add(slot int32, v embed.Sparse) {
 		t := &s.terms[tid]
 		t.post = append(t.post, uint32(slot)<<8|uint32(code))
 		t.df++
-		s.hashes = append(s.hashes, h)
-		s.codes = append(s.codes, code)
 	}
 	s.off = append(s.off, len(s.hashes))
 	s.voff = append(s.voff, len(s.vals))
@@ -115,7 +147,10 @@ func (s *sparseSpace) code(table int, x float32) uint8 {
 
 // value is the value of term hash in the vector at slot, by its code.
 func (s *sparseSpace) value(slot int32, code uint8, hash uint32) float32 {
-	if code == wideCode {
+	switch {
+	case code < inline:
+		return s.common[int(slot)*inline+int(code)]
+	case code == wideCode:
 		return s.wide[wideKey(slot, hash)]
 	}
 	return s.vals[s.voff[slot]+int(code)]
@@ -195,7 +230,7 @@ func (s *sparseSpace) compact(newSlot []int32, slots int) {
 		tids: tids, terms: terms, docs: s.docs,
 		off: make([]int, 1, slots+1), voff: make([]int, 1, slots+1),
 		hashes: make([]uint32, 0, entries), codes: make([]uint8, 0, entries), vals: make([]float32, 0, values),
-		held: make([]uint64, (slots+63)/64), wide: map[uint64]float32{},
+		held: make([]uint64, (slots+63)/64), wide: map[uint64]float32{}, common: make([]float32, slots*inline),
 	}
 	for old, ns := range newSlot {
 		if ns < 0 {
@@ -206,6 +241,7 @@ func (s *sparseSpace) compact(newSlot []int32, slots int) {
 			c.hashes = append(c.hashes, s.hashes[a:b]...)
 			c.codes = append(c.codes, s.codes[a:b]...)
 			c.vals = append(c.vals, s.vals[s.voff[old]:s.voff[old+1]]...)
+			copy(c.common[int(ns)*inline:], s.common[old*inline:(old+1)*inline])
 			for i := a; i < b; i++ {
 				if s.codes[i] == wideCode {
 					c.wide[wideKey(ns, s.hashes[i])] = s.wide[wideKey(int32(old), s.hashes[i])]
