@@ -631,3 +631,31 @@ func TestMemoryVectors(t *testing.T) {
 		t.Errorf("Vectors of an unknown space = %v, want none", v)
 	}
 }
+
+// The flat copy of the vectors is kept in chunks of 2^20 entries: a vector
+// across two comes back whole, and is searched as any other.
+func TestMemoryVectorsAcrossChunks(t *testing.T) {
+	t.Parallel()
+	m := NewMemory()
+	const size = 400_000 // the third doc straddles the first chunk's end
+	var docs []Doc
+	for d := range 3 {
+		var v embed.Sparse
+		for i := range size {
+			v.Indices = append(v.Indices, uint32(d*size+i))
+			v.Values = append(v.Values, float32(1+i%3))
+		}
+		docs = append(docs, Doc{ID: fmt.Sprint("d", d), Vectors: map[string]embed.Vector{sparseSpc: {Sparse: v}}})
+	}
+	memUpsert(t, m, docs...)
+	got := m.Vectors(sparseSpc, []string{"d0", "d1", "d2"})
+	for _, d := range docs {
+		want := d.Vectors[sparseSpc].Sparse
+		if v := got[d.ID].Sparse; !slices.Equal(v.Indices, want.Indices) || !slices.Equal(v.Values, want.Values) {
+			t.Errorf("Vectors of %s differ from what was upserted", d.ID)
+		}
+	}
+	if got := hitIDs(memSearch(t, m, sparseQuery(2*size+size/2))); !slices.Equal(got, []string{"d2"}) {
+		t.Errorf("search = %v, want [d2]", got)
+	}
+}

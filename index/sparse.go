@@ -42,8 +42,8 @@ type sparseSpace struct {
 	// hashes[off[s]:off[s+1]] with codes alike, its values
 	// vals[voff[s]:voff[s+1]]. A dead slot's entries stay until compaction.
 	off, voff []int
-	hashes    []uint32
-	codes     []uint8
+	hashes    arena[uint32]
+	codes     arena[uint8]
 	vals      []float32
 	// common holds each slot's first inline values, its commonest (tf 1 to
 	// 4 in a lexical vector): one cache line per doc, read for most
@@ -70,12 +70,12 @@ func (s *sparseSpace) holds(slot int32) bool {
 // add indexes v at slot, a slot above every slot the space holds.
 func (s *sparseSpace) add(slot int32, v embed.Sparse) {
 	for len(s.off) <= int(slot) {
-		s.off = append(s.off, len(s.hashes))
+		s.off = append(s.off, s.hashes.n)
 		s.voff = append(s.voff, len(s.vals))
 		s.common = append(s.common, make([]float32, inline)...)
 	}
 	table := len(s.vals) // this doc's values start here
-	start := len(s.codes)
+	start := s.codes.n
 	var counts [wideCode + 1]int
 	for i, h := range v.Indices {
 		code := s.code(table, v.Values[i])
@@ -83,8 +83,8 @@ func (s *sparseSpace) add(slot int32, v embed.Sparse) {
 			s.wide[wideKey(slot, h)] = v.Values[i]
 		}
 		counts[code]++
-		s.hashes = append(s.hashes, h)
-		s.codes = append(s.codes, code)
+		s.hashes.push(h)
+		s.codes.push(code)
 	}
 	// Codes go by frequency, so the commonest values are read from common.
 	values := s.vals[table:]
@@ -101,13 +101,13 @@ func (s *sparseSpace) add(slot int32, v embed.Sparse) {
 		sorted[c] = values[old]
 	}
 	copy(values, sorted)
-	for i, c := range s.codes[start:] {
-		s.codes[start+i] = recode[c]
+	for i := start; i < s.codes.n; i++ {
+		s.codes.set(i, recode[s.codes.at(i)])
 	}
 	s.common = append(s.common, values[:min(inline, len(values))]...)
 	s.common = append(s.common, make([]float32, inline-min(inline, len(values)))...)
 	for i, h := range v.Indices {
-		code := s.codes[start+i]
+		code := s.codes.at(start + i)
 		tid, ok := s.tids[h]
 		if !ok {
 			tid = int32(len(s.terms))
@@ -118,7 +118,7 @@ func (s *sparseSpace) add(slot int32, v embed.Sparse) {
 		t.post = append(t.post, uint32(slot)<<8|uint32(code))
 		t.df++
 	}
-	s.off = append(s.off, len(s.hashes))
+	s.off = append(s.off, s.hashes.n)
 	s.voff = append(s.voff, len(s.vals))
 	for len(s.held) <= int(slot)>>6 {
 		s.held = append(s.held, 0)
@@ -162,9 +162,9 @@ func (s *sparseSpace) vector(slot int32) (embed.Sparse, bool) {
 		return embed.Sparse{}, false
 	}
 	a, b := s.off[slot], s.off[slot+1]
-	v := embed.Sparse{Indices: s.hashes[a:b:b], Values: make([]float32, b-a)}
-	for i := range v.Values {
-		v.Values[i] = s.value(slot, s.codes[a+i], s.hashes[a+i])
+	v := embed.Sparse{Indices: s.hashes.slice(a, b), Values: make([]float32, b-a)}
+	for i, code := range s.codes.slice(a, b) {
+		v.Values[i] = s.value(slot, code, v.Indices[i])
 	}
 	return v, true
 }
@@ -176,7 +176,7 @@ func (s *sparseSpace) remove(slot int32, alive func(int32) bool) {
 	}
 	s.held[slot>>6] &^= 1 << (slot & 63)
 	s.docs--
-	for _, h := range s.hashes[s.off[slot]:s.off[slot+1]] {
+	for _, h := range s.hashes.slice(s.off[slot], s.off[slot+1]) {
 		t := &s.terms[s.tids[h]]
 		t.df--
 		if dead := len(t.post) - int(t.df); t.df == 0 || dead > int(t.df) && dead >= 16 {
@@ -219,17 +219,16 @@ func (s *sparseSpace) compact(newSlot []int32, slots int) {
 		tids[t.hash] = int32(len(terms))
 		terms = append(terms, term{hash: t.hash, df: t.df, post: post})
 	}
-	var entries, values int
+	var values int
 	for old, ns := range newSlot {
 		if ns >= 0 && s.holds(int32(old)) {
-			entries += s.off[old+1] - s.off[old]
 			values += s.voff[old+1] - s.voff[old]
 		}
 	}
 	c := &sparseSpace{
 		tids: tids, terms: terms, docs: s.docs,
 		off: make([]int, 1, slots+1), voff: make([]int, 1, slots+1),
-		hashes: make([]uint32, 0, entries), codes: make([]uint8, 0, entries), vals: make([]float32, 0, values),
+		vals: make([]float32, 0, values),
 		held: make([]uint64, (slots+63)/64), wide: map[uint64]float32{}, common: make([]float32, slots*inline),
 	}
 	for old, ns := range newSlot {
@@ -238,19 +237,67 @@ func (s *sparseSpace) compact(newSlot []int32, slots int) {
 		}
 		if s.holds(int32(old)) {
 			a, b := s.off[old], s.off[old+1]
-			c.hashes = append(c.hashes, s.hashes[a:b]...)
-			c.codes = append(c.codes, s.codes[a:b]...)
+			for i := a; i < b; i++ {
+				c.hashes.push(s.hashes.at(i))
+				c.codes.push(s.codes.at(i))
+			}
 			c.vals = append(c.vals, s.vals[s.voff[old]:s.voff[old+1]]...)
 			copy(c.common[int(ns)*inline:], s.common[old*inline:(old+1)*inline])
 			for i := a; i < b; i++ {
-				if s.codes[i] == wideCode {
-					c.wide[wideKey(ns, s.hashes[i])] = s.wide[wideKey(int32(old), s.hashes[i])]
+				if s.codes.at(i) == wideCode {
+					c.wide[wideKey(ns, s.hashes.at(i))] = s.wide[wideKey(int32(old), s.hashes.at(i))]
 				}
 			}
 			c.held[ns>>6] |= 1 << (ns & 63)
 		}
-		c.off = append(c.off, len(c.hashes))
+		c.off = append(c.off, c.hashes.n)
 		c.voff = append(c.voff, len(c.vals))
 	}
 	*s = *c
+}
+
+// chunkBits sizes an arena's chunks: 2^20 entries.
+const chunkBits = 20
+
+// arena is an append-only array in chunks: at a million papers the
+// forward store is gigabytes, and growing one slice would copy it whole,
+// holding both copies at once, and leave a quarter of it unused.
+type arena[T any] struct {
+	chunks [][]T
+	n      int
+}
+
+func (a *arena[T]) push(x T) {
+	// The first chunk grows as a slice does, so a small index stays small.
+	if len(a.chunks) == 0 || len(a.chunks[len(a.chunks)-1]) == 1<<chunkBits {
+		var c []T
+		if len(a.chunks) > 0 {
+			c = make([]T, 0, 1<<chunkBits)
+		}
+		a.chunks = append(a.chunks, c)
+	}
+	last := &a.chunks[len(a.chunks)-1]
+	*last = append(*last, x)
+	a.n++
+}
+
+func (a *arena[T]) at(i int) T     { return a.chunks[i>>chunkBits][i&(1<<chunkBits-1)] }
+func (a *arena[T]) set(i int, x T) { a.chunks[i>>chunkBits][i&(1<<chunkBits-1)] = x }
+
+// slice is entries [i, j): shared, capped so that an append cannot write
+// into the arena, when they lie in one chunk; a copy when they straddle two.
+func (a *arena[T]) slice(i, j int) []T {
+	if i == j {
+		return nil
+	}
+	if i>>chunkBits == (j-1)>>chunkBits {
+		c := a.chunks[i>>chunkBits]
+		lo, hi := i&(1<<chunkBits-1), (j-1)&(1<<chunkBits-1)+1
+		return c[lo:hi:hi]
+	}
+	out := make([]T, j-i)
+	for k := range out {
+		out[k] = a.at(i + k)
+	}
+	return out
 }
