@@ -352,26 +352,11 @@ const shortQueryTerms = 64
 // A query term weighs its value times its IDF, the same smoothed IDF that
 // Qdrant's sparse "idf" modifier applies, so both backends rank alike.
 func (s *sparseSpace) score(q embed.Sparse, maxDocFreq float64, scores []float32) []int32 {
-	var touched []int32
-	s.queryTerms(q, maxDocFreq, func(_ int, h uint32, t *term, w float32) {
-		for _, p := range t.post {
-			slot := int32(p >> 8)
-			if scores[slot] == 0 {
-				touched = append(touched, slot)
-			}
-			scores[slot] += w * s.value(slot, uint8(p), h)
-		}
-	})
-	return touched
-}
-
-// queryTerms calls do with each term of q the space holds (and the query
-// keeps) in query order: its place in q, hash, list, and weight.
-func (s *sparseSpace) queryTerms(q embed.Sparse, maxDocFreq float64, do func(i int, h uint32, t *term, w float32)) {
 	n := float64(s.docs)
 	// A short query is cheap, and its every word may be common ("neural
 	// networks"): only long queries (a whole paper) lose frequent terms.
 	drop := maxDocFreq > 0 && len(q.Indices) > shortQueryTerms
+	var touched []int32
 	for i, h := range q.Indices {
 		tid, ok := s.tids[h]
 		if !ok {
@@ -382,8 +367,16 @@ func (s *sparseSpace) queryTerms(q embed.Sparse, maxDocFreq float64, do func(i i
 		if df == 0 || drop && df > maxDocFreq*n && df > minDroppedDocFreq {
 			continue
 		}
-		do(i, h, t, float32(float64(q.Values[i])*IDF(n, df)))
+		w := float32(float64(q.Values[i]) * IDF(n, df))
+		for _, p := range t.post {
+			slot := int32(p >> 8)
+			if scores[slot] == 0 {
+				touched = append(touched, slot)
+			}
+			scores[slot] += w * s.value(slot, uint8(p), h)
+		}
 	}
+	return touched
 }
 
 // IDF is the inverse document frequency of a term found in df of n docs,
