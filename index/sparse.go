@@ -20,7 +20,8 @@ import (
 //     tombstones (the slot is dead), and a list drops them once they
 //     outnumber its live ones: a delete costs its own terms, not the
 //     lengths of their lists.
-//   - The forward store is flat arrays indexed by offsets per slot.
+//   - The forward store is two arrays in chunks (arena), indexed by
+//     offsets per slot; a doc's value table is ordered commonest first.
 const (
 	inline   = 4 // values per slot in common
 	slotBits = 24
