@@ -12,15 +12,18 @@ import (
 )
 
 // Memory is the embedded index: exact search held in process, rebuilt from
-// the store at start-up. Sparse spaces are inverted indexes with live
-// document frequencies; dense spaces are one contiguous slab of normalised
-// float32 rows scanned by dot product. Exact search loses no recall;
-// a vector database is the answer past one machine.
+// the store at start-up. Sparse spaces are compact inverted indexes with
+// live document frequencies (sparse.go); dense spaces are one contiguous
+// slab of normalised float32 rows scanned by dot product. Exact search
+// loses no recall; a vector database is the answer past one machine.
+//
+// A doc takes the next slot; deleting it leaves the slot dead, and once
+// dead slots pass a third of all, compact renumbers the live ones.
 type Memory struct {
 	mu     sync.RWMutex
 	docs   []docMeta // by slot
 	slots  map[string]int32
-	free   []int32
+	dead   int // dead slots in docs
 	sparse map[string]*sparseSpace
 	dense  map[string]*denseSpace
 	// scratch holds per-query score arrays, one slot per doc.
@@ -85,7 +88,18 @@ func (m *Memory) Upsert(_ context.Context, docs []Doc) error {
 			if kind != want {
 				return fmt.Errorf("upsert %q: space %q holds %d-dimensional vectors, got %d", d.ID, space, want, kind)
 			}
+			if kind == sparseKind {
+				if err := checkSparse(v.Sparse); err != nil {
+					return fmt.Errorf("upsert %q: space %q: %w", d.ID, space, err)
+				}
+			}
 		}
+	}
+	if len(m.docs)+len(docs) > maxSlots {
+		m.compact()
+	}
+	if len(m.docs)+len(docs) > maxSlots {
+		return fmt.Errorf("upsert: the embedded index holds at most %d docs", maxSlots)
 	}
 	for _, d := range docs {
 		if slot, ok := m.slots[d.ID]; ok {
@@ -104,11 +118,39 @@ func (m *Memory) Upsert(_ context.Context, docs []Doc) error {
 			}
 			ss := m.sparse[space]
 			if ss == nil {
-				ss = &sparseSpace{postings: map[uint32][]posting{}, vecs: map[int32]embed.Sparse{}}
+				ss = newSparseSpace()
 				m.sparse[space] = ss
 			}
 			ss.add(slot, v.Sparse)
 		}
+	}
+	m.maybeCompact()
+	return nil
+}
+
+// checkSparse refuses what the index cannot hold exactly: indices and
+// values of different lengths, or an index twice in a vector of more than
+// 255 distinct values (whose extra values the index keys by index).
+func checkSparse(v embed.Sparse) error {
+	if len(v.Indices) != len(v.Values) {
+		return fmt.Errorf("sparse vector has %d indices and %d values", len(v.Indices), len(v.Values))
+	}
+	if len(v.Values) < wideCode {
+		return nil
+	}
+	distinct := map[uint32]bool{} // by bits, as the index codes values
+	for _, x := range v.Values {
+		distinct[math.Float32bits(x)] = true
+	}
+	if len(distinct) < wideCode {
+		return nil
+	}
+	seen := make(map[uint32]bool, len(v.Indices))
+	for _, i := range v.Indices {
+		if seen[i] {
+			return fmt.Errorf("sparse vector of over %d distinct values repeats index %d", wideCode-1, i)
+		}
+		seen[i] = true
 	}
 	return nil
 }
@@ -121,6 +163,7 @@ func (m *Memory) Delete(_ context.Context, ids []string) error {
 			m.remove(slot)
 		}
 	}
+	m.maybeCompact()
 	return nil
 }
 
@@ -129,29 +172,58 @@ func (m *Memory) alloc(d Doc) int32 {
 	if !d.Published.IsZero() {
 		meta.day = dayOf(d.Published)
 	}
-	var slot int32
-	if n := len(m.free); n > 0 {
-		slot = m.free[n-1]
-		m.free = m.free[:n-1]
-		m.docs[slot] = meta
-	} else {
-		slot = int32(len(m.docs))
-		m.docs = append(m.docs, meta)
-	}
+	slot := int32(len(m.docs))
+	m.docs = append(m.docs, meta)
 	m.slots[d.ID] = slot
 	return slot
 }
 
 func (m *Memory) remove(slot int32) {
+	delete(m.slots, m.docs[slot].id)
+	m.docs[slot] = docMeta{}
+	m.dead++
 	for _, ss := range m.sparse {
-		ss.remove(slot)
+		ss.remove(slot, m.alive)
 	}
 	for _, ds := range m.dense {
 		ds.remove(slot)
 	}
-	delete(m.slots, m.docs[slot].id)
-	m.docs[slot] = docMeta{}
-	m.free = append(m.free, slot)
+}
+
+func (m *Memory) alive(slot int32) bool { return m.docs[slot].alive }
+
+// minCompact is the fewest dead slots worth compacting for.
+const minCompact = 64
+
+func (m *Memory) maybeCompact() {
+	if m.dead >= minCompact && 2*m.dead > len(m.slots) {
+		m.compact()
+	}
+}
+
+// compact renumbers the live slots in order, so that every space drops its
+// dead docs and its lists stay sorted.
+func (m *Memory) compact() {
+	newSlot := make([]int32, len(m.docs))
+	live := 0
+	for old, d := range m.docs {
+		newSlot[old] = -1
+		if d.alive {
+			newSlot[old] = int32(live)
+			m.docs[live] = d
+			m.slots[d.id] = int32(live)
+			live++
+		}
+	}
+	clear(m.docs[live:])
+	m.docs = slices.Clip(m.docs[:live])
+	m.dead = 0
+	for _, ss := range m.sparse {
+		ss.compact(newSlot, live)
+	}
+	for _, ds := range m.dense {
+		ds.renumber(newSlot)
+	}
 }
 
 func dayOf(d paperhound.Date) int32 {
@@ -203,7 +275,8 @@ func (m *Memory) Search(ctx context.Context, q Query) ([]Hit, error) {
 
 // Vectors returns the vectors held in space of those of ids the index
 // holds there, so that a caller needs no other copy of them: sparse ones as
-// upserted (shared: not to be modified), dense ones normalised, as searched.
+// upserted (their indices shared: not to be modified), dense ones
+// normalised, as searched.
 func (m *Memory) Vectors(space string, ids []string) map[string]embed.Vector {
 	m.mu.RLock()
 	defer m.mu.RUnlock()
@@ -215,7 +288,7 @@ func (m *Memory) Vectors(space string, ids []string) map[string]embed.Vector {
 			continue
 		}
 		if ss != nil {
-			if v, ok := ss.vecs[slot]; ok {
+			if v, ok := ss.vector(slot); ok {
 				out[id] = embed.Vector{Sparse: v}
 			}
 		}
@@ -274,69 +347,33 @@ const minDroppedDocFreq = 10
 // shortQueryTerms is the most terms a query can have and keep them all.
 const shortQueryTerms = 64
 
-type posting struct {
-	slot   int32
-	weight float32
-}
-
-type sparseSpace struct {
-	postings map[uint32][]posting
-	// vecs holds each slot's vector: its terms, to delete it, and its
-	// values too, to hand it back (Vectors).
-	vecs map[int32]embed.Sparse
-}
-
-func (s *sparseSpace) add(slot int32, v embed.Sparse) {
-	for i, t := range v.Indices {
-		s.postings[t] = append(s.postings[t], posting{slot, v.Values[i]})
-	}
-	s.vecs[slot] = v
-}
-
-func (s *sparseSpace) remove(slot int32) {
-	v, ok := s.vecs[slot]
-	if !ok {
-		return
-	}
-	for _, t := range v.Indices {
-		list := s.postings[t]
-		for i := range list {
-			if list[i].slot == slot {
-				list[i] = list[len(list)-1]
-				list = list[:len(list)-1]
-				break
-			}
-		}
-		if len(list) == 0 {
-			delete(s.postings, t)
-		} else {
-			s.postings[t] = list
-		}
-	}
-	delete(s.vecs, slot)
-}
-
-// score adds each doc's score into scores and returns the slots touched.
+// score adds each doc's score into scores and returns the slots touched,
+// dead ones included (the caller's filter drops them).
 // A query term weighs its value times its IDF, the same smoothed IDF that
 // Qdrant's sparse "idf" modifier applies, so both backends rank alike.
 func (s *sparseSpace) score(q embed.Sparse, maxDocFreq float64, scores []float32) []int32 {
-	n := float64(len(s.vecs))
+	n := float64(s.docs)
 	// A short query is cheap, and its every word may be common ("neural
 	// networks"): only long queries (a whole paper) lose frequent terms.
 	drop := maxDocFreq > 0 && len(q.Indices) > shortQueryTerms
 	var touched []int32
-	for i, t := range q.Indices {
-		list := s.postings[t]
-		df := float64(len(list))
+	for i, h := range q.Indices {
+		tid, ok := s.tids[h]
+		if !ok {
+			continue
+		}
+		t := &s.terms[tid]
+		df := float64(t.df)
 		if df == 0 || drop && df > maxDocFreq*n && df > minDroppedDocFreq {
 			continue
 		}
 		w := float32(float64(q.Values[i]) * IDF(n, df))
-		for _, p := range list {
-			if scores[p.slot] == 0 {
-				touched = append(touched, p.slot)
+		for _, p := range t.post {
+			slot := int32(p >> 8)
+			if scores[slot] == 0 {
+				touched = append(touched, slot)
 			}
-			scores[p.slot] += w * p.weight
+			scores[slot] += w * s.value(slot, uint8(p), h)
 		}
 	}
 	return touched
@@ -377,6 +414,14 @@ func (d *denseSpace) remove(slot int32) {
 	d.slots = d.slots[:last]
 	d.slab = d.slab[:int(last)*d.dims]
 	delete(d.rowOf, slot)
+}
+
+func (d *denseSpace) renumber(newSlot []int32) {
+	clear(d.rowOf)
+	for r, slot := range d.slots {
+		d.slots[r] = newSlot[slot]
+		d.rowOf[d.slots[r]] = int32(r)
+	}
 }
 
 func (d *denseSpace) search(q []float32, emit func(slot int32, score float32)) {

@@ -149,33 +149,48 @@ func TestMemoryUpsertDuplicateInBatch(t *testing.T) {
 	}
 }
 
-func TestMemorySlotReuse(t *testing.T) {
+func TestMemoryCompaction(t *testing.T) {
 	t.Parallel()
+	ctx := context.Background()
 	m := NewMemory()
 	memUpsert(t, m, sparseDoc("a", 1), sparseDoc("b", 2), sparseDoc("c", 3))
-	freed := m.slots["b"]
-	if err := m.Delete(context.Background(), []string{"b", "b"}); err != nil {
+	if err := m.Delete(ctx, []string{"b", "b"}); err != nil {
 		t.Fatal(err)
 	}
-	// Deleting twice must not free the slot twice, or two docs would share it.
-	if !slices.Equal(m.free, []int32{freed}) {
-		t.Fatalf("free slots after deleting b twice = %v, want [%d]", m.free, freed)
+	// Deleting twice must not count the slot dead twice.
+	if m.dead != 1 {
+		t.Fatalf("dead slots after deleting b twice = %d, want 1", m.dead)
 	}
 	memUpsert(t, m, sparseDoc("d", 2, 4))
-	if got := m.slots["d"]; got != freed || len(m.docs) != 3 {
-		t.Errorf("d took slot %d of %d, want the freed slot %d of 3", got, len(m.docs), freed)
+	// w has more distinct values than a posting can code: some are kept
+	// apart, by slot, and must follow w to its new slot.
+	var wide embed.Sparse
+	for i := range 300 {
+		wide.Indices = append(wide.Indices, uint32(1000+i))
+		wide.Values = append(wide.Values, float32(i+1)/300)
 	}
-	memUpsert(t, m, sparseDoc("e", 5))
-	// d now owns b's slot: term 2 is d's, and b is gone for good.
-	for q, want := range map[uint32][]string{1: {"a"}, 2: {"d"}, 3: {"c"}, 4: {"d"}, 5: {"e"}} {
+	memUpsert(t, m, Doc{ID: "w", Vectors: map[string]embed.Vector{sparseSpc: {Sparse: wide}}})
+	// Replacing a doc kills its old slot; enough dead slots compact the
+	// index down to the live docs, renumbered in order.
+	for i := range minCompact {
+		memUpsert(t, m, sparseDoc("e", 5, uint32(100+i)))
+	}
+	if len(m.docs) != m.Len() || m.dead != 0 || m.Len() != 5 {
+		t.Errorf("after compacting: %d slots, %d dead, Len %d; want 5, 0, 5", len(m.docs), m.dead, m.Len())
+	}
+	if ss := m.sparse[sparseSpc]; len(ss.terms) != 306 {
+		t.Errorf("%d terms held after compacting, want the 306 live ones", len(ss.terms))
+	}
+	if v := m.Vectors(sparseSpc, []string{"w"})["w"].Sparse; !slices.Equal(v.Indices, wide.Indices) || !slices.Equal(v.Values, wide.Values) {
+		t.Errorf("Vectors of w after compacting = %v, want it as upserted", v)
+	}
+	for q, want := range map[uint32][]string{1: {"a"}, 2: {"d"}, 3: {"c"}, 4: {"d"}, 5: {"e"}, 100: nil, 100 + minCompact - 1: {"e"}} {
 		if got := hitIDs(memSearch(t, m, sparseQuery(q))); !slices.Equal(got, want) {
 			t.Errorf("search %d = %v, want %v", q, got, want)
 		}
 	}
-	// Replacing a doc reuses its own slot rather than growing.
-	memUpsert(t, m, sparseDoc("a", 6))
-	if len(m.docs) != 4 || len(m.free) != 0 || m.Len() != 4 {
-		t.Errorf("after replacing a: %d slots, %d free, Len %d; want 4, 0, 4", len(m.docs), len(m.free), m.Len())
+	if v := m.Vectors(sparseSpc, []string{"d"}); !slices.Equal(v["d"].Sparse.Indices, []uint32{2, 4}) {
+		t.Errorf("Vectors of d after compacting = %v, want [2 4]", v["d"])
 	}
 }
 
@@ -614,5 +629,33 @@ func TestMemoryVectors(t *testing.T) {
 	}
 	if v := m.Vectors("no-such-space", []string{"b"}); len(v) != 0 {
 		t.Errorf("Vectors of an unknown space = %v, want none", v)
+	}
+}
+
+// The flat copy of the vectors is kept in chunks of 2^20 entries: a vector
+// across two comes back whole, and is searched as any other.
+func TestMemoryVectorsAcrossChunks(t *testing.T) {
+	t.Parallel()
+	m := NewMemory()
+	const size = 400_000 // the third doc straddles the first chunk's end
+	var docs []Doc
+	for d := range 3 {
+		var v embed.Sparse
+		for i := range size {
+			v.Indices = append(v.Indices, uint32(d*size+i))
+			v.Values = append(v.Values, float32(1+i%3))
+		}
+		docs = append(docs, Doc{ID: fmt.Sprint("d", d), Vectors: map[string]embed.Vector{sparseSpc: {Sparse: v}}})
+	}
+	memUpsert(t, m, docs...)
+	got := m.Vectors(sparseSpc, []string{"d0", "d1", "d2"})
+	for _, d := range docs {
+		want := d.Vectors[sparseSpc].Sparse
+		if v := got[d.ID].Sparse; !slices.Equal(v.Indices, want.Indices) || !slices.Equal(v.Values, want.Values) {
+			t.Errorf("Vectors of %s differ from what was upserted", d.ID)
+		}
+	}
+	if got := hitIDs(memSearch(t, m, sparseQuery(2*size+size/2))); !slices.Equal(got, []string{"d2"}) {
+		t.Errorf("search = %v, want [d2]", got)
 	}
 }

@@ -1,0 +1,160 @@
+package index
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"testing"
+
+	"github.com/paperhound/paperhound/embed"
+)
+
+// bruteSearch scores q against every live doc of docs the way the index
+// always has, posting by posting in query order, straight from the docs:
+// the reference the index's compact layout must match to the last bit.
+func bruteSearch(docs map[string]Doc, q Query) []Hit {
+	n := 0
+	df := map[uint32]int{}
+	for _, d := range docs {
+		v, ok := d.Vectors[q.Space]
+		if !ok {
+			continue
+		}
+		n++
+		for _, t := range v.Sparse.Indices {
+			df[t]++
+		}
+	}
+	drop := q.MaxDocFreq > 0 && len(q.Vector.Sparse.Indices) > shortQueryTerms
+	scores := map[string]float32{}
+	for i, t := range q.Vector.Sparse.Indices {
+		f := float64(df[t])
+		if f == 0 || drop && f > q.MaxDocFreq*float64(n) && f > minDroppedDocFreq {
+			continue
+		}
+		w := float32(float64(q.Vector.Sparse.Values[i]) * IDF(float64(n), f))
+		for id, d := range docs {
+			v := d.Vectors[q.Space].Sparse
+			for j, u := range v.Indices {
+				if u == t {
+					scores[id] += w * v.Values[j]
+				}
+			}
+		}
+	}
+	var hits []Hit
+	for id, s := range scores {
+		d := docs[id]
+		dated := !q.Filter.After.IsZero() || !q.Filter.Before.IsZero()
+		switch {
+		case s == 0, slices.Contains(q.Filter.Exclude, id),
+			dated && d.Published.IsZero(),
+			!q.Filter.After.IsZero() && d.Published.Before(q.Filter.After.Time),
+			!q.Filter.Before.IsZero() && d.Published.After(q.Filter.Before.Time):
+			continue
+		}
+		hits = append(hits, Hit{ID: id, Score: float64(s)})
+	}
+	SortHits(hits)
+	return hits[:min(len(hits), q.Limit)]
+}
+
+// randomSparse is a vector over terms [0, universe): its values drawn from
+// a few (ties, as lexical vectors have) or from many (past 255 distinct
+// values a doc keeps some apart), some negative, an index now and then
+// repeated.
+func randomSparse(r *rand.Rand, size, universe int, negative bool) embed.Sparse {
+	var v embed.Sparse
+	few := r.IntN(4) > 0
+	for range size {
+		t := uint32(r.IntN(universe))
+		x := float32(r.IntN(4)+1) / 4
+		if !few {
+			x = r.Float32()
+		}
+		if negative && r.IntN(5) == 0 {
+			x = -x
+		}
+		v.Indices = append(v.Indices, t)
+		v.Values = append(v.Values, x)
+	}
+	if !few && size >= wideCode {
+		// A repeat is refused past 255 distinct values: keep them unique.
+		slices.Sort(v.Indices)
+		v.Indices = slices.Compact(v.Indices)
+		v.Values = v.Values[:len(v.Indices)]
+	}
+	return v
+}
+
+// Random corpora, updated and deleted into (tombstones, pruned lists,
+// compaction, docs of over 255 distinct values), answer random queries
+// exactly as the brute-force scorer does.
+func TestMemorySearchIsExact(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	days := []string{"2024-01-01", "2024-02-01", "2024-03-01", ""}
+	for seed := range uint64(30) {
+		t.Run(fmt.Sprint("seed=", seed), func(t *testing.T) {
+			t.Parallel()
+			r := rand.New(rand.NewPCG(seed, 9))
+			universe := 20 + r.IntN(300)
+			negative := seed%3 == 0
+			m := NewMemory()
+			model := map[string]Doc{}
+			for op := range 400 {
+				id := fmt.Sprint("d", r.IntN(120))
+				if r.IntN(4) == 0 {
+					if err := m.Delete(ctx, []string{id}); err != nil {
+						t.Fatal(err)
+					}
+					delete(model, id)
+				} else {
+					size := 1 + r.IntN(40)
+					if r.IntN(20) == 0 {
+						size = 300 + r.IntN(200)
+					}
+					d := Doc{ID: id, Vectors: map[string]embed.Vector{sparseSpc: {Sparse: randomSparse(r, size, max(universe, size), negative)}}}
+					if day := days[r.IntN(len(days))]; day != "" {
+						d.Published = memDay(day)
+					}
+					memUpsert(t, m, d)
+					model[id] = d
+				}
+				if op%25 != 24 {
+					continue
+				}
+				for range 10 {
+					size := 1 + r.IntN(8)
+					if r.IntN(3) == 0 {
+						size = 65 + r.IntN(100)
+					}
+					q := Query{
+						Space: sparseSpc, Limit: 1 + r.IntN(25),
+						Vector: embed.Vector{Sparse: randomSparse(r, size, universe, negative || r.IntN(4) == 0)},
+					}
+					if r.IntN(2) == 0 {
+						q.MaxDocFreq = 0.3
+					}
+					if r.IntN(3) == 0 {
+						q.Filter.Exclude = []string{fmt.Sprint("d", r.IntN(120)), fmt.Sprint("d", r.IntN(120))}
+					}
+					if r.IntN(3) == 0 {
+						q.Filter.After = memDay(days[r.IntN(3)])
+					}
+					if r.IntN(4) == 0 {
+						q.Filter.Before = memDay(days[r.IntN(3)])
+					}
+					got, err := m.Search(ctx, q)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if want := bruteSearch(model, q); !slices.Equal(got, want) {
+						t.Fatalf("op %d: %+v\n got %v\nwant %v", op, q, got, want)
+					}
+				}
+			}
+		})
+	}
+}
