@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -135,7 +136,23 @@ func TestOpenAPIResponses(t *testing.T) {
 		mustStatus(t, w, http.StatusOK)
 		json.Unmarshal(w.Body.Bytes(), &key)
 	}
+	// Two collections of alice's: KV caches, and Tokenizers, left empty.
+	newCollection := func(name string) string {
+		c, err := u.store.CreateCollection(t.Context(), "alice", name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return api.CollectionPath(c)
+	}
+	kv, tok := newCollection("KV caches"), newCollection("Tokenizers")
 	onePaper := `{"id": "2501.00001", "title": "A paper posted to the API", "abstract": "Caching keys and values.", "published": "2025-01-02"}`
+	// Reading lists: as text, as BibTeX, and as the forms a browser sends.
+	plainList := "1706.03762\nhttps://arxiv.org/abs/2407.18121\n10.18653/v1/N19-1423\n"
+	bib := "@article{tok, title = {Zero-Shot Tokenizer Transfer}, eprint = {2405.07883}}\n@misc{unknown, title = {No Such Paper}}\n"
+	badBib := "@article{bad,\n  title = {T}\n  year = 2020\n}\n"
+	listForm, listFormType := multipartForm(t, "list", "", plainList)
+	fileForm, fileFormType := multipartForm(t, "file", "library.bib", bib)
+	bothForm, bothFormType := multipartForm(t, "list", "", plainList, "file", "library.bib", bib)
 	tests := []struct {
 		method, target, token, body string
 		header                      string // "Name: value"
@@ -178,6 +195,44 @@ func TestOpenAPIResponses(t *testing.T) {
 		{"GET", "/v1/users/alice/feed.atom?key=" + key.Key, "", "", "", 200},
 		{"GET", "/v1/users/alice/feed.atom?key=wrong", "", "", "", 401},
 		{"GET", "/v1/users/alice/feed.atom?limit=5", alice, "", "", 200},
+		{"POST", "/v1/users/alice/reading-list?dry_run=true", alice, plainList, "Content-Type: text/plain", 200},
+		{"POST", "/v1/users/alice/reading-list", alice, bib, "Content-Type: application/x-bibtex", 200},
+		{"POST", "/v1/users/alice/reading-list?dry_run=false", admin, listForm, "Content-Type: " + listFormType, 200},
+		{"POST", "/v1/users/alice/reading-list", alice, fileForm, "Content-Type: " + fileFormType, 200},
+		{"POST", "/v1/users/alice/reading-list", alice, bothForm, "Content-Type: " + bothFormType, 400},
+		{"POST", "/v1/users/alice/reading-list", alice, badBib, "Content-Type: application/x-bibtex", 400},
+		{"POST", "/v1/users/alice/reading-list", alice, "# nothing\n", "Content-Type: text/plain", 400},
+		{"POST", "/v1/users/alice/reading-list?dry_run=maybe", alice, plainList, "Content-Type: text/plain", 400},
+		{"POST", "/v1/users/alice/reading-list", alice, strings.Repeat("a", api.MaxReadingList+1), "Content-Type: text/plain", 413},
+		{"POST", "/v1/users/alice/reading-list", bob, plainList, "Content-Type: text/plain", 403},
+		{"POST", "/v1/users/alice/collections", alice, `{"name": "Long context"}`, "", 201},
+		{"POST", "/v1/users/alice/collections", alice, `{"name": "kv  Caches "}`, "", 409},
+		{"POST", "/v1/users/alice/collections", alice, `{"name": " "}`, "", 400},
+		{"POST", "/v1/users/alice/collections", bob, `{"name": "Mine"}`, "", 403},
+		{"POST", "/v1/users/alice/collections", admin, `{"name": "Reasoning"}`, "", 201},
+		{"GET", "/v1/users/alice/collections", alice, "", "", 200},
+		{"GET", "/v1/users/alice/collections", "", "", "", 401},
+		{"PUT", kv + "/papers/2407.18121", alice, "", "", 204},
+		{"PUT", kv + "/papers/hep-th%2F9901001", admin, "", "", 204},
+		{"PUT", kv + "/papers/no-such-paper", alice, "", "", 404},
+		{"PUT", "/v1/users/alice/collections/99/papers/2407.18121", alice, "", "", 404},
+		{"GET", kv, alice, "", "", 200},
+		{"GET", "/v1/users/alice/collections/one", alice, "", "", 404},
+		{"GET", "/v1/users/bob/collections/1", bob, "", "", 404},
+		{"GET", kv + "/recommendations?limit=2&after=2024-01-01", alice, "", "", 200},
+		{"GET", tok + "/recommendations", alice, "", "", 200}, // empty: an empty feed
+		{"GET", kv + "/recommendations?cursor=nonsense", alice, "", "", 400},
+		{"GET", kv + "/feed.atom?key=" + key.Key, "", "", "", 200},
+		{"GET", kv + "/feed.atom?limit=5", admin, "", "", 200},
+		{"GET", kv + "/feed.atom?key=wrong", "", "", "", 401},
+		{"GET", "/v1/users/alice/collections/99/feed.atom?key=" + key.Key, "", "", "", 404},
+		{"PATCH", kv, alice, `{"name": "Caches"}`, "", 200},
+		{"PATCH", kv, alice, `{"name": "tokenizers"}`, "", 409},
+		{"PATCH", kv, alice, `{"title": "Caches"}`, "", 400},
+		{"DELETE", kv + "/papers/hep-th%2F9901001", alice, "", "", 204},
+		{"DELETE", "/v1/users/alice/collections/99/papers/2407.18121", alice, "", "", 404},
+		{"DELETE", tok, alice, "", "", 204},
+		{"DELETE", tok, alice, "", "", 404},
 		{"POST", "/v1/users/alice/feed-key", admin, "", "", 200},
 		{"DELETE", "/v1/users/alice/upvotes/2407.18121", alice, "", "", 204},
 		{"DELETE", "/v1/users/alice/hidden/2407.15891", admin, "", "", 204},
@@ -248,13 +303,42 @@ func TestOpenAPIReadyLoading(t *testing.T) {
 	}
 }
 
+// multipartForm is a multipart/form-data body of the given parts (name,
+// file name, or "" for a field, and content, three by three) and its
+// content type.
+func multipartForm(t *testing.T, parts ...string) (body, contentType string) {
+	t.Helper()
+	var b strings.Builder
+	mw := multipart.NewWriter(&b)
+	for i := 0; i+2 < len(parts); i += 3 {
+		var w io.Writer
+		var err error
+		if parts[i+1] == "" {
+			w, err = mw.CreateFormField(parts[i])
+		} else {
+			w, err = mw.CreateFormFile(parts[i], parts[i+1])
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.WriteString(w, parts[i+2])
+	}
+	if err := mw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return b.String(), mw.FormDataContentType()
+}
+
 func newValidator(t *testing.T) validator.Validator {
 	t.Helper()
 	doc, err := libopenapi.NewDocument(openAPIDoc(t))
 	if err != nil {
 		t.Fatal(err)
 	}
-	v, errs := validator.NewValidator(doc, config.WithBodyDecoder(api.JSONLines, content.DecoderFunc(jsonLines)))
+	// Text, forms and BibTeX are validated too, not only JSON.
+	v, errs := validator.NewValidator(doc, config.WithStandardBodyDecoders(),
+		config.WithBodyDecoder(api.JSONLines, content.DecoderFunc(jsonLines)),
+		config.WithBodyDecoder("application/x-bibtex", content.TextDecoder()))
 	if len(errs) > 0 {
 		t.Fatal(errs)
 	}
