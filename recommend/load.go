@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 
+	"golang.org/x/sync/errgroup"
+
 	"github.com/paperhound/paperhound"
 	"github.com/paperhound/paperhound/embed"
 	"github.com/paperhound/paperhound/index"
@@ -108,20 +110,34 @@ func (e *Engine) load(ctx context.Context, after int64, progress func(indexed in
 		progress = func(int) {}
 	}
 	spaces := e.spaces()
-	var batch []index.Doc
-	var missing []string
+	// The index takes each batch on a goroutine of its own while the scan
+	// reads and decodes the next: start-up is these two on two cores.
+	batches := make(chan []index.Doc, 1)
+	g, gctx := errgroup.WithContext(ctx)
 	n := 0
-	flush := func() error {
-		if err := e.index.Upsert(ctx, batch); err != nil {
-			return fmt.Errorf("load index: %w", err)
+	g.Go(func() error {
+		for batch := range batches {
+			if err := e.index.Upsert(gctx, batch); err != nil {
+				return fmt.Errorf("load index: %w", err)
+			}
+			n += len(batch)
+			progress(n)
 		}
-		n += len(batch)
-		batch = batch[:0]
-		progress(n)
 		return nil
+	})
+	batch := make([]index.Doc, 0, loadBatch)
+	send := func() error {
+		select {
+		case batches <- batch:
+			batch = make([]index.Doc, 0, loadBatch)
+			return nil
+		case <-gctx.Done():
+			return context.Cause(gctx)
+		}
 	}
+	var missing []string
 	newest := after
-	err := e.store.ScanIndexAfter(ctx, spaces, after, loadBatch, func(r schema.IndexRow) error {
+	err := e.store.ScanIndexAfter(gctx, spaces, after, loadBatch, func(r schema.IndexRow) error {
 		newest = max(newest, r.Seq)
 		if e.lacksLocal(r.Vectors) {
 			missing = append(missing, r.ID)
@@ -137,15 +153,20 @@ func (e *Engine) load(ctx context.Context, after int64, progress func(indexed in
 		}
 		batch = append(batch, d)
 		if len(batch) == loadBatch {
-			return flush()
+			return send()
 		}
 		return nil
 	})
+	if err == nil && len(batch) > 0 {
+		err = send()
+	}
+	close(batches)
+	// An index error is the cause; the scan's is then only its echo.
+	if werr := g.Wait(); werr != nil {
+		return n, werr
+	}
 	if err != nil {
 		return n, fmt.Errorf("load index: %w", err)
-	}
-	if err := flush(); err != nil {
-		return n, err
 	}
 	for len(missing) > 0 {
 		chunk := missing[:min(loadBatch, len(missing))]

@@ -2,6 +2,7 @@ package recommend_test
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"testing"
 
@@ -30,5 +31,26 @@ func TestLoadIndexProgress(t *testing.T) {
 				t.Errorf("progress reported %v, want counts rising to %d", reported, n)
 			}
 		})
+	}
+}
+
+// failingIndex refuses every upsert.
+type failingIndex struct{ *index.Memory }
+
+func (failingIndex) Upsert(context.Context, []index.Doc) error { return errIndexFull }
+
+var errIndexFull = errors.New("index full")
+
+// An index that refuses the papers stops the load with its own error,
+// while the scan is still reading: nothing hangs and nothing is hidden.
+func TestLoadIndexFails(t *testing.T) {
+	ctx := context.Background()
+	b := schematest.Backends(t)[0]
+	if _, err := recommend.New(b.Store, index.NewMemory(), recommend.LexicalChannels(), nil).Ingest(ctx, samplePapers(t)); err != nil {
+		t.Fatal(err)
+	}
+	_, err := recommend.New(b.Store, failingIndex{index.NewMemory()}, recommend.LexicalChannels(), nil).LoadIndex(ctx)
+	if !errors.Is(err, errIndexFull) {
+		t.Errorf("load into a failing index: %v, want %v", err, errIndexFull)
 	}
 }
