@@ -137,7 +137,7 @@ func evalRecommendCmd(ctx context.Context, args []string, stdout, stderr io.Writ
 	fs.IntVar(&validation, "validation", 0, "tune instead: score on a carve of the train votes (never the test set): with --split, each user keeps their N oldest train items of split 10; with --random-split, any N > 0 holds out a fifth of each user's train votes at random")
 	fs.IntVar(&users, "users", 0, "score a random sample of this many users with held-out items (0: all); every user's train votes still count")
 	fs.BoolVar(&baselines, "baselines", true, "also score the popularity and centroid-of-upvotes baselines")
-	fs.StringVar(&variants, "weights", "", "also score feeds with other weights, `k=v,...;k=v,...` (keys content, collaborative, hidden, halflife, neighbours, damping, pool; each variant starts from the defaults)")
+	fs.StringVar(&variants, "weights", "", "also score feeds with other weights, `k=v,...;k=v,...` (keys content, collaborative, hidden, halflife, neighbours, damping, pool, and popularity for the FeedOptions weight; each variant starts from the defaults)")
 	log, err := cfg.parse(fs, args)
 	if err != nil {
 		return err
@@ -321,6 +321,7 @@ func parseFeedVariants(s string) ([]feedMethod, error) {
 			continue
 		}
 		w := recommend.DefaultFeedWeights
+		var popularity *float64
 		for kv := range strings.SplitSeq(variant, ",") {
 			k, v, _ := strings.Cut(strings.TrimSpace(kv), "=")
 			var err error
@@ -337,6 +338,10 @@ func parseFeedVariants(s string) ([]feedMethod, error) {
 				w.Neighbours, err = strconv.Atoi(v)
 			case "damping":
 				w.Damping, err = strconv.ParseFloat(v, 64)
+			case "popularity":
+				var p float64
+				p, err = strconv.ParseFloat(v, 64)
+				popularity = &p
 			case "pool":
 				w.Pool, err = strconv.Atoi(v)
 			default:
@@ -349,7 +354,7 @@ func parseFeedVariants(s string) ([]feedMethod, error) {
 		if w.Pool < 1 {
 			return nil, fmt.Errorf("%q: pool must be 1 or more", variant)
 		}
-		out = append(out, feedMethod{name: variant, weights: w})
+		out = append(out, feedMethod{name: variant, weights: w, popularity: popularity})
 	}
 	return out, nil
 }
