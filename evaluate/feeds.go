@@ -3,6 +3,8 @@ package evaluate
 import (
 	"context"
 	"fmt"
+	"math"
+	"math/rand/v2"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -18,6 +20,68 @@ import (
 type Split struct {
 	Name        string
 	Train, Test [][]int // by user id
+	// Untimed splits are imported without vote times, so that the order of
+	// a user's votes says nothing (random splits); the standard splits stamp
+	// each vote with its item id, which is roughly chronological.
+	Untimed bool
+}
+
+// RandomSplit holds out a fifth of each library of five or more items,
+// chosen at random from seed; the rest are the train items, untimed. Unlike
+// the standard splits, where every held-out item has a higher id than the
+// user's train items, nothing about order tells the two apart.
+func RandomSplit(libraries [][]int, seed uint64) Split {
+	s := randomSplit(libraries, rand.New(rand.NewPCG(seed, 0)))
+	s.Name = fmt.Sprintf("random split (seed %d)", seed)
+	return s
+}
+
+// RandomValidation carves a tuning split out of the train items alone, as
+// RandomSplit carved the train items out of the libraries, from another
+// random stream of the same seed. Tuning on it never looks at the test set.
+func (s Split) RandomValidation(seed uint64) Split {
+	v := randomSplit(s.Train, rand.New(rand.NewPCG(seed, 1)))
+	v.Name = s.Name + " validation"
+	return v
+}
+
+func randomSplit(libraries [][]int, r *rand.Rand) Split {
+	s := Split{Train: make([][]int, len(libraries)), Test: make([][]int, len(libraries)), Untimed: true}
+	for u, lib := range libraries {
+		items := slices.Clone(lib)
+		r.Shuffle(len(items), func(i, j int) { items[i], items[j] = items[j], items[i] })
+		held := 0
+		if len(items) >= 5 {
+			held = int(math.Round(float64(len(items)) / 5))
+		}
+		s.Test[u], s.Train[u] = items[:held:held], items[held:]
+	}
+	return s
+}
+
+// Sample keeps the held-out items of n users chosen at random from seed
+// among those with any, and drops the others' (their train votes stay, as
+// evidence for the collaborative signal): a cheaper estimate of the same
+// scores.
+func (s Split) Sample(n int, seed uint64) Split {
+	var users []int
+	for u, items := range s.Test {
+		if len(items) > 0 {
+			users = append(users, u)
+		}
+	}
+	if n >= len(users) {
+		return s
+	}
+	r := rand.New(rand.NewPCG(seed, 2))
+	r.Shuffle(len(users), func(i, j int) { users[i], users[j] = users[j], users[i] })
+	out := s
+	out.Name = fmt.Sprintf("%s, %d users", s.Name, n)
+	out.Test = make([][]int, len(s.Test))
+	for _, u := range users[:n] {
+		out.Test[u] = s.Test[u]
+	}
+	return out
 }
 
 // LoadSplit reads splits/cf-{train,test}-P-users.dat for P = "1" or "10".
@@ -41,7 +105,7 @@ func LoadSplit(dir, p string, items int) (Split, error) {
 // oldest) and the rest of their train items are held out. Tuning on it
 // never looks at the test set.
 func (s Split) Validation(keep int) Split {
-	v := Split{Name: s.Name + " validation", Train: make([][]int, len(s.Train)), Test: make([][]int, len(s.Train))}
+	v := Split{Name: s.Name + " validation", Train: make([][]int, len(s.Train)), Test: make([][]int, len(s.Train)), Untimed: s.Untimed}
 	for u, items := range s.Train {
 		sorted := slices.Sorted(slices.Values(items))
 		k := min(keep, len(sorted))
@@ -105,13 +169,19 @@ func RunFeeds(ctx context.Context, s Split, rank FeedRanker, workers int) (FeedS
 }
 
 // Votes are the split's train items as upvotes, user u named "u<u>". Item
-// ids are roughly chronological, so each vote is stamped with its item id
-// to let "recent upvotes weigh more" mean something.
+// ids are roughly chronological, so each vote of a standard split is
+// stamped with its item id to let "recent upvotes weigh more" mean
+// something; an untimed split's votes carry no time (the store stamps them
+// all with the moment of the import).
 func (s Split) Votes() []paperhound.Vote {
 	var votes []paperhound.Vote
 	for u, items := range s.Train {
 		for _, i := range items {
-			votes = append(votes, paperhound.Vote{User: UserName(u), Paper: strconv.Itoa(i), Value: 1, At: voteTime(i)})
+			v := paperhound.Vote{User: UserName(u), Paper: strconv.Itoa(i), Value: 1}
+			if !s.Untimed {
+				v.At = voteTime(i)
+			}
+			votes = append(votes, v)
 		}
 	}
 	return votes

@@ -6,6 +6,7 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"time"
 	"unicode"
 
 	"github.com/paperhound/paperhound"
@@ -52,14 +53,22 @@ type FeedWeights struct {
 	Content       float64 // centroid of the user's upvotes, per channel
 	Collaborative float64 // papers upvoted by the people who upvoted the same
 	Hidden        float64 // how hard hidden papers push their neighbours down
-	// HalfLife, in upvotes: the newest upvote weighs 1, the one HalfLife
-	// upvotes older 1/2. 0 weighs all alike.
-	HalfLife float64
-	Pool     int // candidates asked of each channel
+	// HalfLife, in time: the newest upvote weighs 1, one cast HalfLife
+	// before it 1/2. 0 weighs all alike, and so do votes cast at once (an
+	// import without times).
+	HalfLife time.Duration
+	// Neighbours is how many co-upvoted papers of each upvote count in the
+	// collaborative channel, its best; 0 counts all.
+	Neighbours int
+	// Damping is how hard a candidate's own upvoters discount its
+	// co-upvotes: 0.5 makes each upvote's scores a cosine.
+	Damping float64
+	Pool    int // candidates asked of each channel
 }
 
 // DefaultFeedWeights is what the engine uses unless told otherwise.
-var DefaultFeedWeights = FeedWeights{Content: 0.3, Collaborative: 0.7, Hidden: 0.5, HalfLife: 3, Pool: 1000}
+var DefaultFeedWeights = FeedWeights{Content: 0.3, Collaborative: 0.7, Hidden: 0.5, HalfLife: 180 * 24 * time.Hour,
+	Neighbours: 0, Damping: candidateDamping, Pool: 1000}
 
 // Feed ranks papers for user from their upvotes and hidden papers. It never
 // returns a paper the user voted on. A user without upvotes gets trending
@@ -82,6 +91,8 @@ func (e *Engine) FeedWith(ctx context.Context, user string, opts FeedOptions, w 
 		}
 	}
 	var ups, hidden []string
+	var upVotes []paperhound.Vote
+	var newest time.Time
 	voted := make([]string, 0, len(votes))
 	for _, v := range votes {
 		voted = append(voted, v.Paper)
@@ -90,6 +101,10 @@ func (e *Engine) FeedWith(ctx context.Context, user string, opts FeedOptions, w 
 			hidden = append(hidden, v.Paper)
 		case only == nil || only[v.Paper]:
 			ups = append(ups, v.Paper)
+			upVotes = append(upVotes, v)
+			if v.At.After(newest) {
+				newest = v.At
+			}
 		}
 	}
 	if len(ups) == 0 {
@@ -98,14 +113,13 @@ func (e *Engine) FeedWith(ctx context.Context, user string, opts FeedOptions, w 
 		}
 		return e.trendingFeed(ctx, voted, opts)
 	}
-	// Votes come oldest first; the newest upvotes weigh most.
 	seeds := make(map[string]float64, len(ups))
-	for age := range ups {
+	for _, v := range upVotes {
 		weight := 1.0
 		if w.HalfLife > 0 {
-			weight = math.Pow(0.5, float64(age)/w.HalfLife)
+			weight = math.Pow(0.5, float64(newest.Sub(v.At))/float64(w.HalfLife))
 		}
-		seeds[ups[len(ups)-1-age]] = weight
+		seeds[v.Paper] = weight
 	}
 	filter := opts.Filter
 	filter.Exclude = append(slices.Clip(filter.Exclude), voted...)
@@ -144,7 +158,7 @@ func (e *Engine) FeedWith(ctx context.Context, user string, opts FeedOptions, w 
 		addNormalised(blend, content, w.Content)
 	}
 	if w.Collaborative > 0 {
-		co, err := e.filtered(ctx, e.votes.coUpvoted(seeds, user), w.Pool, filter)
+		co, err := e.filtered(ctx, e.votes.coUpvoted(seeds, user, w.Neighbours, w.Damping), w.Pool, filter)
 		if err != nil {
 			return nil, err
 		}

@@ -1,6 +1,8 @@
 package recommend
 
 import (
+	"fmt"
+	"math"
 	"slices"
 	"sync"
 	"testing"
@@ -56,4 +58,28 @@ func TestTitleKeyConcurrent(t *testing.T) {
 		})
 	}
 	wg.Wait()
+}
+
+// A paper with more than maxUpvoters upvoters is judged by an even sample
+// of them, each standing for stride people, so one upvote's work in the
+// collaborative channel stays bounded however popular the paper.
+func TestSimilarToSamplesUpvoters(t *testing.T) {
+	g := newVoteGraph()
+	n := 2 * maxUpvoters
+	for k := range n {
+		user := fmt.Sprintf("u%04d", k)
+		g.set(paperhound.Vote{User: user, Paper: "seed", Value: 1})
+		// Every other upvoter also upvoted "even"; the rest "odd".
+		other := map[bool]string{true: "even", false: "odd"}[k%2 == 0]
+		g.set(paperhound.Vote{User: user, Paper: other, Value: 1})
+	}
+	sims := map[int32]float64{}
+	g.similarTo(g.paperIdx["seed"], -1, 0.5, sims)
+	even, odd := sims[g.paperIdx["even"]], sims[g.paperIdx["odd"]]
+	// The sample reads upvoters 0, 2, 4...: all of "even"'s, none of "odd"'s,
+	// each counted twice, as if all n had been read.
+	want := float64(n) / math.Log(4) / math.Sqrt(float64(n)) / math.Sqrt(float64(n/2))
+	if odd != 0 || math.Abs(even-want) > 1e-9 {
+		t.Errorf("even %.4f, odd %.4f; want %.4f and 0", even, odd, want)
+	}
 }

@@ -39,7 +39,7 @@ func (e *Engine) Similar(ctx context.Context, id string, opts Options) ([]Result
 		}
 	}
 	opts.Filter.Exclude = append(slices.Clip(opts.Filter.Exclude), id)
-	return e.rank(ctx, vecs, opts, e.votes.coUpvoted(map[string]float64{id: 1}, ""))
+	return e.rank(ctx, vecs, opts, e.votes.coUpvoted(map[string]float64{id: 1}, "", 0, candidateDamping))
 }
 
 // Search ranks the papers that best match free text: a query or a whole

@@ -6,11 +6,13 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"os"
 	"path/filepath"
 	"runtime"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/paperhound/paperhound"
@@ -125,12 +127,17 @@ func evalSimilar(ctx context.Context, p evaluate.Protocol, votes []paperhound.Vo
 
 func evalRecommendCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var cfg Config
-	var data, split string
-	var validation int
+	var data, split, seeds, variants string
+	var validation, users int
+	var baselines bool
 	fs := cfg.flags("eval recommend", stderr)
 	fs.StringVar(&data, "data", "../shared/data/citeulike-a", "the citeulike-a data set folder")
 	fs.StringVar(&split, "split", "10", "the standard split: 10 (ten train items per user) or 1")
-	fs.IntVar(&validation, "validation", 0, "tune instead: score on a carve of split 10's train votes, each user keeping this many oldest items (never the test set)")
+	fs.StringVar(&seeds, "random-split", "", "instead of a standard split, hold out a fifth of each library of 5+ items at random, train votes untimed: one split per `seed` (3, 1-5 or 1,2,7), with the mean and spread over them")
+	fs.IntVar(&validation, "validation", 0, "tune instead: score on a carve of the train votes (never the test set): with --split, each user keeps their N oldest train items of split 10; with --random-split, any N > 0 holds out a fifth of each user's train votes at random")
+	fs.IntVar(&users, "users", 0, "score a random sample of this many users with held-out items (0: all); every user's train votes still count")
+	fs.BoolVar(&baselines, "baselines", true, "also score the popularity and centroid-of-upvotes baselines")
+	fs.StringVar(&variants, "weights", "", "also score feeds with other weights, `k=v,...;k=v,...` (keys content, collaborative, hidden, halflife, neighbours, damping, pool, and popularity for the FeedOptions weight; each variant starts from the defaults)")
 	log, err := cfg.parse(fs, args)
 	if err != nil {
 		return err
@@ -141,60 +148,215 @@ func evalRecommendCmd(ctx context.Context, args []string, stdout, stderr io.Writ
 	if validation < 0 {
 		return fmt.Errorf("--validation must be 0 (off) or more, got %d", validation)
 	}
+	if users < 0 {
+		return fmt.Errorf("--users must be 0 (all) or more, got %d", users)
+	}
+	var seedList []uint64
+	if seeds != "" {
+		if seedList, err = parseSeeds(seeds); err != nil {
+			return fmt.Errorf("--random-split: %w", err)
+		}
+	}
+	tried, err := parseFeedVariants(variants)
+	if err != nil {
+		return fmt.Errorf("--weights: %w", err)
+	}
 	d, err := evaluate.LoadCiteULike(data)
 	if err != nil {
 		return err
 	}
-	s, err := evaluate.LoadSplit(data, split, len(d.Titles))
-	if err != nil {
-		return err
-	}
-	if validation > 0 {
-		if s, err = evaluate.LoadSplit(data, "10", len(d.Titles)); err != nil {
+	var splits []evaluate.Split
+	switch {
+	case len(seedList) > 0:
+		for _, seed := range seedList {
+			s := evaluate.RandomSplit(d.Libraries, seed)
+			if validation > 0 {
+				s = s.RandomValidation(seed)
+			}
+			splits = append(splits, s)
+		}
+	case validation > 0:
+		s, err := evaluate.LoadSplit(data, "10", len(d.Titles))
+		if err != nil {
 			return err
 		}
-		s = s.Validation(validation)
+		splits = append(splits, s.Validation(validation))
+	default:
+		s, err := evaluate.LoadSplit(data, split, len(d.Titles))
+		if err != nil {
+			return err
+		}
+		splits = append(splits, s)
 	}
+	centroid := recommend.DefaultFeedWeights
+	centroid.Content, centroid.Collaborative, centroid.HalfLife = 1, 0, 0
+	var methods []feedMethod
+	if baselines {
+		methods = append(methods, feedMethod{name: "popularity"}, feedMethod{name: "centroid of upvotes", weights: centroid, popularity: new(0.0)})
+	}
+	methods = append(methods, feedMethod{name: "paperhound", weights: recommend.DefaultFeedWeights})
+	methods = append(methods, tried...)
+	scores := make([][]evaluate.FeedScores, len(methods))
+	for i, s := range splits {
+		if users > 0 {
+			s = s.Sample(users, 1)
+		}
+		last := i == len(splits)-1
+		got, err := evalFeeds(ctx, d, s, methods, last, log, stdout)
+		if err != nil {
+			return err
+		}
+		for m := range methods {
+			scores[m] = append(scores[m], got[m])
+		}
+	}
+	if len(splits) > 1 {
+		fmt.Fprintf(stdout, "mean ± standard deviation over %d splits\n", len(splits))
+		fmt.Fprintf(stdout, "%-22s %6s %13s %13s %13s %13s\n", "method", "users", "R@50", "R@100", "R@300", "nDCG@10")
+		for m, method := range methods {
+			s := scores[m]
+			stat := func(f func(evaluate.FeedScores) float64) string {
+				mean, sd := meanSD(s, f)
+				return fmt.Sprintf("%.3f ± %.3f", mean, sd)
+			}
+			fmt.Fprintf(stdout, "%-22s %6d %13s %13s %13s %13s\n", method.name, s[0].Users,
+				stat(func(x evaluate.FeedScores) float64 { return x.R50 }), stat(func(x evaluate.FeedScores) float64 { return x.R100 }),
+				stat(func(x evaluate.FeedScores) float64 { return x.R300 }), stat(func(x evaluate.FeedScores) float64 { return x.NDCG10 }))
+		}
+	}
+	return nil
+}
+
+// feedMethod is one row of the feed evaluation: the popularity baseline
+// when weights are zero, else the engine's feed with these weights.
+type feedMethod struct {
+	name       string
+	weights    recommend.FeedWeights
+	popularity *float64 // nil: the engine's default
+}
+
+// evalFeeds loads the papers and the split's train votes into a fresh
+// engine and scores each method on it; with latency, it then times a feed
+// page.
+func evalFeeds(ctx context.Context, d *evaluate.CiteULike, s evaluate.Split, methods []feedMethod, latency bool, log *slog.Logger, stdout io.Writer) ([]evaluate.FeedScores, error) {
 	papers := make([]paperhound.Paper, len(d.Titles))
 	for i := range papers {
 		papers[i] = d.Paper(i, true)
 	}
 	engine, cleanup, err := evalEngine(ctx, papers, s.Votes(), log)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer cleanup()
-	feed := func(w recommend.FeedWeights, popularity *float64) evaluate.FeedRanker {
-		return func(ctx context.Context, u int, k int) ([]string, error) {
-			recs, err := engine.FeedWith(ctx, evaluate.UserName(u), recommend.FeedOptions{Limit: k, Popularity: popularity}, w)
-			ids := make([]string, len(recs))
-			for i, r := range recs {
-				ids[i] = r.Paper.ID
-			}
-			return ids, err
-		}
-	}
-	centroid := recommend.DefaultFeedWeights
-	centroid.Content, centroid.Collaborative, centroid.HalfLife = 1, 0, 0
-	methods := []struct {
-		name string
-		rank evaluate.FeedRanker
-	}{
-		{"popularity", s.Popularity()},
-		{"centroid of upvotes", feed(centroid, new(0.0))},
-		{"paperhound", feed(recommend.DefaultFeedWeights, nil)},
-	}
 	fmt.Fprintf(stdout, "personal feeds, %s: held-out votes as relevant, every paper not in the user's train votes ranked\n", s.Name)
 	fmt.Fprintf(stdout, "%-22s %6s %7s %7s %7s %8s\n", "method", "users", "R@50", "R@100", "R@300", "nDCG@10")
-	for _, m := range methods {
+	out := make([]evaluate.FeedScores, len(methods))
+	for i, m := range methods {
+		rank := s.Popularity()
+		if m.weights != (recommend.FeedWeights{}) {
+			rank = func(ctx context.Context, u int, k int) ([]string, error) {
+				recs, err := engine.FeedWith(ctx, evaluate.UserName(u), recommend.FeedOptions{Limit: k, Popularity: m.popularity}, m.weights)
+				ids := make([]string, len(recs))
+				for i, r := range recs {
+					ids[i] = r.Paper.ID
+				}
+				return ids, err
+			}
+		}
 		start := time.Now()
-		sc, err := evaluate.RunFeeds(ctx, s, m.rank, runtime.GOMAXPROCS(0))
+		sc, err := evaluate.RunFeeds(ctx, s, rank, runtime.GOMAXPROCS(0))
 		if err != nil {
-			return fmt.Errorf("eval %s: %w", m.name, err)
+			return nil, fmt.Errorf("eval %s: %w", m.name, err)
 		}
 		fmt.Fprintf(stdout, "%-22s %6d %7.3f %7.3f %7.3f %8.3f   (%s)\n", m.name, sc.Users, sc.R50, sc.R100, sc.R300, sc.NDCG10, time.Since(start).Round(time.Second))
+		out[i] = sc
 	}
-	return feedLatency(ctx, engine, d, stdout)
+	if latency {
+		return out, feedLatency(ctx, engine, d, stdout)
+	}
+	return out, nil
+}
+
+func meanSD(s []evaluate.FeedScores, f func(evaluate.FeedScores) float64) (mean, sd float64) {
+	for _, x := range s {
+		mean += f(x)
+	}
+	mean /= float64(len(s))
+	for _, x := range s {
+		sd += (f(x) - mean) * (f(x) - mean)
+	}
+	if len(s) > 1 {
+		sd = math.Sqrt(sd / float64(len(s)-1))
+	}
+	return mean, sd
+}
+
+// parseSeeds reads "3", "1-5" or "1,2,7" (and mixes: "1-3,9").
+func parseSeeds(s string) ([]uint64, error) {
+	var out []uint64
+	for part := range strings.SplitSeq(s, ",") {
+		lo, hi, isRange := strings.Cut(part, "-")
+		a, err := strconv.ParseUint(strings.TrimSpace(lo), 10, 64)
+		b := a
+		if err == nil && isRange {
+			b, err = strconv.ParseUint(strings.TrimSpace(hi), 10, 64)
+		}
+		if err != nil || b < a || b-a >= 1000 {
+			return nil, fmt.Errorf("want seeds such as 3, 1-5 or 1,2,7, got %q", part)
+		}
+		for seed := a; seed <= b; seed++ {
+			out = append(out, seed)
+		}
+	}
+	return out, nil
+}
+
+// parseFeedVariants reads --weights: variants separated by ";", each a
+// list of key=value over the default feed weights.
+func parseFeedVariants(s string) ([]feedMethod, error) {
+	var out []feedMethod
+	for variant := range strings.SplitSeq(s, ";") {
+		variant = strings.TrimSpace(variant)
+		if variant == "" {
+			continue
+		}
+		w := recommend.DefaultFeedWeights
+		var popularity *float64
+		for kv := range strings.SplitSeq(variant, ",") {
+			k, v, _ := strings.Cut(strings.TrimSpace(kv), "=")
+			var err error
+			switch k {
+			case "content":
+				w.Content, err = strconv.ParseFloat(v, 64)
+			case "collaborative":
+				w.Collaborative, err = strconv.ParseFloat(v, 64)
+			case "hidden":
+				w.Hidden, err = strconv.ParseFloat(v, 64)
+			case "halflife":
+				w.HalfLife, err = time.ParseDuration(v)
+			case "neighbours":
+				w.Neighbours, err = strconv.Atoi(v)
+			case "damping":
+				w.Damping, err = strconv.ParseFloat(v, 64)
+			case "popularity":
+				var p float64
+				p, err = strconv.ParseFloat(v, 64)
+				popularity = &p
+			case "pool":
+				w.Pool, err = strconv.Atoi(v)
+			default:
+				return nil, fmt.Errorf("unknown key %q in %q", k, variant)
+			}
+			if err != nil {
+				return nil, fmt.Errorf("%q: %w", kv, err)
+			}
+		}
+		if w.Pool < 1 {
+			return nil, fmt.Errorf("%q: pool must be 1 or more", variant)
+		}
+		out = append(out, feedMethod{name: variant, weights: w, popularity: popularity})
+	}
+	return out, nil
 }
 
 // feedLatency times one feed page (50 papers) for a user with 100 upvotes,

@@ -561,6 +561,11 @@ func TestSettingErrors(t *testing.T) {
 		{"sync arguments", nil, []string{"sync", "--db", db, "arxiv"}, "takes no arguments"},
 		{"eval k", nil, []string{"eval", "similar", "--data", t.TempDir(), "--k", "0"}, "--k must be 1 or more"},
 		{"eval validation", nil, []string{"eval", "recommend", "--data", t.TempDir(), "--validation", "-1"}, "--validation must be 0"},
+		{"eval users", nil, []string{"eval", "recommend", "--data", t.TempDir(), "--users", "-1"}, "--users must be 0"},
+		{"eval seeds", nil, []string{"eval", "recommend", "--data", t.TempDir(), "--random-split", "5-1"}, `want seeds such as 3, 1-5 or 1,2,7, got "5-1"`},
+		{"eval seeds not numbers", nil, []string{"eval", "recommend", "--data", t.TempDir(), "--random-split", "1,x"}, `got "x"`},
+		{"eval weights key", nil, []string{"eval", "recommend", "--data", t.TempDir(), "--weights", "content=1;novelty=2"}, `unknown key "novelty"`},
+		{"eval weights value", nil, []string{"eval", "recommend", "--data", t.TempDir(), "--weights", "halflife=3"}, `"halflife=3"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
