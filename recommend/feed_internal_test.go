@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/paperhound/paperhound"
+	"github.com/paperhound/paperhound/embed"
 )
 
 // Only the same title posted twice is folded: numbers and versions tell
@@ -81,5 +82,25 @@ func TestSimilarToSamplesUpvoters(t *testing.T) {
 	want := float64(n) / math.Log(4) / math.Sqrt(float64(n)) / math.Sqrt(float64(n/2))
 	if odd != 0 || math.Abs(even-want) > 1e-9 {
 		t.Errorf("even %.4f, odd %.4f; want %.4f and 0", even, odd, want)
+	}
+}
+
+func TestLargest(t *testing.T) {
+	v := embed.Sparse{Indices: []uint32{2, 5, 9, 11, 40}, Values: []float32{0.1, 0.5, 0.3, 0.5, -1}}
+	tests := []struct {
+		k    int
+		want embed.Sparse
+	}{
+		{1, embed.Sparse{Indices: []uint32{5}, Values: []float32{0.5}}},          // a tie: the lower index
+		{2, embed.Sparse{Indices: []uint32{5, 11}, Values: []float32{0.5, 0.5}}}, // indices ascending
+		{3, embed.Sparse{Indices: []uint32{5, 9, 11}, Values: []float32{0.5, 0.3, 0.5}}},
+		{5, v},
+		{9, v},
+	}
+	for _, tt := range tests {
+		got := largest(v, tt.k)
+		if !slices.Equal(got.Indices, tt.want.Indices) || !slices.Equal(got.Values, tt.want.Values) {
+			t.Errorf("largest(%d) = %v, want %v", tt.k, got, tt.want)
+		}
 	}
 }

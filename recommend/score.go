@@ -5,6 +5,7 @@ package recommend
 // summed and compared.
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -46,6 +47,26 @@ func sum(parts []weighted) embed.Vector {
 		s.Values[i] = acc[t]
 	}
 	return embed.Vector{Sparse: s}
+}
+
+// largest keeps v's k largest values, ties to the lower index; indices
+// stay ascending. A vector of k or fewer entries is returned as it is.
+func largest(v embed.Sparse, k int) embed.Sparse {
+	if v.Len() <= k {
+		return v
+	}
+	order := make([]int, v.Len())
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(v.Values[b], v.Values[a]) })
+	order = order[:k]
+	slices.Sort(order)
+	out := embed.Sparse{Indices: make([]uint32, k), Values: make([]float32, k)}
+	for j, i := range order {
+		out.Indices[j], out.Values[j] = v.Indices[i], v.Values[i]
+	}
+	return out
 }
 
 // addNormalised adds scores divided by their maximum, times weight.
