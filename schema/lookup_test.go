@@ -2,15 +2,10 @@ package schema_test
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
-	"os"
-	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
-
-	"github.com/pressly/goose/v3"
 
 	"github.com/paperhound/paperhound"
 	"github.com/paperhound/paperhound/schema"
@@ -79,28 +74,9 @@ func TestPapersByDOIAndTitle(t *testing.T) {
 func TestTitleKeyMigration(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	type backend struct {
-		driver, dsn string
-		dialect     goose.Dialect
-	}
-	backends := []backend{{"sqlite", filepath.Join(t.TempDir(), "x.db"), goose.DialectSQLite3}}
-	if dsn, ok := schematest.Postgres(t); ok {
-		backends = append(backends, backend{"postgres", dsn, goose.DialectPostgres})
-	}
-	for _, b := range backends {
+	for _, b := range oldSchema(t, 7) {
 		t.Run(b.driver, func(t *testing.T) {
-			raw, err := sql.Open(b.driver, b.dsn)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer raw.Close()
-			p, err := goose.NewProvider(b.dialect, raw, os.DirFS(filepath.Join("migrations", b.driver)), goose.WithDisableGlobalRegistry(true))
-			if err != nil {
-				t.Fatal(err)
-			}
-			if _, err := p.UpTo(ctx, 7); err != nil {
-				t.Fatal(err)
-			}
+			raw := b.raw
 			// More than a page of the migration's backfill (1,000).
 			const n = 1500
 			var values []string

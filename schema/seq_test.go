@@ -3,8 +3,6 @@ package schema_test
 import (
 	"context"
 	"database/sql"
-	"os"
-	"path/filepath"
 	"reflect"
 	"slices"
 	"sync"
@@ -14,7 +12,6 @@ import (
 	"github.com/paperhound/paperhound"
 	"github.com/paperhound/paperhound/schema"
 	"github.com/paperhound/paperhound/schema/schematest"
-	"github.com/pressly/goose/v3"
 )
 
 // On PostgreSQL two processes write papers at once. Writer A takes its
@@ -121,28 +118,9 @@ func waitBlockedOrDone(t *testing.T, dsn string, done chan error) {
 func TestChangeSequenceMigration(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	type backend struct {
-		driver, dsn string
-		dialect     goose.Dialect
-	}
-	backends := []backend{{"sqlite", filepath.Join(t.TempDir(), "x.db"), goose.DialectSQLite3}}
-	if dsn, ok := schematest.Postgres(t); ok {
-		backends = append(backends, backend{"postgres", dsn, goose.DialectPostgres})
-	}
-	for _, b := range backends {
+	for _, b := range oldSchema(t, 5) {
 		t.Run(b.driver, func(t *testing.T) {
-			raw, err := sql.Open(b.driver, b.dsn)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer raw.Close()
-			p, err := goose.NewProvider(b.dialect, raw, os.DirFS(filepath.Join("migrations", b.driver)), goose.WithDisableGlobalRegistry(true))
-			if err != nil {
-				t.Fatal(err)
-			}
-			if _, err := p.UpTo(ctx, 5); err != nil {
-				t.Fatal(err)
-			}
+			raw := b.raw
 			if _, err := raw.Exec(`INSERT INTO papers (id, title, text_hash, record_hash, created_at, updated_at)
 				VALUES ('old', 'stored before', 'h', 'r', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)`); err != nil {
 				t.Fatal(err)
