@@ -53,10 +53,20 @@ Run "paperhound COMMAND -h" for a command's flags.
 var errUsage = errors.New("usage")
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	// A second signal stops at once: serve's drain takes seconds.
-	context.AfterFunc(ctx, stop)
+	// The first signal cancels ctx (serve drains); a second stops at once,
+	// serve's drain taking seconds. The default disposition comes back
+	// before ctx is cancelled, so no second signal can land while the drain
+	// already runs but the signal is still caught.
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(sigs)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() {
+		<-sigs
+		signal.Stop(sigs)
+		cancel()
+	}()
 	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	switch {
 	case err == nil:
