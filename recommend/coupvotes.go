@@ -158,10 +158,10 @@ func (g *voteGraph) coUpvoted(seeds map[string]float64, skip string, neighbours 
 }
 
 // similarTo adds to sims the co-upvote similarity of paper i to every paper
-// its upvoters (but skip) upvoted: each shared upvoter counts 1/ln(2 +
-// their number of votes), so people who upvote a lot count less, and the
-// sum is divided by the square root of i's upvoters and by the candidate's
-// upvoters to the power damping. Callers hold g.mu.
+// its upvoters (but skip) upvoted: each shared upvoter counts one over the
+// square root of their number of votes, so people who upvote a lot count
+// less, and the sum is divided by the square root of i's upvoters and by
+// the candidate's upvoters to the power damping. Callers hold g.mu.
 func (g *voteGraph) similarTo(i, skip int32, damping float64, sims map[int32]float64) {
 	upvoters := g.upvoters[i]
 	ni := float64(len(upvoters))
@@ -174,7 +174,7 @@ func (g *voteGraph) similarTo(i, skip int32, damping float64, sims map[int32]flo
 			continue
 		}
 		lib := g.byUser[u]
-		cu := float64(stride) / math.Log(2+float64(len(lib))) / math.Sqrt(ni)
+		cu := float64(stride) / math.Sqrt(float64(len(lib))*ni)
 		for _, v := range lib {
 			if v.value > 0 && v.paper != i {
 				sims[v.paper] += cu

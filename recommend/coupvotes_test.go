@@ -60,3 +60,30 @@ func TestCoUpvotesKeepDateFilter(t *testing.T) {
 		})
 	}
 }
+
+// Similar papers also count the co-upvotes of the papers the first blend
+// ranks best: a paper read beside the query's nearest paper is found even
+// though nobody read it beside the query itself.
+func TestSimilarCoUpvoteFeedback(t *testing.T) {
+	ctx := context.Background()
+	papers := []paperhound.Paper{
+		{ID: "query", Title: "Speculative decoding"},
+		{ID: "near", Title: "Speculative decoding with draft models"},
+		{ID: "coread", Title: "Protein folding"},
+		{ID: "beside-near", Title: "Galaxy surveys"},
+		{ID: "unrelated", Title: "Coral reefs"},
+	}
+	votes := []paperhound.Vote{
+		{User: "ann", Paper: "query", Value: 1}, {User: "ann", Paper: "coread", Value: 1},
+		{User: "bob", Paper: "near", Value: 1}, {User: "bob", Paper: "beside-near", Value: 1},
+		{User: "cy", Paper: "unrelated", Value: 1},
+	}
+	e := wordsEngine(t, papers, votes)
+	res, err := e.Similar(ctx, "query", recommend.Options{Limit: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := slices.Sorted(slices.Values(resultIDs(res))), []string{"beside-near", "coread", "near"}; !slices.Equal(got, want) {
+		t.Errorf("similar = %v, want %v", got, want)
+	}
+}

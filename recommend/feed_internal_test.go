@@ -79,7 +79,7 @@ func TestSimilarToSamplesUpvoters(t *testing.T) {
 	even, odd := sims[g.paperIdx["even"]], sims[g.paperIdx["odd"]]
 	// The sample reads upvoters 0, 2, 4...: all of "even"'s, none of "odd"'s,
 	// each counted twice, as if all n had been read.
-	want := float64(n) / math.Log(4) / math.Sqrt(float64(n)) / math.Sqrt(float64(n/2))
+	want := float64(n) / math.Sqrt(2) / math.Sqrt(float64(n)) / math.Sqrt(float64(n/2))
 	if odd != 0 || math.Abs(even-want) > 1e-9 {
 		t.Errorf("even %.4f, odd %.4f; want %.4f and 0", even, odd, want)
 	}

@@ -3,6 +3,7 @@ package recommend
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 
 	"github.com/paperhound/paperhound"
@@ -39,7 +40,7 @@ func (e *Engine) Similar(ctx context.Context, id string, opts Options) ([]Result
 		}
 	}
 	opts.Filter.Exclude = append(slices.Clip(opts.Filter.Exclude), id)
-	return e.rank(ctx, vecs, opts, e.votes.coUpvoted(map[string]float64{id: 1}, "", 0, candidateDamping))
+	return e.rank(ctx, id, vecs, opts)
 }
 
 // Search ranks the papers that best match free text: a query or a whole
@@ -132,28 +133,81 @@ func coverage(q, d embed.Sparse) float64 {
 	return shared / total
 }
 
-// CoUpvoteWeight is the weight of the co-upvote channel in similar papers,
-// beside a weight of 1 for each content channel; chosen on the even half of
-// citeulike-a's query papers with the users' libraries as upvotes (README).
-const CoUpvoteWeight = 1.5
+// The co-upvote channel of similar papers, chosen on the even half of
+// citeulike-a's query papers with the users' libraries as upvotes (README):
+//   - CoUpvoteWeight is its weight beside a weight of 1 for each content
+//     channel, for a paper with an abstract. Beside a short text it weighs
+//     more, (1 + shortText/n) times for a paper whose words vector has n
+//     terms: a title alone (about 15 terms, an abstract 150 or more) is
+//     thin evidence for the content channels.
+//   - FeedbackWeight is how much the co-upvotes of the first blend's
+//     feedbackDepth best papers add to those of the paper itself, each
+//     normalised: pseudo-relevance feedback on the vote graph, which finds
+//     the papers read beside the paper's nearest ones when few read it.
+//   - similarPool is the candidates asked of each channel: beyond the
+//     first hundred a paper can still make the top ten on the other
+//     channel's score.
+const (
+	CoUpvoteWeight = 1.25
+	shortText      = 8
+	FeedbackWeight = 0.8
+	feedbackDepth  = 10
+	similarPool    = 1000
+)
 
 // rank blends the channels' candidates for vecs (score.go) and, when
-// there are votes, one more channel: coUpvoted, papers upvoted by the same
-// people.
-func (e *Engine) rank(ctx context.Context, vecs []embed.Vector, opts Options, coUpvoted map[string]float64) ([]Result, error) {
+// there are votes, one more channel: papers upvoted by the people who
+// upvoted the paper id, and by those who upvoted the first blend's best.
+func (e *Engine) rank(ctx context.Context, id string, vecs []embed.Vector, opts Options) ([]Result, error) {
 	if opts.Limit <= 0 {
 		return nil, fmt.Errorf("%w: limit must be positive", paperhound.ErrInvalid)
 	}
-	pool := max(3*opts.Limit, 100)
-	blend, err := e.channelScores(ctx, vecs, pool, opts.Filter)
+	pool := max(3*opts.Limit, similarPool)
+	content, err := e.channelScores(ctx, vecs, pool, opts.Filter)
 	if err != nil {
 		return nil, err
 	}
-	co, err := e.filtered(ctx, coUpvoted, pool, opts.Filter)
-	if err != nil {
-		return nil, err
+	blend := content
+	if co := e.votes.coUpvoted(map[string]float64{id: 1}, "", 0, candidateDamping); len(co) > 0 {
+		weight := e.coUpvoteWeight(vecs)
+		first, err := e.withCoUpvotes(ctx, content, co, weight, pool, opts.Filter)
+		if err != nil {
+			return nil, err
+		}
+		best := sortedHits(first)
+		best = best[:min(feedbackDepth, len(best))]
+		seeds := make(map[string]float64, len(best))
+		for _, h := range best {
+			seeds[h.ID] = h.Score / best[0].Score
+		}
+		merged := map[string]float64{}
+		addNormalised(merged, co, 1)
+		addNormalised(merged, e.votes.coUpvoted(seeds, "", 0, candidateDamping), FeedbackWeight)
+		if blend, err = e.withCoUpvotes(ctx, content, merged, weight, pool, opts.Filter); err != nil {
+			return nil, err
+		}
 	}
-	addNormalised(blend, co, CoUpvoteWeight)
 	hits := sortedHits(blend)
 	return e.results(ctx, hits[:min(opts.Limit, len(hits))])
+}
+
+// withCoUpvotes adds to a copy of content the best pool of co-upvote
+// scores that pass filter, normalised, times weight.
+func (e *Engine) withCoUpvotes(ctx context.Context, content, co map[string]float64, weight float64, pool int, filter index.Filter) (map[string]float64, error) {
+	kept, err := e.filtered(ctx, co, pool, filter)
+	if err != nil {
+		return nil, err
+	}
+	blend := maps.Clone(content)
+	addNormalised(blend, kept, weight)
+	return blend, nil
+}
+
+// coUpvoteWeight is CoUpvoteWeight, raised beside a short text.
+func (e *Engine) coUpvoteWeight(vecs []embed.Vector) float64 {
+	words := slices.IndexFunc(e.channels, func(c Channel) bool { return c.Embedder.Space() == embed.WordsSpace })
+	if words < 0 || vecs[words].Sparse.Len() == 0 {
+		return CoUpvoteWeight
+	}
+	return CoUpvoteWeight * (1 + shortText/float64(vecs[words].Sparse.Len()))
 }
