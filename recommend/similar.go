@@ -144,9 +144,9 @@ func coverage(q, d embed.Sparse) float64 {
 //     feedbackDepth best papers add to those of the paper itself, each
 //     normalised: pseudo-relevance feedback on the vote graph, which finds
 //     the papers read beside the paper's nearest ones when few read it.
-//   - similarPool is the candidates asked of each channel: beyond the
-//     first hundred a paper can still make the top ten on the other
-//     channel's score.
+//   - similarPool is the candidates asked of each channel when there are
+//     co-upvotes: beyond the first hundred a paper can still make the top
+//     ten on its co-upvotes. Content alone gains nothing from it.
 const (
 	CoUpvoteWeight = 1.25
 	shortText      = 8
@@ -162,13 +162,17 @@ func (e *Engine) rank(ctx context.Context, id string, vecs []embed.Vector, opts 
 	if opts.Limit <= 0 {
 		return nil, fmt.Errorf("%w: limit must be positive", paperhound.ErrInvalid)
 	}
-	pool := max(3*opts.Limit, similarPool)
+	pool := max(3*opts.Limit, 100)
+	co := e.votes.coUpvoted(map[string]float64{id: 1}, "", 0, candidateDamping)
+	if len(co) > 0 {
+		pool = max(pool, similarPool)
+	}
 	content, err := e.channelScores(ctx, vecs, pool, opts.Filter)
 	if err != nil {
 		return nil, err
 	}
 	blend := content
-	if co := e.votes.coUpvoted(map[string]float64{id: 1}, "", 0, candidateDamping); len(co) > 0 {
+	if len(co) > 0 {
 		weight := e.coUpvoteWeight(vecs)
 		first, err := e.withCoUpvotes(ctx, content, co, weight, pool, opts.Filter)
 		if err != nil {
