@@ -237,7 +237,7 @@ func (m *Memory) Search(ctx context.Context, q Query) ([]Hit, error) {
 	m.mu.RLock()
 	defer m.mu.RUnlock()
 	keep := m.filter(q.Filter)
-	top := newTopK(q.Limit)
+	top := NewTopK(q.Limit)
 	switch {
 	case q.Vector.Dense != nil:
 		ds := m.dense[q.Space]
@@ -249,7 +249,7 @@ func (m *Memory) Search(ctx context.Context, q Query) ([]Hit, error) {
 		}
 		ds.search(embed.Normalized(q.Vector.Dense), func(slot int32, score float32) {
 			if keep(slot) {
-				top.push(Hit{ID: m.docs[slot].id, Score: float64(score)})
+				top.Push(Hit{ID: m.docs[slot].id, Score: float64(score)})
 			}
 		})
 	default:
@@ -264,13 +264,13 @@ func (m *Memory) Search(ctx context.Context, q Query) ([]Hit, error) {
 			// A slot is listed twice when its sum passed through 0 (a zero
 			// weight, or weights of both signs); its first listing reset it.
 			if scores[slot] != 0 && keep(slot) {
-				top.push(Hit{ID: m.docs[slot].id, Score: float64(scores[slot])})
+				top.Push(Hit{ID: m.docs[slot].id, Score: float64(scores[slot])})
 			}
 			scores[slot] = 0
 		}
 		m.scratch.Put(buf)
 	}
-	return top.sorted(), ctx.Err()
+	return top.Sorted(), ctx.Err()
 }
 
 // Vectors returns the vectors held in space of those of ids the index
@@ -433,58 +433,4 @@ func (d *denseSpace) search(q []float32, emit func(slot int32, score float32)) {
 		}
 		emit(slot, dot)
 	}
-}
-
-// topK keeps the k best hits in a min-heap: the root is the worst kept.
-type topK struct {
-	k    int
-	heap []Hit
-}
-
-func newTopK(k int) *topK { return &topK{k: k, heap: make([]Hit, 0, min(k, 1024))} }
-
-// worse orders hits so that ties in score rank by id, as sortHits does.
-func worse(a, b Hit) bool {
-	if a.Score != b.Score {
-		return a.Score < b.Score
-	}
-	return a.ID > b.ID
-}
-
-func (t *topK) push(h Hit) {
-	if len(t.heap) < t.k {
-		t.heap = append(t.heap, h)
-		for i := len(t.heap) - 1; i > 0; {
-			p := (i - 1) / 2
-			if !worse(t.heap[i], t.heap[p]) {
-				break
-			}
-			t.heap[i], t.heap[p] = t.heap[p], t.heap[i]
-			i = p
-		}
-		return
-	}
-	if !worse(t.heap[0], h) {
-		return
-	}
-	t.heap[0] = h
-	for i := 0; ; {
-		l, r, m := 2*i+1, 2*i+2, i
-		if l < len(t.heap) && worse(t.heap[l], t.heap[m]) {
-			m = l
-		}
-		if r < len(t.heap) && worse(t.heap[r], t.heap[m]) {
-			m = r
-		}
-		if m == i {
-			return
-		}
-		t.heap[i], t.heap[m] = t.heap[m], t.heap[i]
-		i = m
-	}
-}
-
-func (t *topK) sorted() []Hit {
-	SortHits(t.heap)
-	return t.heap
 }

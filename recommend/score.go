@@ -155,6 +155,21 @@ func sortedHits(scores map[string]float64) []index.Hit {
 	return hits
 }
 
+// best returns the k best of scores but those excluded, best first, ties
+// by id: without sorting them all, as co-upvotes run to thousands.
+func best(scores map[string]float64, k int, excluded map[string]bool) []index.Hit {
+	if k <= 0 {
+		return nil
+	}
+	top := index.NewTopK(k)
+	for id, s := range scores {
+		if !excluded[id] {
+			top.Push(index.Hit{ID: id, Score: s})
+		}
+	}
+	return top.Sorted()
+}
+
 // filtered keeps the best pool of scores that pass filter, as an index
 // would: for candidates that come from votes, not from the index.
 func (e *Engine) filtered(ctx context.Context, scores map[string]float64, pool int, f index.Filter) (map[string]float64, error) {
@@ -162,8 +177,7 @@ func (e *Engine) filtered(ctx context.Context, scores map[string]float64, pool i
 	for _, id := range f.Exclude {
 		excluded[id] = true
 	}
-	hits := slices.DeleteFunc(sortedHits(scores), func(h index.Hit) bool { return excluded[h.ID] })
-	hits = hits[:min(pool, len(hits))]
+	hits := best(scores, pool, excluded)
 	out := make(map[string]float64, len(hits))
 	if f.After.IsZero() && f.Before.IsZero() {
 		for _, h := range hits {

@@ -178,11 +178,10 @@ func (e *Engine) rank(ctx context.Context, id string, vecs []embed.Vector, opts 
 		if err != nil {
 			return nil, err
 		}
-		best := sortedHits(first)
-		best = best[:min(feedbackDepth, len(best))]
-		seeds := make(map[string]float64, len(best))
-		for _, h := range best {
-			seeds[h.ID] = h.Score / best[0].Score
+		top := best(first, feedbackDepth, nil)
+		seeds := make(map[string]float64, len(top))
+		for _, h := range top {
+			seeds[h.ID] = h.Score / top[0].Score
 		}
 		merged := map[string]float64{}
 		addNormalised(merged, co, 1)
@@ -191,8 +190,7 @@ func (e *Engine) rank(ctx context.Context, id string, vecs []embed.Vector, opts 
 			return nil, err
 		}
 	}
-	hits := sortedHits(blend)
-	return e.results(ctx, hits[:min(opts.Limit, len(hits))])
+	return e.results(ctx, best(blend, opts.Limit, nil))
 }
 
 // withCoUpvotes adds to a copy of content the best pool of co-upvote
