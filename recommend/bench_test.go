@@ -3,6 +3,7 @@ package recommend_test
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"runtime"
 	"sync"
 	"testing"
@@ -214,6 +215,49 @@ func BenchmarkSimilar(b *testing.B) {
 		b.Run(sizeName(size), func(b *testing.B) {
 			bi := indexOf(b, size)
 			e := bi.engine(b)
+			i := 0
+			for b.Loop() {
+				id := fmt.Sprintf("syn.%07d", bi.queryID(i))
+				res, err := e.Similar(ctx, id, recommend.Options{Limit: 10})
+				checkTen(b, res, err)
+				i++
+			}
+		})
+	}
+}
+
+// BenchmarkSimilarWithVotes is BenchmarkSimilar once readers have
+// upvoted: every queried paper has co-upvotes, so the co-upvote channel and
+// its feedback round (similar.go) run as well. Each queried paper has 20
+// readers, each with a library of 30: the paper, 14 papers after it and 15
+// spread over the corpus, some 120,000 votes in all, the size of
+// citeulike-a's 205,000.
+func BenchmarkSimilarWithVotes(b *testing.B) {
+	ctx := context.Background()
+	for _, size := range sizes(b) {
+		b.Run(sizeName(size), func(b *testing.B) {
+			bi := indexOf(b, size)
+			e := bi.engine(b)
+			rng := rand.New(rand.NewPCG(benchSeed, 0))
+			var votes []paperhound.Vote
+			for q := range benchQueries {
+				for r := range 20 {
+					user := fmt.Sprintf("reader%d.%d", q, r)
+					library := map[int]bool{bi.queryID(q): true}
+					for len(library) < 15 {
+						library[(bi.queryID(q)+1+rng.IntN(14))%size] = true
+					}
+					for len(library) < 30 {
+						library[rng.IntN(size)] = true
+					}
+					for p := range library {
+						votes = append(votes, paperhound.Vote{User: user, Paper: fmt.Sprintf("syn.%07d", p), Value: 1})
+					}
+				}
+			}
+			if _, unknown, err := e.ImportVotes(ctx, votes); err != nil || len(unknown) > 0 {
+				b.Fatalf("ImportVotes: %v, %d unknown", err, len(unknown))
+			}
 			i := 0
 			for b.Loop() {
 				id := fmt.Sprintf("syn.%07d", bi.queryID(i))
