@@ -88,7 +88,7 @@ const MinCoverage = 0.1
 // are in every paper), nor dense vectors: a paper they alone find is not
 // close. Without a words channel every hit is kept.
 func (e *Engine) closeHits(ctx context.Context, hits []index.Hit, vecs []embed.Vector, limit int) ([]index.Hit, error) {
-	words := slices.IndexFunc(e.channels, func(c Channel) bool { return c.Embedder.Space() == embed.WordsSpace })
+	words := e.wordsChannel()
 	if words < 0 {
 		return hits[:min(limit, len(hits))], nil
 	}
@@ -207,9 +207,15 @@ func (e *Engine) withCoUpvotes(ctx context.Context, content, co map[string]float
 
 // coUpvoteWeight is CoUpvoteWeight, raised beside a short text.
 func (e *Engine) coUpvoteWeight(vecs []embed.Vector) float64 {
-	words := slices.IndexFunc(e.channels, func(c Channel) bool { return c.Embedder.Space() == embed.WordsSpace })
+	words := e.wordsChannel()
 	if words < 0 || vecs[words].Sparse.Len() == 0 {
 		return CoUpvoteWeight
 	}
 	return CoUpvoteWeight * (1 + shortText/float64(vecs[words].Sparse.Len()))
+}
+
+// wordsChannel is the position of the words channel among the engine's
+// channels, or -1 without one.
+func (e *Engine) wordsChannel() int {
+	return slices.IndexFunc(e.channels, func(c Channel) bool { return c.Embedder.Space() == embed.WordsSpace })
 }
