@@ -210,19 +210,22 @@ func checkTen(b *testing.B, res []recommend.Result, err error) {
 // paper's two vectors taken from the Memory index, both channels searched
 // there, blended, the ten papers read back from SQLite.
 func BenchmarkSimilar(b *testing.B) {
-	ctx := context.Background()
 	for _, size := range sizes(b) {
 		b.Run(sizeName(size), func(b *testing.B) {
 			bi := indexOf(b, size)
-			e := bi.engine(b)
-			i := 0
-			for b.Loop() {
-				id := fmt.Sprintf("syn.%07d", bi.queryID(i))
-				res, err := e.Similar(ctx, id, recommend.Options{Limit: 10})
-				checkTen(b, res, err)
-				i++
-			}
+			similarLoop(b, bi, bi.engine(b))
 		})
+	}
+}
+
+// similarLoop asks e for the similar papers of bi's queried papers in turn.
+func similarLoop(b *testing.B, bi *benchIndex, e *recommend.Engine) {
+	i := 0
+	for b.Loop() {
+		id := fmt.Sprintf("syn.%07d", bi.queryID(i))
+		res, err := e.Similar(b.Context(), id, recommend.Options{Limit: 10})
+		checkTen(b, res, err)
+		i++
 	}
 }
 
@@ -258,13 +261,7 @@ func BenchmarkSimilarWithVotes(b *testing.B) {
 			if _, unknown, err := e.ImportVotes(ctx, votes); err != nil || len(unknown) > 0 {
 				b.Fatalf("ImportVotes: %v, %d unknown", err, len(unknown))
 			}
-			i := 0
-			for b.Loop() {
-				id := fmt.Sprintf("syn.%07d", bi.queryID(i))
-				res, err := e.Similar(ctx, id, recommend.Options{Limit: 10})
-				checkTen(b, res, err)
-				i++
-			}
+			similarLoop(b, bi, e)
 		})
 	}
 }
