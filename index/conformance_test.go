@@ -43,6 +43,15 @@ func TestMemoryConformance(t *testing.T) {
 	runConformance(t, func(*testing.T) backend { return index.NewMemory() })
 }
 
+// A score-only space ranks as the inverted lists do.
+func TestMemoryScoreOnlyConformance(t *testing.T) {
+	runConformance(t, func(*testing.T) backend {
+		m := index.NewMemory()
+		m.ScoreOnly(confSparse)
+		return m
+	})
+}
+
 func TestQdrantConformance(t *testing.T) {
 	srv := qdranttest.Start(t)
 	runConformance(t, func(t *testing.T) backend { return qdranttest.Open(t, srv.URL, "") })
@@ -181,6 +190,17 @@ func confCases() []confCase {
 			{search: confSparseQ(map[uint32]float32{1: 1, 2: 1}, 10, index.Filter{Exclude: []string{"c"}, After: confDay("2024-01-11")}), want: []index.Hit{
 				{"b", 0.5 * confIDF(4, 2)},
 			}},
+		}},
+		{"only the docs named", []confStep{base,
+			// Scores and idf are those of the whole index; unknown and
+			// repeated ids add nothing; an empty list names no doc.
+			{search: confSparseQ(map[uint32]float32{1: 1, 2: 1}, 10, index.Filter{Only: []string{"b", "c", "c", "not-there"}}), want: []index.Hit{
+				{"c", confIDF(4, 2)}, {"b", 0.5 * confIDF(4, 2)},
+			}},
+			{search: confSparseQ(map[uint32]float32{1: 1, 2: 1}, 1, index.Filter{Only: []string{"a", "b", "c"}, Exclude: []string{"a"}}), want: []index.Hit{{"c", confIDF(4, 2)}}},
+			{search: confSparseQ(map[uint32]float32{1: 1}, 10, index.Filter{Only: []string{"c", "d"}})},
+			{search: confSparseQ(map[uint32]float32{1: 1}, 10, index.Filter{Only: []string{}})},
+			{search: confDenseQ(10, index.Filter{Only: []string{"d", "b"}, After: confDay("2024-01-01")}, 1, 0), want: []index.Hit{{"b", 0}}},
 		}},
 		{"upsert replaces a doc whole", []confStep{base,
 			{upsert: []index.Doc{confDoc("a", "2024-05-01", map[uint32]float32{4: 1}, 0, -1)}},

@@ -35,10 +35,12 @@ type Query struct {
 }
 
 // Filter narrows a query. Dates are inclusive; a zero date is open. A doc
-// with no date never passes a date filter.
+// with no date never passes a date filter. Only, when not nil, keeps just
+// the docs it names: a channel that re-ranks what another one found.
 type Filter struct {
 	After, Before paperhound.Date
 	Exclude       []string
+	Only          []string
 }
 
 // Hit is one match of a query.

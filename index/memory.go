@@ -26,6 +26,8 @@ type Memory struct {
 	dead   int // dead slots in docs
 	sparse map[string]*sparseSpace
 	dense  map[string]*denseSpace
+	// scoreOnly names the sparse spaces kept without inverted lists.
+	scoreOnly map[string]bool
 	// scratch holds per-query score arrays, one slot per doc.
 	scratch sync.Pool
 }
@@ -41,9 +43,27 @@ const noDay = math.MinInt32
 // NewMemory returns an empty embedded index.
 func NewMemory() *Memory {
 	return &Memory{
-		slots:  map[string]int32{},
-		sparse: map[string]*sparseSpace{},
-		dense:  map[string]*denseSpace{},
+		slots:     map[string]int32{},
+		sparse:    map[string]*sparseSpace{},
+		dense:     map[string]*denseSpace{},
+		scoreOnly: map[string]bool{},
+	}
+}
+
+// ScoreOnly keeps the sparse space without inverted lists, for a channel
+// that only ever scores the docs it names (Filter.Only): the character
+// channel, whose lists are most of the index. Such a space still answers
+// any query exactly, by scoring each doc's own vector, at the cost of a
+// scan when Only is not set.
+func (m *Memory) ScoreOnly(space string) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.scoreOnly[space] = true
+	if ss := m.sparse[space]; ss != nil {
+		ss.scoreOnly = true
+		for i := range ss.terms {
+			ss.terms[i].post = nil
+		}
 	}
 }
 
@@ -118,7 +138,7 @@ func (m *Memory) Upsert(_ context.Context, docs []Doc) error {
 			}
 			ss := m.sparse[space]
 			if ss == nil {
-				ss = newSparseSpace()
+				ss = newSparseSpace(m.scoreOnly[space])
 				m.sparse[space] = ss
 			}
 			ss.add(slot, v.Sparse)
@@ -128,29 +148,17 @@ func (m *Memory) Upsert(_ context.Context, docs []Doc) error {
 	return nil
 }
 
-// checkSparse refuses what the index cannot hold exactly: indices and
-// values of different lengths, or an index twice in a vector of more than
-// 255 distinct values (whose extra values the index keys by index).
+// checkSparse refuses what the index cannot hold: indices and values of
+// different lengths, or indices not strictly ascending (embed.Sparse's
+// form, on which scoring a doc alone relies).
 func checkSparse(v embed.Sparse) error {
 	if len(v.Indices) != len(v.Values) {
 		return fmt.Errorf("sparse vector has %d indices and %d values", len(v.Indices), len(v.Values))
 	}
-	if len(v.Values) < wideCode {
-		return nil
-	}
-	distinct := map[uint32]bool{} // by bits, as the index codes values
-	for _, x := range v.Values {
-		distinct[math.Float32bits(x)] = true
-	}
-	if len(distinct) < wideCode {
-		return nil
-	}
-	seen := make(map[uint32]bool, len(v.Indices))
-	for _, i := range v.Indices {
-		if seen[i] {
-			return fmt.Errorf("sparse vector of over %d distinct values repeats index %d", wideCode-1, i)
+	for i := 1; i < len(v.Indices); i++ {
+		if v.Indices[i] <= v.Indices[i-1] {
+			return fmt.Errorf("sparse vector's indices are not ascending at entry %d", i)
 		}
-		seen[i] = true
 	}
 	return nil
 }
@@ -253,13 +261,27 @@ func (m *Memory) Search(ctx context.Context, q Query) ([]Hit, error) {
 			}
 		})
 	default:
+		if err := checkSparse(q.Vector.Sparse); err != nil {
+			return nil, fmt.Errorf("search space %q: %w", q.Space, err)
+		}
 		ss := m.sparse[q.Space]
 		if ss == nil {
 			return nil, nil
 		}
+		terms := ss.queryTerms(q.Vector.Sparse, q.MaxDocFreq)
+		if q.Filter.Only != nil || ss.scoreOnly {
+			for _, slot := range m.candidates(ss, q.Filter) {
+				if keep(slot) {
+					if score := ss.scoreDoc(terms, slot); score != 0 {
+						top.Push(Hit{ID: m.docs[slot].id, Score: float64(score)})
+					}
+				}
+			}
+			break
+		}
 		buf := m.scores()
 		scores := *buf
-		touched := ss.score(q.Vector.Sparse, q.MaxDocFreq, scores)
+		touched := ss.score(terms, scores)
 		for _, slot := range touched {
 			// A slot is listed twice when its sum passed through 0 (a zero
 			// weight, or weights of both signs); its first listing reset it.
@@ -302,6 +324,28 @@ func (m *Memory) Vectors(space string, ids []string) map[string]embed.Vector {
 	return out
 }
 
+// candidates are the slots a scan of ss scores: those of f.Only, once
+// each, or every slot ss holds.
+func (m *Memory) candidates(ss *sparseSpace, f Filter) []int32 {
+	var out []int32
+	if f.Only == nil {
+		for slot := range m.docs {
+			if ss.holds(int32(slot)) {
+				out = append(out, int32(slot))
+			}
+		}
+		return out
+	}
+	seen := make(map[int32]bool, len(f.Only))
+	for _, id := range f.Only {
+		if slot, ok := m.slots[id]; ok && ss.holds(slot) && !seen[slot] {
+			seen[slot] = true
+			out = append(out, slot)
+		}
+	}
+	return out
+}
+
 // scores returns a zeroed array with a cell per slot, to be put back in
 // the scratch pool zeroed; a pointer, so that putting it back allocates
 // nothing.
@@ -322,6 +366,15 @@ func (m *Memory) filter(f Filter) func(int32) bool {
 			excluded[slot] = true
 		}
 	}
+	var only map[int32]bool
+	if f.Only != nil {
+		only = make(map[int32]bool, len(f.Only))
+		for _, id := range f.Only {
+			if slot, ok := m.slots[id]; ok {
+				only[slot] = true
+			}
+		}
+	}
 	after, before := int32(math.MinInt32+1), int32(math.MaxInt32)
 	dated := !f.After.IsZero() || !f.Before.IsZero()
 	if !f.After.IsZero() {
@@ -332,7 +385,7 @@ func (m *Memory) filter(f Filter) func(int32) bool {
 	}
 	return func(slot int32) bool {
 		d := &m.docs[slot]
-		if !d.alive || excluded[slot] {
+		if !d.alive || excluded[slot] || only != nil && !only[slot] {
 			return false
 		}
 		return !dated || d.day != noDay && d.day >= after && d.day <= before
@@ -347,36 +400,71 @@ const minDroppedDocFreq = 10
 // shortQueryTerms is the most terms a query can have and keep them all.
 const shortQueryTerms = 64
 
-// score adds each doc's score into scores and returns the slots touched,
-// dead ones included (the caller's filter drops them).
-// A query term weighs its value times its IDF, the same smoothed IDF that
-// Qdrant's sparse "idf" modifier applies, so both backends rank alike.
-func (s *sparseSpace) score(q embed.Sparse, maxDocFreq float64, scores []float32) []int32 {
+// queryTerm is a query term the space holds, with its weight: its value
+// times its IDF, the same smoothed IDF that Qdrant's sparse "idf" modifier
+// applies, so both backends rank alike.
+type queryTerm struct {
+	hash uint32
+	tid  int32
+	w    float32
+}
+
+// queryTerms are q's terms that score, in q's order (ascending, as
+// vectors are): those the space holds, less the frequent ones of a long
+// query.
+func (s *sparseSpace) queryTerms(q embed.Sparse, maxDocFreq float64) []queryTerm {
 	n := float64(s.docs)
 	// A short query is cheap, and its every word may be common ("neural
 	// networks"): only long queries (a whole paper) lose frequent terms.
 	drop := maxDocFreq > 0 && len(q.Indices) > shortQueryTerms
-	var touched []int32
+	out := make([]queryTerm, 0, len(q.Indices))
 	for i, h := range q.Indices {
 		tid, ok := s.tids[h]
 		if !ok {
 			continue
 		}
-		t := &s.terms[tid]
-		df := float64(t.df)
+		df := float64(s.terms[tid].df)
 		if df == 0 || drop && df > maxDocFreq*n && df > minDroppedDocFreq {
 			continue
 		}
-		w := float32(float64(q.Values[i]) * IDF(n, df))
-		for _, p := range t.post {
+		out = append(out, queryTerm{hash: h, tid: tid, w: float32(float64(q.Values[i]) * IDF(n, df))})
+	}
+	return out
+}
+
+// score adds each doc's score into scores and returns the slots touched,
+// dead ones included (the caller's filter drops them).
+func (s *sparseSpace) score(terms []queryTerm, scores []float32) []int32 {
+	var touched []int32
+	for _, q := range terms {
+		for _, p := range s.terms[q.tid].post {
 			slot := int32(p >> 8)
 			if scores[slot] == 0 {
 				touched = append(touched, slot)
 			}
-			scores[slot] += w * s.value(slot, uint8(p), h)
+			scores[slot] += q.w * s.value(slot, uint8(p), q.hash)
 		}
 	}
 	return touched
+}
+
+// scoreDoc is the score of the doc at slot alone, summed in the order
+// score sums it (query term by query term), so the two agree to the bit:
+// a merge of the query's terms with the doc's, both ascending.
+func (s *sparseSpace) scoreDoc(terms []queryTerm, slot int32) float32 {
+	a, b := s.off[slot], s.off[slot+1]
+	hashes, codes := s.hashes.slice(a, b), s.codes.slice(a, b)
+	var sum float32
+	j := 0
+	for _, q := range terms {
+		for j < len(hashes) && hashes[j] < q.hash {
+			j++
+		}
+		for k := j; k < len(hashes) && hashes[k] == q.hash; k++ {
+			sum += q.w * s.value(slot, codes[k], q.hash)
+		}
+	}
+	return sum
 }
 
 // IDF is the inverse document frequency of a term found in df of n docs,

@@ -23,8 +23,11 @@ const (
 )
 
 // terms is a sparse vector of the given term ids, each weighing 1.
+// terms is a vector of weight 1 on each of ids, put in embed.Sparse's
+// form: ascending, each once.
 func terms(ids ...uint32) embed.Vector {
-	v := embed.Vector{Sparse: embed.Sparse{Indices: slices.Clone(ids), Values: make([]float32, len(ids))}}
+	ids = slices.Compact(slices.Sorted(slices.Values(ids)))
+	v := embed.Vector{Sparse: embed.Sparse{Indices: ids, Values: make([]float32, len(ids))}}
 	for i := range v.Sparse.Values {
 		v.Sparse.Values[i] = 1
 	}
@@ -495,6 +498,8 @@ func TestMemoryUpsertRefused(t *testing.T) {
 		{"wrong dimensions", []Doc{denseDoc("n", 1, 2)}, "dimensional"},
 		{"no id", []Doc{sparseDoc("", 1)}, "without id"},
 		{"good doc then bad doc", []Doc{sparseDoc("n", 1), denseDoc("o", 1)}, "dimensional"},
+		{"indices not ascending", []Doc{{ID: "n", Vectors: map[string]embed.Vector{sparseSpc: {Sparse: embed.Sparse{Indices: []uint32{2, 1}, Values: []float32{1, 1}}}}}}, "not ascending"},
+		{"an index twice", []Doc{{ID: "n", Vectors: map[string]embed.Vector{sparseSpc: {Sparse: embed.Sparse{Indices: []uint32{1, 1}, Values: []float32{1, 1}}}}}}, "not ascending"},
 		{"bad doc replacing a good one", []Doc{denseDoc("a", 1)}, "dimensional"},
 		{"new space, sparse then dense", []Doc{
 			{ID: "n", Vectors: map[string]embed.Vector{"new": terms(1)}},

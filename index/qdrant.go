@@ -434,7 +434,7 @@ func pointIDs(ids []string) []*qdrant.PointId {
 // modifier already weighs a term found in most docs near zero (a term in
 // half the docs weighs ln 2, in all of them about 1/(2n)).
 func (q *Qdrant) Search(ctx context.Context, query Query) ([]Hit, error) {
-	if query.Limit <= 0 {
+	if query.Limit <= 0 || query.Filter.Only != nil && len(query.Filter.Only) == 0 {
 		return nil, nil
 	}
 	s, err := q.state(ctx)
@@ -489,6 +489,9 @@ func qdrantFilter(f Filter, exclude []string) *qdrant.Filter {
 			r.Lte = qdrant.PtrOf(float64(dayOf(f.Before)))
 		}
 		out.Must = append(out.Must, qdrant.NewRange(qdrantPublished, r))
+	}
+	if f.Only != nil {
+		out.Must = append(out.Must, qdrant.NewHasID(pointIDs(f.Only)...))
 	}
 	if ids := slices.Concat(f.Exclude, exclude); len(ids) > 0 {
 		out.MustNot = append(out.MustNot, qdrant.NewHasID(pointIDs(ids)...))

@@ -49,6 +49,7 @@ func bruteSearch(docs map[string]Doc, q Query) []Hit {
 		dated := !q.Filter.After.IsZero() || !q.Filter.Before.IsZero()
 		switch {
 		case s == 0, slices.Contains(q.Filter.Exclude, id),
+			q.Filter.Only != nil && !slices.Contains(q.Filter.Only, id),
 			dated && d.Published.IsZero(),
 			!q.Filter.After.IsZero() && d.Published.Before(q.Filter.After.Time),
 			!q.Filter.Before.IsZero() && d.Published.After(q.Filter.Before.Time):
@@ -60,10 +61,9 @@ func bruteSearch(docs map[string]Doc, q Query) []Hit {
 	return hits[:min(len(hits), q.Limit)]
 }
 
-// randomSparse is a vector over terms [0, universe): its values drawn from
-// a few (ties, as lexical vectors have) or from many (past 255 distinct
-// values a doc keeps some apart), some negative, an index now and then
-// repeated.
+// randomSparse is a vector over terms [0, universe), ascending: its values
+// drawn from a few (ties, as lexical vectors have) or from many (past 255
+// distinct values a doc keeps some apart), some negative.
 func randomSparse(r *rand.Rand, size, universe int, negative bool) embed.Sparse {
 	var v embed.Sparse
 	few := r.IntN(4) > 0
@@ -79,18 +79,17 @@ func randomSparse(r *rand.Rand, size, universe int, negative bool) embed.Sparse 
 		v.Indices = append(v.Indices, t)
 		v.Values = append(v.Values, x)
 	}
-	if !few && size >= wideCode {
-		// A repeat is refused past 255 distinct values: keep them unique.
-		slices.Sort(v.Indices)
-		v.Indices = slices.Compact(v.Indices)
-		v.Values = v.Values[:len(v.Indices)]
-	}
+	slices.Sort(v.Indices)
+	v.Indices = slices.Compact(v.Indices)
+	v.Values = v.Values[:len(v.Indices)]
 	return v
 }
 
 // Random corpora, updated and deleted into (tombstones, pruned lists,
 // compaction, docs of over 255 distinct values), answer random queries
-// exactly as the brute-force scorer does.
+// exactly as the brute-force scorer does: from inverted lists, from docs
+// named by Filter.Only, and from a score-only space (made so from the
+// start, or once it holds docs).
 func TestMemorySearchIsExact(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -101,13 +100,21 @@ func TestMemorySearchIsExact(t *testing.T) {
 			r := rand.New(rand.NewPCG(seed, 9))
 			universe := 20 + r.IntN(300)
 			negative := seed%3 == 0
-			m := NewMemory()
+			m, scored := NewMemory(), NewMemory()
+			if seed%2 == 0 {
+				scored.ScoreOnly(sparseSpc)
+			}
 			model := map[string]Doc{}
 			for op := range 400 {
+				if op == 100 {
+					scored.ScoreOnly(sparseSpc)
+				}
 				id := fmt.Sprint("d", r.IntN(120))
 				if r.IntN(4) == 0 {
-					if err := m.Delete(ctx, []string{id}); err != nil {
-						t.Fatal(err)
+					for _, idx := range []*Memory{m, scored} {
+						if err := idx.Delete(ctx, []string{id}); err != nil {
+							t.Fatal(err)
+						}
 					}
 					delete(model, id)
 				} else {
@@ -120,6 +127,7 @@ func TestMemorySearchIsExact(t *testing.T) {
 						d.Published = memDay(day)
 					}
 					memUpsert(t, m, d)
+					memUpsert(t, scored, d)
 					model[id] = d
 				}
 				if op%25 != 24 {
@@ -146,12 +154,22 @@ func TestMemorySearchIsExact(t *testing.T) {
 					if r.IntN(4) == 0 {
 						q.Filter.Before = memDay(days[r.IntN(3)])
 					}
-					got, err := m.Search(ctx, q)
-					if err != nil {
-						t.Fatal(err)
+					if r.IntN(3) == 0 {
+						// Some unknown, some twice.
+						q.Filter.Only = []string{}
+						for range r.IntN(40) {
+							q.Filter.Only = append(q.Filter.Only, fmt.Sprint("d", r.IntN(130)))
+						}
 					}
-					if want := bruteSearch(model, q); !slices.Equal(got, want) {
-						t.Fatalf("op %d: %+v\n got %v\nwant %v", op, q, got, want)
+					want := bruteSearch(model, q)
+					for name, idx := range map[string]*Memory{"lists": m, "score-only": scored} {
+						got, err := idx.Search(ctx, q)
+						if err != nil {
+							t.Fatal(err)
+						}
+						if !slices.Equal(got, want) {
+							t.Fatalf("%s, op %d: %+v\n got %v\nwant %v", name, op, q, got, want)
+						}
 					}
 				}
 			}

@@ -22,6 +22,10 @@ import (
 //     lengths of their lists.
 //   - The forward store is two arrays in chunks (arena), indexed by
 //     offsets per slot; a doc's value table is ordered commonest first.
+//   - A score-only space keeps no lists, only document frequencies and the
+//     forward store: it scores the docs it is given (Filter.Only) by
+//     merging their vectors with the query, and a search without Only
+//     scores every doc that way.
 const (
 	inline   = 4 // values per slot in common
 	slotBits = 24
@@ -49,15 +53,16 @@ type sparseSpace struct {
 	// common holds each slot's first inline values, its commonest (tf 1 to
 	// 4 in a lexical vector): one cache line per doc, read for most
 	// postings in place of the larger vals.
-	common []float32
-	held   []uint64
-	wide   map[uint64]float32 // slot<<32 | hash -> value, for code 255
+	common    []float32
+	held      []uint64
+	wide      map[uint64]float32 // slot<<32 | hash -> value, for code 255
+	scoreOnly bool
 }
 
-func newSparseSpace() *sparseSpace {
+func newSparseSpace(scoreOnly bool) *sparseSpace {
 	return &sparseSpace{
 		tids: map[uint32]int32{}, off: []int{0}, voff: []int{0},
-		wide: map[uint64]float32{},
+		wide: map[uint64]float32{}, scoreOnly: scoreOnly,
 	}
 }
 
@@ -116,7 +121,9 @@ func (s *sparseSpace) add(slot int32, v embed.Sparse) {
 			s.terms = append(s.terms, term{hash: h})
 		}
 		t := &s.terms[tid]
-		t.post = append(t.post, uint32(slot)<<8|uint32(code))
+		if !s.scoreOnly {
+			t.post = append(t.post, uint32(slot)<<8|uint32(code))
+		}
 		t.df++
 	}
 	s.off = append(s.off, s.hashes.n)
@@ -211,7 +218,10 @@ func (s *sparseSpace) compact(newSlot []int32, slots int) {
 		if t.df == 0 {
 			continue
 		}
-		post := make([]uint32, 0, t.df)
+		var post []uint32
+		if !s.scoreOnly {
+			post = make([]uint32, 0, t.df)
+		}
 		for _, p := range t.post {
 			if ns := newSlot[p>>8]; ns >= 0 {
 				post = append(post, uint32(ns)<<8|p&0xff)
@@ -231,6 +241,7 @@ func (s *sparseSpace) compact(newSlot []int32, slots int) {
 		off: make([]int, 1, slots+1), voff: make([]int, 1, slots+1),
 		vals: make([]float32, 0, values),
 		held: make([]uint64, (slots+63)/64), wide: map[uint64]float32{}, common: make([]float32, slots*inline),
+		scoreOnly: s.scoreOnly,
 	}
 	for old, ns := range newSlot {
 		if ns < 0 {

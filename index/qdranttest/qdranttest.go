@@ -612,7 +612,8 @@ func (c *collection) resolve(in *qdrant.VectorInput, name string) (embed.Vector,
 }
 
 // filter turns the filters the backend sends into Memory's: a range on
-// DayField in must (undated points never pass one), has_id in must_not.
+// DayField or one has_id in must (undated points never pass a range),
+// has_id in must_not.
 func (c *collection) filter(f *qdrant.Filter) (index.Filter, error) {
 	var out index.Filter
 	if len(f.GetShould()) > 0 || f.GetMinShould() != nil {
@@ -621,6 +622,14 @@ func (c *collection) filter(f *qdrant.Filter) (index.Filter, error) {
 	dated := false
 	lo, hi := int64(math.MinInt32/2), int64(math.MaxInt32/2) // days, inclusive
 	for _, cond := range f.GetMust() {
+		if h := cond.GetHasId(); h != nil && out.Only == nil {
+			keys, err := pointKeys(h.GetHasId())
+			if err != nil {
+				return out, err
+			}
+			out.Only = append([]string{}, keys...)
+			continue
+		}
 		fc := cond.GetField()
 		if fc == nil || fc.GetKey() != DayField || fc.GetRange() == nil || fc.Match != nil || fc.DatetimeRange != nil {
 			return out, unimplemented("must condition %v", cond)
@@ -648,12 +657,21 @@ func (c *collection) filter(f *qdrant.Filter) (index.Filter, error) {
 		if h == nil {
 			return out, unimplemented("must_not condition %v", cond)
 		}
-		for _, id := range h.GetHasId() {
-			k, err := pointKey(id)
-			if err != nil {
-				return out, err
-			}
-			out.Exclude = append(out.Exclude, k)
+		keys, err := pointKeys(h.GetHasId())
+		if err != nil {
+			return out, err
+		}
+		out.Exclude = append(out.Exclude, keys...)
+	}
+	return out, nil
+}
+
+func pointKeys(ids []*qdrant.PointId) ([]string, error) {
+	out := make([]string, len(ids))
+	for i, id := range ids {
+		var err error
+		if out[i], err = pointKey(id); err != nil {
+			return nil, err
 		}
 	}
 	return out, nil
