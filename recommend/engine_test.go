@@ -580,3 +580,35 @@ func TestLoadEmbedsMissingSpace(t *testing.T) {
 		})
 	}
 }
+
+// The character channel re-ranks what the words channel finds and finds
+// nothing of its own: a paper that shares only character grams with the
+// query ("zorblaxian" beside "zorblax") is not a candidate, though the
+// same channel searching the whole index ranks it.
+func TestRerankChannelFindsNothingOfItsOwn(t *testing.T) {
+	ctx := context.Background()
+	papers := []paperhound.Paper{
+		{ID: "q", Title: "Zorblax gadgets", Abstract: "We study zorblax gadgets."},
+		{ID: "shares-a-word", Title: "Zorblax spindles", Abstract: "Spindles turn."},
+		{ID: "shares-grams", Title: "Zorblaxian quux", Abstract: "Zorblaxian quux."},
+	}
+	for _, rerank := range []bool{true, false} {
+		t.Run(fmt.Sprint("rerank=", rerank), func(t *testing.T) {
+			channels := recommend.LexicalChannels()
+			channels[1].Rerank = rerank
+			e := recommend.New(schematest.Open(t, "sqlite"), index.NewMemory(), channels, nil)
+			mustIngest(t, e, papers, recommend.IngestStats{Added: len(papers)})
+			res, err := e.Similar(ctx, "q", recommend.Options{Limit: 10})
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := []string{"shares-a-word"}
+			if !rerank {
+				want = append(want, "shares-grams")
+			}
+			if got := resultIDs(res); !slices.Equal(slices.Sorted(slices.Values(got)), want) {
+				t.Errorf("similar to q = %v, want %v in some order", got, want)
+			}
+		})
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 
 	"github.com/paperhound/paperhound"
@@ -119,27 +120,33 @@ func cosine(a, b embed.Vector) float64 {
 // channelScores asks each channel's space of the index for the pool papers
 // nearest vecs[i] that pass filter, and blends them: each channel's scores
 // divided by its best for this query, times its weight. A score blend beat
-// reciprocal rank fusion in every pairing we measured. A channel without a
+// reciprocal rank fusion in every pairing we measured. A re-ranking
+// channel scores only the papers the others found. A channel without a
 // vector (a remote one that is down) sits out.
 func (e *Engine) channelScores(ctx context.Context, vecs []embed.Vector, pool int, filter index.Filter) (map[string]float64, error) {
 	blend := map[string]float64{}
-	for i, c := range e.channels {
-		if vecs[i].Dense == nil && vecs[i].Sparse.Len() == 0 {
-			continue
+	for _, rerank := range []bool{false, true} {
+		q := index.Query{Limit: pool, Filter: filter}
+		if rerank {
+			q.Filter.Only = slices.Collect(maps.Keys(blend))
+			q.Limit = len(q.Filter.Only)
 		}
-		hits, err := e.index.Search(ctx, index.Query{
-			Space: c.Embedder.Space(), Vector: vecs[i], Limit: pool,
-			Filter: filter, MaxDocFreq: c.MaxDocFreq,
-		})
-		if err != nil {
-			return nil, fmt.Errorf("search %s: %w", c.Embedder.Space(), err)
-		}
-		if len(hits) == 0 || hits[0].Score <= 0 {
-			continue
-		}
-		top := hits[0].Score
-		for _, h := range hits {
-			blend[h.ID] += c.Weight * h.Score / top
+		for i, c := range e.channels {
+			if c.Rerank != rerank || q.Limit == 0 || vecs[i].Dense == nil && vecs[i].Sparse.Len() == 0 {
+				continue
+			}
+			q.Space, q.Vector, q.MaxDocFreq = c.Embedder.Space(), vecs[i], c.MaxDocFreq
+			hits, err := e.index.Search(ctx, q)
+			if err != nil {
+				return nil, fmt.Errorf("search %s: %w", c.Embedder.Space(), err)
+			}
+			if len(hits) == 0 || hits[0].Score <= 0 {
+				continue
+			}
+			top := hits[0].Score
+			for _, h := range hits {
+				blend[h.ID] += c.Weight * h.Score / top
+			}
 		}
 	}
 	return blend, nil
