@@ -7,13 +7,25 @@ import (
 	"io"
 	"log/slog"
 	neturl "net/url"
+	"os"
+	"runtime/debug"
 )
+
+// serveGCPercent is serve's GOGC.
+const serveGCPercent = 25
 
 // serve runs an App until ctx ends (Ctrl-C or SIGTERM).
 func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	cfg, log, err := serveConfig(args, stderr)
 	if err != nil {
 		return err
+	}
+	// The embedded index is most of the heap and lives as long as the
+	// server: collect when the heap has grown by a quarter of it, not when
+	// it has doubled (GOGC=100), unless GOGC says otherwise. Its arrays
+	// hold no pointers, so a collection costs little.
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(serveGCPercent)
 	}
 	app, err := Open(ctx, cfg, log)
 	if err != nil {
