@@ -37,6 +37,16 @@ func nextSeq(ctx context.Context, tx *sqlx.Tx) (int64, error) {
 	return n, nil
 }
 
+// Seq is the last change sequence number handed out: no paper is numbered
+// above it.
+func (s *Store) Seq(ctx context.Context) (int64, error) {
+	var n int64
+	if err := s.get(ctx, &n, `SELECT n FROM paper_seq WHERE id = 1`); err != nil {
+		return 0, fmt.Errorf("change sequence number: %w", err)
+	}
+	return n, nil
+}
+
 // IndexRow is what the in-memory index needs of a paper. Vectors maps a
 // space to the paper's vector there; a space not yet embedded is absent.
 // Seq is the change sequence number of the paper's last write.

@@ -5,6 +5,7 @@ import (
 	_ "embed"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"net"
 	"net/http"
@@ -147,16 +148,49 @@ func (a *App) load(ctx context.Context) error {
 		a.b.checkQdrant(ctx, a.log)
 		return nil
 	}
+	path := a.cfg.snapshotPath()
+	if path != "" {
+		held, added, err := a.b.engine.LoadSnapshot(ctx, path)
+		switch {
+		case err == nil:
+			a.log.Info("index loaded from its snapshot", "path", path, "papers", held, "since", added,
+				"took", time.Since(start).Round(time.Millisecond))
+			a.afterLoad(ctx, path, added > 0)
+			return nil
+		case !errors.Is(err, recommend.ErrNoSnapshot):
+			return err
+		case !errors.Is(err, fs.ErrNotExist):
+			a.log.Warn("loading the index from the store instead", "error", err)
+		}
+	}
 	n, err := a.b.engine.LoadIndexProgress(ctx, func(indexed int) { a.life.Loading(indexed, total) })
 	if err != nil {
 		return err
 	}
 	a.log.Info("index loaded", "papers", n, "took", time.Since(start).Round(time.Millisecond))
+	a.afterLoad(ctx, path, true)
+	return nil
+}
+
+// afterLoad hands the garbage of loading back, and saves the snapshot
+// when it has changed, in the background: at a million papers writing it
+// takes seconds, while the server already answers.
+func (a *App) afterLoad(ctx context.Context, path string, changed bool) {
 	// Loading leaves the garbage of every decoded batch behind: gigabytes
 	// at a million papers, which the collector would keep until the heap
-	// doubled. Hand it back before serving.
+	// had grown by GOGC. Hand it back before serving.
 	debug.FreeOSMemory()
-	return nil
+	if path == "" || !changed {
+		return
+	}
+	a.background.Go(func() {
+		start := time.Now()
+		if err := a.b.engine.SaveSnapshot(ctx, path); err != nil {
+			a.log.Warn("index snapshot not saved", "error", err)
+			return
+		}
+		a.log.Info("index snapshot saved", "path", path, "took", time.Since(start).Round(time.Millisecond))
+	})
 }
 
 // URL is where the started App serves, http://HOST:PORT.

@@ -34,6 +34,9 @@ type Config struct {
 	// AdminToken acts for every user in the API; "" turns that off.
 	AdminToken string
 	DBMaxConns int // most connections to PostgreSQL; more requests wait for one
+	// IndexSnapshot is the file the embedded index is saved to and started
+	// from: a path, "auto" or "off" (snapshotPath).
+	IndexSnapshot string
 
 	// The production path (backend.go): a dense channel from an
 	// OpenAI-compatible embeddings endpoint, and Qdrant as the index. Each
@@ -173,6 +176,22 @@ func (c *Config) serveFlags(fs *flag.FlagSet) {
 	c.DBMaxConns = schema.DefaultMaxConns
 	c.envVar(fs, connsFlag{&c.DBMaxConns}, "db-max-conns", "PAPERHOUND_DB_MAX_CONNS",
 		"most connections to a PostgreSQL database; requests beyond wait for one")
+	fs.StringVar(&c.IndexSnapshot, "index-snapshot", envOr("PAPERHOUND_INDEX_SNAPSHOT", "auto"),
+		"the embedded index's snapshot, written once it is loaded and read at the next start: a file `path`, "+
+			"auto (the SQLite file's path + .index; none with PostgreSQL) or off (env PAPERHOUND_INDEX_SNAPSHOT)")
+}
+
+// snapshotPath is the embedded index's snapshot file, or "" for none.
+func (c *Config) snapshotPath() string {
+	switch {
+	case c.IndexSnapshot == "off" || c.IndexSnapshot == "":
+		return ""
+	case c.IndexSnapshot != "auto":
+		return c.IndexSnapshot
+	case strings.HasPrefix(c.DB, "postgres://") || strings.HasPrefix(c.DB, "postgresql://") || c.DB == ":memory:":
+		return ""
+	}
+	return c.DB + ".index"
 }
 
 // syncFlags registers what sync fetches and how, which serve takes too.

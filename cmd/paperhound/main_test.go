@@ -895,3 +895,47 @@ func TestServeLoadFails(t *testing.T) {
 		})
 	}
 }
+
+// serve saves the embedded index's snapshot beside a SQLite file once it
+// has loaded, and the next serve starts from it with the same answers; a
+// damaged snapshot is reported and the index loaded from the store.
+func TestServeSnapshot(t *testing.T) {
+	t.Parallel()
+	db := filepath.Join(t.TempDir(), "papers.db")
+	first := startServe(t, "--db", db, "--demo")
+	want := ranked(t, "GET", first.url+"/v1/papers/2407.18121/similar?limit=10", "")
+	deadline := time.Now().Add(30 * time.Second)
+	for !strings.Contains(first.logs.String(), "index snapshot saved") {
+		if time.Now().After(deadline) {
+			t.Fatalf("no snapshot saved; log:\n%s", first.logs)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	first.Close()
+
+	tests := []struct {
+		name    string
+		args    []string
+		damage  bool
+		wantLog string
+	}{
+		{"from the snapshot", nil, false, "index loaded from its snapshot"},
+		{"snapshot off", []string{"--index-snapshot", "off"}, false, "msg=\"index loaded\""},
+		{"damaged snapshot", nil, true, "loading the index from the store instead"},
+	}
+	for _, tt := range tests {
+		if tt.damage {
+			if err := os.WriteFile(db+".index", []byte("not a snapshot\n"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		s := startServe(t, append([]string{"--db", db}, tt.args...)...)
+		if !strings.Contains(s.logs.String(), tt.wantLog) {
+			t.Errorf("%s: the log does not say %q:\n%s", tt.name, tt.wantLog, s.logs)
+		}
+		if got := ranked(t, "GET", s.url+"/v1/papers/2407.18121/similar?limit=10", ""); !reflect.DeepEqual(got, want) {
+			t.Errorf("%s: similar papers = %v, want %v", tt.name, idsOf(got), idsOf(want))
+		}
+		s.Close()
+	}
+}
