@@ -50,8 +50,11 @@ var benchRows = []struct {
 }{
 	{"ingest", `([0-9]+) papers/s \(`, false},
 	{"database on disk", `([0-9.]+) KB/paper \(`, false},
+	{"serve, first start: /healthz 200 after", `([0-9.]+) s$`, false},
+	{"serve, first start: /readyz 200 after", `([0-9.]+) s \(the index loaded from the store\)$`, false},
+	{"index snapshot saved", `[0-9.]+ s after ready, ([0-9.]+) KB/paper \(`, false},
 	{"serve: /healthz 200 after", `([0-9.]+) s$`, false},
-	{"serve: /readyz 200 after", `([0-9.]+) s$`, false},
+	{"serve: /readyz 200 after", `([0-9.]+) s \(from the snapshot\)$`, false},
 	{"serve: resident memory once ready", `([0-9]+) MB \(peak [0-9]+ MB\)`, false},
 	{"serve: idle CPU over 500ms", `([0-9.]+)% of a core \(--refresh 10s\)`, true},
 	{"similar papers, 1 client", `p50 ([0-9.]+) ms, p99 [0-9.]+ ms \(5 requests\)`, false},
