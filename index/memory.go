@@ -28,7 +28,7 @@ type Memory struct {
 	dense  map[string]*denseSpace
 	// scoreOnly names the sparse spaces kept without inverted lists.
 	scoreOnly map[string]bool
-	// scratch holds per-query score arrays, one slot per doc.
+	// scratch holds per-query scratch (a *scratch).
 	scratch sync.Pool
 }
 
@@ -256,7 +256,7 @@ func (m *Memory) Search(ctx context.Context, q Query) ([]Hit, error) {
 			return nil, fmt.Errorf("search space %q: query has %d dimensions, index has %d", q.Space, len(q.Vector.Dense), ds.dims)
 		}
 		ds.search(embed.Normalized(q.Vector.Dense), func(slot int32, score float32) {
-			if keep(slot) {
+			if top.Admits(float64(score)) && keep(slot) {
 				top.Push(Hit{ID: m.docs[slot].id, Score: float64(score)})
 			}
 		})
@@ -280,13 +280,13 @@ func (m *Memory) Search(ctx context.Context, q Query) ([]Hit, error) {
 			break
 		}
 		buf := m.scores()
-		scores := *buf
-		touched := ss.score(terms, scores)
-		for _, slot := range touched {
+		scores := buf.scores
+		buf.touched = ss.score(terms, scores, buf.touched[:0])
+		for _, slot := range buf.touched {
 			// A slot is listed twice when its sum passed through 0 (a zero
 			// weight, or weights of both signs); its first listing reset it.
-			if scores[slot] != 0 && keep(slot) {
-				top.Push(Hit{ID: m.docs[slot].id, Score: float64(scores[slot])})
+			if score := float64(scores[slot]); score != 0 && top.Admits(score) && keep(slot) {
+				top.Push(Hit{ID: m.docs[slot].id, Score: score})
 			}
 			scores[slot] = 0
 		}
@@ -346,16 +346,22 @@ func (m *Memory) candidates(ss *sparseSpace, f Filter) []int32 {
 	return out
 }
 
-// scores returns a zeroed array with a cell per slot, to be put back in
-// the scratch pool zeroed; a pointer, so that putting it back allocates
-// nothing.
-func (m *Memory) scores() *[]float32 {
-	s, _ := m.scratch.Get().(*[]float32)
-	if s == nil || cap(*s) < len(m.docs) {
-		fresh := make([]float32, len(m.docs))
-		return &fresh
+// scratch is what a query scores into: a cell per slot, zeroed when it is
+// put back, and the slots touched, reused so that a query at a million
+// papers allocates neither.
+type scratch struct {
+	scores  []float32
+	touched []int32
+}
+
+// scores returns scratch from the pool, its scores zeroed and as long as
+// the slots.
+func (m *Memory) scores() *scratch {
+	s, _ := m.scratch.Get().(*scratch)
+	if s == nil || cap(s.scores) < len(m.docs) {
+		return &scratch{scores: make([]float32, len(m.docs))}
 	}
-	*s = (*s)[:len(m.docs)]
+	s.scores = s.scores[:len(m.docs)]
 	return s
 }
 
@@ -432,10 +438,9 @@ func (s *sparseSpace) queryTerms(q embed.Sparse, maxDocFreq float64) []queryTerm
 	return out
 }
 
-// score adds each doc's score into scores and returns the slots touched,
-// dead ones included (the caller's filter drops them).
-func (s *sparseSpace) score(terms []queryTerm, scores []float32) []int32 {
-	var touched []int32
+// score adds each doc's score into scores and appends the slots touched
+// to touched, dead ones included (the caller's filter drops them).
+func (s *sparseSpace) score(terms []queryTerm, scores []float32, touched []int32) []int32 {
 	for _, q := range terms {
 		for _, p := range s.terms[q.tid].post {
 			slot := int32(p >> 8)

@@ -18,6 +18,13 @@ func worse(a, b Hit) bool {
 	return a.ID > b.ID
 }
 
+// Admits says whether a hit of this score could be kept (one tying the
+// worst kept may be, by its id): a caller checks it before the costlier
+// work of filtering and naming a hit.
+func (t *TopK) Admits(score float64) bool {
+	return len(t.heap) < t.k || score >= t.heap[0].Score
+}
+
 // Push offers h, kept if it is among the k best so far.
 func (t *TopK) Push(h Hit) {
 	if len(t.heap) < t.k {
