@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"runtime/debug"
 	"sync"
 	"time"
@@ -31,6 +32,9 @@ type App struct {
 	ln     net.Listener
 	srv    *http.Server
 	served chan error // what http.Server.Serve returned
+	// debug serves the profiles on cfg.DebugAddr, when set.
+	debugLn net.Listener
+	debug   *http.Server
 
 	// life is loading, serving or shutting down, for /readyz and the
 	// routes; loaded is closed once the index is loaded, and failed has
@@ -104,6 +108,20 @@ func (a *App) Start(ctx context.Context) error {
 	}
 	a.served = make(chan error, 1)
 	go func() { a.served <- a.srv.Serve(ln) }()
+	if a.cfg.DebugAddr != "" {
+		if a.debugLn, err = net.Listen("tcp", a.cfg.DebugAddr); err != nil {
+			return fmt.Errorf("listen on --debug-addr %s: %w", a.cfg.DebugAddr, err)
+		}
+		mux := http.NewServeMux()
+		mux.HandleFunc("/debug/pprof/", pprof.Index)
+		mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+		mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+		mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+		mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+		a.debug = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+		go a.debug.Serve(a.debugLn)
+		a.log.Info("profiles served", "url", a.DebugURL()+"/debug/pprof/")
+	}
 
 	ctx, a.stopBackground = context.WithCancel(ctx)
 	a.background.Go(func() {
@@ -196,6 +214,9 @@ func (a *App) afterLoad(ctx context.Context, path string, changed bool) {
 // URL is where the started App serves, http://HOST:PORT.
 func (a *App) URL() string { return "http://" + a.ln.Addr().String() }
 
+// DebugURL is where the started App serves its profiles, http://HOST:PORT.
+func (a *App) DebugURL() string { return "http://" + a.debugLn.Addr().String() }
+
 // Wait returns nil once ctx ends, or the error that stopped the server or
 // its start-up load.
 func (a *App) Wait(ctx context.Context) error {
@@ -236,6 +257,9 @@ func (a *App) Close() error {
 			case err != nil:
 				errs = append(errs, fmt.Errorf("shut down: %w", err))
 			}
+		}
+		if a.debug != nil {
+			a.debug.Close()
 		}
 		a.stopBackground()
 		a.background.Wait()

@@ -37,6 +37,8 @@ type Config struct {
 	// IndexSnapshot is the file the embedded index is saved to and started
 	// from: a path, "auto" or "off" (snapshotPath).
 	IndexSnapshot string
+	// DebugAddr serves Go's profiles (net/http/pprof) there; "" never.
+	DebugAddr string
 
 	// The production path (backend.go): a dense channel from an
 	// OpenAI-compatible embeddings endpoint, and Qdrant as the index. Each
@@ -176,6 +178,8 @@ func (c *Config) serveFlags(fs *flag.FlagSet) {
 	c.DBMaxConns = schema.DefaultMaxConns
 	c.envVar(fs, connsFlag{&c.DBMaxConns}, "db-max-conns", "PAPERHOUND_DB_MAX_CONNS",
 		"most connections to a PostgreSQL database; requests beyond wait for one")
+	fs.StringVar(&c.DebugAddr, "debug-addr", os.Getenv("PAPERHOUND_DEBUG_ADDR"),
+		"serve Go's CPU, heap and goroutine profiles under /debug/pprof/ on this HOST:PORT, apart from the API; keep it private (env PAPERHOUND_DEBUG_ADDR)")
 	fs.StringVar(&c.IndexSnapshot, "index-snapshot", envOr("PAPERHOUND_INDEX_SNAPSHOT", "auto"),
 		"the embedded index's snapshot, written once it is loaded and read at the next start: a file `path`, "+
 			"auto (the SQLite file's path + .index; none with PostgreSQL) or off (env PAPERHOUND_INDEX_SNAPSHOT)")

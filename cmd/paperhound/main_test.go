@@ -939,3 +939,17 @@ func TestServeSnapshot(t *testing.T) {
 		s.Close()
 	}
 }
+
+// --debug-addr serves the profiles on an address of their own, never on
+// the API's.
+func TestServeDebugAddr(t *testing.T) {
+	t.Parallel()
+	s := startServe(t, "--db", filepath.Join(t.TempDir(), "p.db"), "--debug-addr", "127.0.0.1:0")
+	resp, body := request(t, "GET", s.DebugURL()+"/debug/pprof/", "", "")
+	if resp.StatusCode != 200 || !strings.Contains(string(body), "goroutine") {
+		t.Errorf("profiles: %d %.200s", resp.StatusCode, body)
+	}
+	if resp, _ := request(t, "GET", s.url+"/debug/pprof/", "", ""); resp.StatusCode != 404 {
+		t.Errorf("the API's address serves the profiles: %d", resp.StatusCode)
+	}
+}
