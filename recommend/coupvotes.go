@@ -182,8 +182,26 @@ func (g *voteGraph) similarTo(i, skip int32, damping float64, sims map[int32]flo
 		}
 	}
 	for j, s := range sims {
-		sims[j] = s / math.Pow(float64(len(g.upvoters[j])), damping)
+		sims[j] = s / damped(len(g.upvoters[j]), damping)
 	}
+}
+
+// dampedCounts holds n^candidateDamping for the upvoter counts nearly all
+// papers have: math.Pow per co-upvoted paper was 14% of a feed's time
+// over citeulike-a's votes.
+var dampedCounts = func() (t [1024]float64) {
+	for n := range t {
+		t[n] = math.Pow(float64(n), candidateDamping)
+	}
+	return t
+}()
+
+// damped is n^damping.
+func damped(n int, damping float64) float64 {
+	if damping == candidateDamping && n < len(dampedCounts) {
+		return dampedCounts[n]
+	}
+	return math.Pow(float64(n), damping)
 }
 
 // maxUpvoters bounds how many of a paper's upvoters are read to find its

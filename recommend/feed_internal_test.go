@@ -104,3 +104,17 @@ func TestLargest(t *testing.T) {
 		}
 	}
 }
+
+// The table of damped upvoter counts gives math.Pow's values to the bit,
+// so rankings do not move by a rounding.
+func TestDampedIsPow(t *testing.T) {
+	for _, tt := range []struct {
+		n       int
+		damping float64
+	}{{0, candidateDamping}, {1, candidateDamping}, {7, candidateDamping}, {1023, candidateDamping},
+		{1024, candidateDamping}, {50000, candidateDamping}, {7, 0.5}, {7, 0}} {
+		if got, want := damped(tt.n, tt.damping), math.Pow(float64(tt.n), tt.damping); got != want {
+			t.Errorf("damped(%d, %v) = %v, want %v", tt.n, tt.damping, got, want)
+		}
+	}
+}
