@@ -244,7 +244,8 @@ func (m *Memory) Search(ctx context.Context, q Query) ([]Hit, error) {
 	}
 	m.mu.RLock()
 	defer m.mu.RUnlock()
-	keep := m.filter(q.Filter)
+	only := m.onlySlots(q.Filter)
+	keep := m.filter(q.Filter, only)
 	top := NewTopK(q.Limit)
 	switch {
 	case q.Vector.Dense != nil:
@@ -270,7 +271,7 @@ func (m *Memory) Search(ctx context.Context, q Query) ([]Hit, error) {
 		}
 		terms := ss.queryTerms(q.Vector.Sparse, q.MaxDocFreq)
 		if q.Filter.Only != nil || ss.scoreOnly {
-			for _, slot := range m.candidates(ss, q.Filter) {
+			for _, slot := range m.candidates(ss, only) {
 				if keep(slot) {
 					if score := ss.scoreDoc(terms, slot); score != 0 {
 						top.Push(Hit{ID: m.docs[slot].id, Score: float64(score)})
@@ -324,11 +325,25 @@ func (m *Memory) Vectors(space string, ids []string) map[string]embed.Vector {
 	return out
 }
 
-// candidates are the slots a scan of ss scores: those of f.Only, once
-// each, or every slot ss holds.
-func (m *Memory) candidates(ss *sparseSpace, f Filter) []int32 {
-	var out []int32
+// onlySlots is the set of f.Only's slots, or nil when f has no Only.
+func (m *Memory) onlySlots(f Filter) map[int32]bool {
 	if f.Only == nil {
+		return nil
+	}
+	only := make(map[int32]bool, len(f.Only))
+	for _, id := range f.Only {
+		if slot, ok := m.slots[id]; ok {
+			only[slot] = true
+		}
+	}
+	return only
+}
+
+// candidates are the slots a scan of ss scores: those of only, or every
+// slot ss holds when only is nil.
+func (m *Memory) candidates(ss *sparseSpace, only map[int32]bool) []int32 {
+	var out []int32
+	if only == nil {
 		for slot := range m.docs {
 			if ss.holds(int32(slot)) {
 				out = append(out, int32(slot))
@@ -336,10 +351,8 @@ func (m *Memory) candidates(ss *sparseSpace, f Filter) []int32 {
 		}
 		return out
 	}
-	seen := make(map[int32]bool, len(f.Only))
-	for _, id := range f.Only {
-		if slot, ok := m.slots[id]; ok && ss.holds(slot) && !seen[slot] {
-			seen[slot] = true
+	for slot := range only {
+		if ss.holds(slot) {
 			out = append(out, slot)
 		}
 	}
@@ -365,20 +378,12 @@ func (m *Memory) scores() *scratch {
 	return s
 }
 
-func (m *Memory) filter(f Filter) func(int32) bool {
+// filter is whether a slot passes f; only is f's onlySlots.
+func (m *Memory) filter(f Filter, only map[int32]bool) func(int32) bool {
 	excluded := make(map[int32]bool, len(f.Exclude))
 	for _, id := range f.Exclude {
 		if slot, ok := m.slots[id]; ok {
 			excluded[slot] = true
-		}
-	}
-	var only map[int32]bool
-	if f.Only != nil {
-		only = make(map[int32]bool, len(f.Only))
-		for _, id := range f.Only {
-			if slot, ok := m.slots[id]; ok {
-				only[slot] = true
-			}
 		}
 	}
 	after, before := int32(math.MinInt32+1), int32(math.MaxInt32)

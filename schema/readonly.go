@@ -8,7 +8,6 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -24,7 +23,7 @@ import (
 // ErrNotFound ("ingest papers first"); a schema older than this binary's is
 // ErrConflict, since upgrading it would be a write.
 func OpenReadOnly(ctx context.Context, dsn string) (*Store, error) {
-	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
+	if IsPostgres(dsn) {
 		u, err := url.Parse(dsn)
 		if err != nil {
 			return nil, fmt.Errorf("open database: invalid PostgreSQL URL: %w", paperhound.ErrInvalid)

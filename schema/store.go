@@ -61,10 +61,16 @@ func init() {
 // postgres:// (or postgresql://) URL or the path of a SQLite file, created
 // if missing. Errors name the file or the host:port, never a password.
 func Open(ctx context.Context, dsn string) (*Store, error) {
-	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
+	if IsPostgres(dsn) {
 		return openPostgres(ctx, dsn, false)
 	}
 	return openSQLite(ctx, dsn)
+}
+
+// IsPostgres says whether dsn names a PostgreSQL database (a postgres://
+// or postgresql:// URL) rather than a SQLite file.
+func IsPostgres(dsn string) bool {
+	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")
 }
 
 func openSQLite(ctx context.Context, path string) (*Store, error) {

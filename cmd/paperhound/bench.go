@@ -87,7 +87,7 @@ func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return fmt.Errorf("--papers must be %d or more: the measured feed is that of a user with %d upvotes", benchUpvotes, benchUpvotes)
 	case r.requests < 1 || r.budget <= 0 || r.duration <= 0 || r.idle <= 0 || ready <= 0 || r.refresh < 0:
 		return errors.New("--requests must be 1 or more; --budget, --duration, --idle and --ready-timeout above 0; --refresh 0 or more")
-	case r.db != "" && !strings.HasPrefix(r.db, "postgres://") && !strings.HasPrefix(r.db, "postgresql://"):
+	case r.db != "" && !schema.IsPostgres(r.db):
 		return fmt.Errorf("--db takes a postgres:// URL, got %q: SQLite is measured in a fresh temporary file, the default", r.db)
 	}
 	if fi, err := os.Stat(data); err != nil || !fi.IsDir() {

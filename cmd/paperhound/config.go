@@ -192,7 +192,7 @@ func (c *Config) snapshotPath() string {
 		return ""
 	case c.IndexSnapshot != "auto":
 		return c.IndexSnapshot
-	case strings.HasPrefix(c.DB, "postgres://") || strings.HasPrefix(c.DB, "postgresql://") || c.DB == ":memory:":
+	case schema.IsPostgres(c.DB) || c.DB == ":memory:":
 		return ""
 	}
 	return c.DB + ".index"
