@@ -20,11 +20,23 @@ import (
 type Split struct {
 	Name        string
 	Train, Test [][]int // by user id
-	// Untimed splits are imported without vote times, so that the order of
-	// a user's votes says nothing (random splits); the standard splits stamp
-	// each vote with its item id, which is roughly chronological.
-	Untimed bool
+	Times       VoteTimes
 }
+
+// VoteTimes is how a split's train votes are stamped.
+type VoteTimes int
+
+const (
+	// ByItem stamps each vote with its item id, which is roughly
+	// chronological (the standard splits).
+	ByItem VoteTimes = iota
+	// Untimed imports votes without times, so that the order of a user's
+	// votes says nothing (random splits).
+	Untimed
+	// RandomTimes stamps each vote at a random moment: votes in an order,
+	// as real users' are, that says nothing of what they want next.
+	RandomTimes
+)
 
 // RandomSplit holds out a fifth of each library of five or more items,
 // chosen at random from seed; the rest are the train items, untimed. Unlike
@@ -46,7 +58,7 @@ func (s Split) RandomValidation(seed uint64) Split {
 }
 
 func randomSplit(libraries [][]int, r *rand.Rand) Split {
-	s := Split{Train: make([][]int, len(libraries)), Test: make([][]int, len(libraries)), Untimed: true}
+	s := Split{Train: make([][]int, len(libraries)), Test: make([][]int, len(libraries)), Times: Untimed}
 	for u, lib := range libraries {
 		items := slices.Clone(lib)
 		r.Shuffle(len(items), func(i, j int) { items[i], items[j] = items[j], items[i] })
@@ -105,7 +117,7 @@ func LoadSplit(dir, p string, items int) (Split, error) {
 // oldest) and the rest of their train items are held out. Tuning on it
 // never looks at the test set.
 func (s Split) Validation(keep int) Split {
-	v := Split{Name: s.Name + " validation", Train: make([][]int, len(s.Train)), Test: make([][]int, len(s.Train)), Untimed: s.Untimed}
+	v := Split{Name: s.Name + " validation", Train: make([][]int, len(s.Train)), Test: make([][]int, len(s.Train)), Times: s.Times}
 	for u, items := range s.Train {
 		sorted := slices.Sorted(slices.Values(items))
 		k := min(keep, len(sorted))
@@ -168,18 +180,20 @@ func RunFeeds(ctx context.Context, s Split, rank FeedRanker, workers int) (FeedS
 	return out, ctx.Err()
 }
 
-// Votes are the split's train items as upvotes, user u named "u<u>". Item
-// ids are roughly chronological, so each vote of a standard split is
-// stamped with its item id to let "recent upvotes weigh more" mean
-// something; an untimed split's votes carry no time (the store stamps them
-// all with the moment of the import).
+// Votes are the split's train items as upvotes, user u named "u<u>",
+// stamped as s.Times says; an untimed split's votes carry no time (the
+// store stamps them all with the moment of the import).
 func (s Split) Votes() []paperhound.Vote {
 	var votes []paperhound.Vote
+	r := rand.New(rand.NewPCG(1, 3))
 	for u, items := range s.Train {
 		for _, i := range items {
 			v := paperhound.Vote{User: UserName(u), Paper: strconv.Itoa(i), Value: 1}
-			if !s.Untimed {
+			switch s.Times {
+			case ByItem:
 				v.At = voteTime(i)
+			case RandomTimes:
+				v.At = voteTime(r.IntN(1_000_000))
 			}
 			votes = append(votes, v)
 		}

@@ -5,6 +5,7 @@ import (
 	"reflect"
 	"slices"
 	"testing"
+	"time"
 )
 
 func TestScores(t *testing.T) {
@@ -85,6 +86,15 @@ func TestRandomSplit(t *testing.T) {
 		if !v.At.IsZero() {
 			t.Fatalf("vote %+v of a random split carries a time", v)
 		}
+	}
+	timed := s
+	timed.Times = RandomTimes
+	times := map[time.Time]bool{}
+	for _, v := range timed.Votes() {
+		times[v.At] = true
+	}
+	if votes := len(timed.Votes()); len(times) < votes*9/10 || times[time.Time{}] {
+		t.Errorf("random times: %d distinct times for %d votes (zero among them: %v)", len(times), votes, times[time.Time{}])
 	}
 	v := s.RandomValidation(1)
 	for u := range libraries {

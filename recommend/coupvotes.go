@@ -100,6 +100,19 @@ func (g *voteGraph) votes(user string) []paperhound.Vote {
 	return out
 }
 
+// users returns the name of every user with votes.
+func (g *voteGraph) users() []string {
+	g.mu.RLock()
+	defer g.mu.RUnlock()
+	out := make([]string, 0, len(g.userIdx))
+	for name, u := range g.userIdx {
+		if len(g.byUser[u]) > 0 {
+			out = append(out, name)
+		}
+	}
+	return out
+}
+
 // upvotes is how many users upvoted each paper, for popularity.
 func (g *voteGraph) upvotes(id string) int {
 	g.mu.RLock()

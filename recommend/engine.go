@@ -20,6 +20,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 
 	"github.com/paperhound/paperhound"
 	"github.com/paperhound/paperhound/embed"
@@ -84,9 +85,10 @@ type Engine struct {
 	channels []Channel
 	log      *slog.Logger
 
-	votes  *voteGraph
-	voteMu sync.Mutex // one vote write at a time, so the store and votes agree (votes.go)
-	remote *remoteState
+	votes   *voteGraph
+	voteMu  sync.Mutex // one vote write at a time, so the store and votes agree (votes.go)
+	remote  *remoteState
+	recency atomic.Pointer[Recency] // what TuneFeed chose
 
 	mu           sync.Mutex
 	seen         int64 // highest change sequence number loaded from the store

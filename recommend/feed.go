@@ -47,16 +47,42 @@ type Recommendation struct {
 	Trending bool // the user has no upvotes yet: a trending paper
 }
 
+// Recency is how much more a user's newer upvotes weigh in their feed;
+// the zero Recency weighs all alike, and upvotes cast at once (an import
+// without times) always weigh alike.
+type Recency struct {
+	// HalfLife, in time: an upvote cast HalfLife before the newest weighs
+	// 1/2.
+	HalfLife time.Duration
+	// Upvotes, counted: an upvote with Upvotes upvotes cast after it
+	// weighs 1/2.
+	Upvotes float64
+}
+
+func (r Recency) String() string {
+	var parts []string
+	if r.HalfLife > 0 {
+		parts = append(parts, fmt.Sprintf("%g days", r.HalfLife.Hours()/24))
+	}
+	if r.Upvotes > 0 {
+		parts = append(parts, fmt.Sprintf("%g upvotes", r.Upvotes))
+	}
+	if len(parts) == 0 {
+		return "none"
+	}
+	return strings.Join(parts, " and ")
+}
+
 // FeedWeights are the knobs of the feed ranking. DefaultFeedWeights were
 // chosen on a validation carve of citeulike-a's train votes (README).
 type FeedWeights struct {
 	Content       float64 // centroid of the user's upvotes, per channel
 	Collaborative float64 // papers upvoted by the people who upvoted the same
 	Hidden        float64 // how hard hidden papers push their neighbours down
-	// HalfLife, in time: the newest upvote weighs 1, one cast HalfLife
-	// before it 1/2. 0 weighs all alike, and so do votes cast at once (an
-	// import without times).
-	HalfLife time.Duration
+	Recency       Recency
+	// TunedRecency replaces Recency by what the engine's last TuneFeed
+	// chose (none before it has run).
+	TunedRecency bool
 	// Neighbours is how many co-upvoted papers of each upvote count in the
 	// collaborative channel, its best; 0 counts all.
 	Neighbours int
@@ -72,7 +98,7 @@ type FeedWeights struct {
 }
 
 // DefaultFeedWeights is what the engine uses unless told otherwise.
-var DefaultFeedWeights = FeedWeights{Content: 0.3, Collaborative: 0.7, Hidden: 0.5, HalfLife: 180 * 24 * time.Hour,
+var DefaultFeedWeights = FeedWeights{Content: 0.3, Collaborative: 0.7, Hidden: 0.5, TunedRecency: true,
 	Neighbours: 0, Damping: candidateDamping, Pool: 1000, Terms: 1000}
 
 // Feed ranks papers for user from their upvotes and hidden papers. It never
@@ -87,7 +113,14 @@ func (e *Engine) FeedWith(ctx context.Context, user string, opts FeedOptions, w 
 	if opts.Limit <= 0 || opts.Offset < 0 || opts.Offset+opts.Limit > MaxFeedDepth {
 		return nil, fmt.Errorf("%w: a feed page must lie within its first %d papers", paperhound.ErrInvalid, MaxFeedDepth)
 	}
-	votes := e.votes.votes(user)
+	if w.TunedRecency {
+		w.Recency = e.tunedRecency()
+	}
+	return e.feed(ctx, user, e.votes.votes(user), opts, w)
+}
+
+// feed ranks papers for user from votes, oldest first.
+func (e *Engine) feed(ctx context.Context, user string, votes []paperhound.Vote, opts FeedOptions, w FeedWeights) ([]Recommendation, error) {
 	var only map[string]bool
 	if opts.Seeds != nil {
 		only = make(map[string]bool, len(opts.Seeds))
@@ -119,10 +152,18 @@ func (e *Engine) FeedWith(ctx context.Context, user string, opts FeedOptions, w 
 		return e.trendingFeed(ctx, voted, opts)
 	}
 	seeds := make(map[string]float64, len(ups))
-	for _, v := range upVotes {
+	newer := 0 // upvotes cast after upVotes[i]: they are oldest first
+	for i := len(upVotes) - 1; i >= 0; i-- {
+		v := upVotes[i]
+		if i+1 < len(upVotes) && upVotes[i+1].At.After(v.At) {
+			newer = len(upVotes) - 1 - i
+		}
 		weight := 1.0
-		if w.HalfLife > 0 {
-			weight = math.Pow(0.5, float64(newest.Sub(v.At))/float64(w.HalfLife))
+		if r := w.Recency; r.HalfLife > 0 {
+			weight = math.Pow(0.5, float64(newest.Sub(v.At))/float64(r.HalfLife))
+		}
+		if r := w.Recency; r.Upvotes > 0 {
+			weight *= math.Pow(0.5, float64(newer)/r.Upvotes)
 		}
 		seeds[v.Paper] = weight
 	}

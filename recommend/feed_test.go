@@ -56,36 +56,47 @@ func wordsEngine(t *testing.T, papers []paperhound.Paper, votes []paperhound.Vot
 	return e
 }
 
-// Upvotes lose weight with time, not with their count: of two upvotes a
-// year apart the newer leads, and upvotes cast at once (an import without
-// times) weigh alike whatever their order. Before, the half-life was
-// counted in upvotes, so the order of an untimed import decided.
-func TestFeedDecaysByTime(t *testing.T) {
+// Newer upvotes weigh more by time (an upvote cast HalfLife before the
+// newest weighs half) or by count (one with Upvotes upvotes cast after it
+// weighs half), and upvotes cast at once (an import without times) weigh
+// alike whatever their order: a-near and b-near lean on a-up and b-up
+// alone, so their scores' ratio is the two upvotes' weights'.
+func TestFeedRecency(t *testing.T) {
 	ctx := context.Background()
 	papers := []paperhound.Paper{
 		{ID: "a-up", Title: "alpha beta"},
 		{ID: "a-near", Title: "alpha beta gamma"},
 		{ID: "b-up", Title: "delta epsilon"},
 		{ID: "b-near", Title: "delta epsilon zeta"},
+		{ID: "c-up", Title: "theta iota"},
 	}
 	now := time.Now().UTC().Truncate(time.Second)
+	year, halfYear := 365*24*time.Hour, 180*24*time.Hour
 	tests := []struct {
-		name       string
-		aAt, bAt   time.Time
-		aLeads, eq bool
+		name          string
+		recency       recommend.Recency
+		aAt, bAt, cAt time.Time
+		wantAOverB    float64
 	}{
-		{"a newer", now, now.AddDate(-1, 0, 0), true, false},
-		{"b newer", now.AddDate(-1, 0, 0), now, false, false},
-		{"cast at once", time.Time{}, time.Time{}, false, true},
+		{"none", recommend.Recency{}, now.Add(-year), now.Add(-time.Second), now, 1},
+		{"in time, a newer", recommend.Recency{HalfLife: halfYear}, now, now.Add(-year), now, math.Pow(2, 365.0/180)},
+		{"in time, b newer", recommend.Recency{HalfLife: halfYear}, now.Add(-year), now, now, math.Pow(2, -365.0/180)},
+		{"in time, cast at once", recommend.Recency{HalfLife: halfYear}, time.Time{}, time.Time{}, time.Time{}, 1},
+		{"counted, two back and one back", recommend.Recency{Upvotes: 1}, now.Add(-2 * time.Second), now.Add(-time.Second), now, 0.5},
+		{"counted, however long ago", recommend.Recency{Upvotes: 1}, now.Add(-time.Second), now.Add(-year), now, 2},
+		{"counted, half-life of two", recommend.Recency{Upvotes: 2}, now.Add(-2 * time.Second), now.Add(-time.Second), now, 1 / math.Sqrt2},
+		{"counted, cast at once", recommend.Recency{Upvotes: 1}, time.Time{}, time.Time{}, time.Time{}, 1},
+		{"counted, a and b at once", recommend.Recency{Upvotes: 1}, now.Add(-time.Second), now.Add(-time.Second), now, 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			e := wordsEngine(t, papers, []paperhound.Vote{
 				{User: "ann", Paper: "a-up", Value: 1, At: tt.aAt},
 				{User: "ann", Paper: "b-up", Value: 1, At: tt.bAt},
+				{User: "ann", Paper: "c-up", Value: 1, At: tt.cAt},
 			})
 			recs, err := e.FeedWith(ctx, "ann", recommend.FeedOptions{Limit: 10, Popularity: new(0.0)},
-				recommend.FeedWeights{Content: 1, HalfLife: 180 * 24 * time.Hour, Pool: 10})
+				recommend.FeedWeights{Content: 1, Recency: tt.recency, Pool: 10})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -93,14 +104,8 @@ func TestFeedDecaysByTime(t *testing.T) {
 			for _, r := range recs {
 				score[r.Paper.ID] = r.Score
 			}
-			a, b := score["a-near"], score["b-near"]
-			switch {
-			case a == 0 || b == 0:
-				t.Fatalf("feed scores %v, want both near papers", score)
-			case tt.eq && math.Abs(a-b) > 1e-9:
-				t.Errorf("a-near %.4f, b-near %.4f: upvotes cast at once weigh alike", a, b)
-			case !tt.eq && (a > b) != tt.aLeads:
-				t.Errorf("a-near %.4f, b-near %.4f: want the newer upvote's neighbour first", a, b)
+			if a, b := score["a-near"], score["b-near"]; b == 0 || math.Abs(a/b-tt.wantAOverB) > 1e-6*tt.wantAOverB {
+				t.Errorf("a-near %.4f over b-near %.4f = %.6f, want %.6f", a, b, a/b, tt.wantAOverB)
 			}
 		})
 	}

@@ -133,6 +133,7 @@ func (a *App) Start(ctx context.Context) error {
 		}
 		a.life.Serving()
 		close(a.loaded)
+		a.background.Go(func() { tuneFeed(ctx, a.b.engine, a.log) })
 		if a.cfg.Refresh > 0 {
 			// Ingest runs write Qdrant themselves; the embedded index is
 			// ours to refresh.
@@ -266,6 +267,31 @@ func (a *App) Close() error {
 		a.closeErr = errors.Join(append(errs, a.b.Close())...)
 	})
 	return a.closeErr
+}
+
+// tuneEvery is how often serve re-tunes the feed on the votes it holds:
+// users' habits change slowly, and at a million papers a tuning costs
+// minutes of CPU.
+const tuneEvery = 24 * time.Hour
+
+// tuneFeed tunes the engine's feed now and every tuneEvery, until ctx
+// ends.
+func tuneFeed(ctx context.Context, engine *recommend.Engine, log *slog.Logger) {
+	for {
+		start := time.Now()
+		tuning, err := engine.TuneFeed(ctx)
+		switch {
+		case err != nil && ctx.Err() == nil:
+			log.Error("tune the feed", "err", err)
+		case err == nil:
+			log.Info("feed tuned", "recency", tuning.Recency.String(), "report", tuning.String(), "took", time.Since(start).Round(time.Millisecond))
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(tuneEvery):
+		}
+	}
 }
 
 // refresh keeps the engine in step with what ingest runs in other

@@ -3,6 +3,7 @@ package main
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -129,15 +130,16 @@ func evalRecommendCmd(ctx context.Context, args []string, stdout, stderr io.Writ
 	var cfg Config
 	var data, split, seeds, variants string
 	var validation, users int
-	var baselines bool
+	var baselines, randomTimes bool
 	fs := cfg.flags("eval recommend", stderr)
 	fs.StringVar(&data, "data", "../shared/data/citeulike-a", "the citeulike-a data set folder")
 	fs.StringVar(&split, "split", "10", "the standard split: 10 (ten train items per user) or 1")
 	fs.StringVar(&seeds, "random-split", "", "instead of a standard split, hold out a fifth of each library of 5+ items at random, train votes untimed: one split per `seed` (3, 1-5 or 1,2,7), with the mean and spread over them")
+	fs.BoolVar(&randomTimes, "random-times", false, "with --random-split, stamp each train vote at a random moment instead of none: votes in an order that says nothing of what users want next, which the feed's recency tuning must see")
 	fs.IntVar(&validation, "validation", 0, "tune instead: score on a carve of the train votes (never the test set): with --split, each user keeps their N oldest train items of split 10; with --random-split, any N > 0 holds out a fifth of each user's train votes at random")
 	fs.IntVar(&users, "users", 0, "score a random sample of this many users with held-out items (0: all); every user's train votes still count")
 	fs.BoolVar(&baselines, "baselines", true, "also score the popularity and centroid-of-upvotes baselines")
-	fs.StringVar(&variants, "weights", "", "also score feeds with other weights, `k=v,...;k=v,...` (keys content, collaborative, hidden, halflife, neighbours, damping, pool, terms, and popularity for the FeedOptions weight; each variant starts from the defaults)")
+	fs.StringVar(&variants, "weights", "", "also score feeds with other weights, `k=v,...;k=v,...` (keys content, collaborative, hidden, halflife, recency, neighbours, damping, pool, terms, and popularity for the FeedOptions weight; each variant starts from the defaults)")
 	log, err := cfg.parse(fs, args)
 	if err != nil {
 		return err
@@ -150,6 +152,9 @@ func evalRecommendCmd(ctx context.Context, args []string, stdout, stderr io.Writ
 	}
 	if users < 0 {
 		return fmt.Errorf("--users must be 0 (all) or more, got %d", users)
+	}
+	if randomTimes && seeds == "" {
+		return errors.New("--random-times needs --random-split")
 	}
 	var seedList []uint64
 	if seeds != "" {
@@ -173,6 +178,10 @@ func evalRecommendCmd(ctx context.Context, args []string, stdout, stderr io.Writ
 			if validation > 0 {
 				s = s.RandomValidation(seed)
 			}
+			if randomTimes {
+				s.Name += ", random vote times"
+				s.Times = evaluate.RandomTimes
+			}
 			splits = append(splits, s)
 		}
 	case validation > 0:
@@ -189,7 +198,7 @@ func evalRecommendCmd(ctx context.Context, args []string, stdout, stderr io.Writ
 		splits = append(splits, s)
 	}
 	centroid := recommend.DefaultFeedWeights
-	centroid.Content, centroid.Collaborative, centroid.HalfLife = 1, 0, 0
+	centroid.Content, centroid.Collaborative, centroid.TunedRecency = 1, 0, false
 	var methods []feedMethod
 	if baselines {
 		methods = append(methods, feedMethod{name: "popularity"}, feedMethod{name: "centroid of upvotes", weights: centroid, popularity: new(0.0)})
@@ -248,6 +257,12 @@ func evalFeeds(ctx context.Context, d *evaluate.CiteULike, s evaluate.Split, met
 		return nil, err
 	}
 	defer cleanup()
+	// As serve does once it has loaded the votes.
+	tuning, err := engine.TuneFeed(ctx)
+	if err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(stdout, "feed tuned on the train votes: %s\n", tuning)
 	fmt.Fprintf(stdout, "personal feeds, %s: held-out votes as relevant, every paper not in the user's train votes ranked\n", s.Name)
 	fmt.Fprintf(stdout, "%-22s %6s %7s %7s %7s %8s\n", "method", "users", "R@50", "R@100", "R@300", "nDCG@10")
 	out := make([]evaluate.FeedScores, len(methods))
@@ -333,7 +348,11 @@ func parseFeedVariants(s string) ([]feedMethod, error) {
 			case "hidden":
 				w.Hidden, err = strconv.ParseFloat(v, 64)
 			case "halflife":
-				w.HalfLife, err = time.ParseDuration(v)
+				w.Recency.HalfLife, err = time.ParseDuration(v)
+				w.TunedRecency = false
+			case "recency":
+				w.Recency.Upvotes, err = strconv.ParseFloat(v, 64)
+				w.TunedRecency = false
 			case "neighbours":
 				w.Neighbours, err = strconv.Atoi(v)
 			case "damping":

@@ -41,7 +41,7 @@ func TestParseFeedVariants(t *testing.T) {
 	}
 	first, second := recommend.DefaultFeedWeights, recommend.DefaultFeedWeights
 	first.Content, first.Collaborative = 0.2, 0.8
-	second.HalfLife, second.Neighbours = 24*time.Hour, 50
+	second.Recency.HalfLife, second.TunedRecency, second.Neighbours = 24*time.Hour, false, 50
 	if len(got) != 2 || got[0].weights != first || got[0].popularity != nil ||
 		got[1].weights != second || got[1].popularity == nil || *got[1].popularity != 0.1 {
 		t.Errorf("variants = %+v", got)

@@ -374,6 +374,13 @@ func TestServe(t *testing.T) {
 				t.Errorf("404 detail %q does not name the paper", problem.Detail)
 			}
 
+			// The feed is tuned on the votes once the index is loaded.
+			for deadline := time.Now().Add(10 * time.Second); !strings.Contains(s.logs.String(), "feed tuned"); time.Sleep(10 * time.Millisecond) {
+				if time.Now().After(deadline) {
+					t.Fatalf("no feed tuning logged:\n%s", s.logs)
+				}
+			}
+
 			if err := s.Close(); err != nil {
 				t.Fatalf("close: %v, want nil (clean shutdown)", err)
 			}
