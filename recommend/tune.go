@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"hash/fnv"
 	"math"
-	"runtime"
 	"slices"
 	"strings"
 	"time"
@@ -64,12 +63,13 @@ func (t FeedTuning) String() string {
 // recency weighting and with each candidate, and keeps the one whose feeds
 // put the held-out upvotes highest, if it beats none by more than chance.
 // Feeds with FeedWeights.TunedRecency (the default) then use it. It costs
-// eight feeds per user sampled, on all cores.
+// eight feeds per user sampled, ranked by workers goroutines: a server
+// keeps its other cores for requests.
 //
 // The held-out upvotes stay in the vote graph, where they count towards
 // their papers' popularity; every candidate sees the same, so the
 // comparison stays fair.
-func (e *Engine) TuneFeed(ctx context.Context) (FeedTuning, error) {
+func (e *Engine) TuneFeed(ctx context.Context, workers int) (FeedTuning, error) {
 	t := FeedTuning{Candidates: recencyCandidates}
 	users := e.votes.users()
 	// A fixed order of hashed names: the same votes give the same sample,
@@ -98,7 +98,7 @@ func (e *Engine) TuneFeed(ctx context.Context) (FeedTuning, error) {
 	// and with each candidate.
 	scores := make([][]float64, len(carves))
 	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(runtime.GOMAXPROCS(0))
+	g.SetLimit(max(1, workers))
 	for u, c := range carves {
 		scores[u] = make([]float64, len(t.Candidates)+1)
 		g.Go(func() error {

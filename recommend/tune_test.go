@@ -63,7 +63,7 @@ func TestTuneFeed(t *testing.T) {
 			}
 			e := wordsEngine(t, papers, votes)
 			ctx := context.Background()
-			got, err := e.TuneFeed(ctx)
+			got, err := e.TuneFeed(ctx, 2)
 			if err != nil {
 				t.Fatal(err)
 			}

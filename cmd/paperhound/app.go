@@ -269,9 +269,9 @@ func (a *App) Close() error {
 	return a.closeErr
 }
 
-// tuneEvery is how often serve re-tunes the feed on the votes it holds:
-// users' habits change slowly, and at a million papers a tuning costs
-// minutes of CPU.
+// tuneEvery is how often serve re-tunes the feed on the votes it holds,
+// on one core: users' habits change slowly, and with a thousand users
+// sampled at a million papers a tuning costs an hour of CPU.
 const tuneEvery = 24 * time.Hour
 
 // tuneFeed tunes the engine's feed now and every tuneEvery, until ctx
@@ -279,7 +279,7 @@ const tuneEvery = 24 * time.Hour
 func tuneFeed(ctx context.Context, engine *recommend.Engine, log *slog.Logger) {
 	for {
 		start := time.Now()
-		tuning, err := engine.TuneFeed(ctx)
+		tuning, err := engine.TuneFeed(ctx, 1)
 		switch {
 		case err != nil && ctx.Err() == nil:
 			log.Error("tune the feed", "err", err)

@@ -258,11 +258,12 @@ func evalFeeds(ctx context.Context, d *evaluate.CiteULike, s evaluate.Split, met
 	}
 	defer cleanup()
 	// As serve does once it has loaded the votes.
-	tuning, err := engine.TuneFeed(ctx)
+	start := time.Now()
+	tuning, err := engine.TuneFeed(ctx, runtime.GOMAXPROCS(0))
 	if err != nil {
 		return nil, err
 	}
-	fmt.Fprintf(stdout, "feed tuned on the train votes: %s\n", tuning)
+	fmt.Fprintf(stdout, "feed tuned on the train votes (%s): %s\n", time.Since(start).Round(time.Second), tuning)
 	fmt.Fprintf(stdout, "personal feeds, %s: held-out votes as relevant, every paper not in the user's train votes ranked\n", s.Name)
 	fmt.Fprintf(stdout, "%-22s %6s %7s %7s %7s %8s\n", "method", "users", "R@50", "R@100", "R@300", "nDCG@10")
 	out := make([]evaluate.FeedScores, len(methods))
