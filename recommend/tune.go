@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/paperhound/paperhound"
+	"github.com/paperhound/paperhound/schema"
 	"golang.org/x/sync/errgroup"
 )
 
@@ -91,8 +92,7 @@ func (e *Engine) TuneFeed(ctx context.Context, workers int) (FeedTuning, error) 
 	}
 	t.Users = len(carves)
 	if t.Users < tuneMinUsers {
-		e.setTunedRecency(Recency{})
-		return t, nil
+		return t, e.keepTuning(ctx, t)
 	}
 	// scores[u][i]: user u's nDCG@10 with no recency weighting (i = 0)
 	// and with each candidate.
@@ -141,8 +141,7 @@ func (e *Engine) TuneFeed(ctx context.Context, workers int) (FeedTuning, error) 
 	if best >= 0 {
 		t.Recency = t.Candidates[best]
 	}
-	e.setTunedRecency(t.Recency)
-	return t, nil
+	return t, e.keepTuning(ctx, t)
 }
 
 // holdOutNewest splits a user's votes, oldest first, into those kept and the
@@ -216,6 +215,27 @@ func cmpHash(a, b string) int {
 		return 1
 	}
 	return strings.Compare(a, b)
+}
+
+// keepTuning makes feeds use what t chose, and saves it for the next
+// start (RestoreTuning).
+func (e *Engine) keepTuning(ctx context.Context, t FeedTuning) error {
+	e.setTunedRecency(t.Recency)
+	if err := e.store.SaveFeedTuning(ctx, schema.FeedTuning{HalfLife: t.Recency.HalfLife, Upvotes: t.Recency.Upvotes, Users: t.Users}); err != nil {
+		return fmt.Errorf("tune the feed: %w", err)
+	}
+	return nil
+}
+
+// RestoreTuning makes feeds use the tuning the store saved last, and
+// returns when it was made; ok is false when there is none.
+func (e *Engine) RestoreTuning(ctx context.Context) (at time.Time, ok bool, err error) {
+	t, ok, err := e.store.FeedTuning(ctx)
+	if err != nil || !ok {
+		return time.Time{}, ok, err
+	}
+	e.setTunedRecency(Recency{HalfLife: t.HalfLife, Upvotes: t.Upvotes})
+	return t.At, true, nil
 }
 
 func (e *Engine) tunedRecency() Recency {

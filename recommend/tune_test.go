@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/paperhound/paperhound"
+	"github.com/paperhound/paperhound/embed"
+	"github.com/paperhound/paperhound/index"
 	"github.com/paperhound/paperhound/recommend"
 )
 
@@ -79,11 +81,7 @@ func TestTuneFeed(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				var ids []string
-				for _, r := range recs {
-					ids = append(ids, r.Paper.ID)
-				}
-				return strings.Join(ids, " ")
+				return joinIDs(recs)
 			}
 			if tuned, chosen := feed(true, recommend.Recency{}), feed(false, got.Recency); tuned != chosen {
 				t.Errorf("feed %s, want it ranked with the recency chosen: %s", tuned, chosen)
@@ -91,6 +89,35 @@ func TestTuneFeed(t *testing.T) {
 			if none := feed(false, recommend.Recency{}); tt.wantDecay && none == feed(false, got.Recency) {
 				t.Errorf("the half-life chosen changes nothing: %s", none)
 			}
+
+			// A restart over the same store ranks with it at once.
+			restarted := recommend.New(e.Store(), index.NewMemory(), []recommend.Channel{{Embedder: embed.Words{}, Weight: 1}}, nil)
+			if _, err := restarted.Load(ctx); err != nil {
+				t.Fatal(err)
+			}
+			before, err := restarted.Feed(ctx, "u0", recommend.FeedOptions{Limit: 10})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, ok, err := restarted.RestoreTuning(ctx); err != nil || !ok {
+				t.Fatalf("restore: %v, %v; want the tuning saved", ok, err)
+			}
+			e = restarted
+			if restored, chosen := feed(true, recommend.Recency{}), feed(false, got.Recency); restored != chosen {
+				t.Errorf("restarted: feed %s, want it ranked with the recency chosen: %s", restored, chosen)
+			}
+			if ids := joinIDs(before); tt.wantDecay && ids == feed(true, recommend.Recency{}) {
+				t.Errorf("restarted, before restoring: feed %s already ranked with the tuning", ids)
+			}
 		})
 	}
+}
+
+// joinIDs is the ids of recs, in order, in one string.
+func joinIDs(recs []recommend.Recommendation) string {
+	ids := make([]string, len(recs))
+	for i, r := range recs {
+		ids[i] = r.Paper.ID
+	}
+	return strings.Join(ids, " ")
 }

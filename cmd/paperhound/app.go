@@ -131,9 +131,11 @@ func (a *App) Start(ctx context.Context) error {
 			}
 			return
 		}
+		// Feeds rank with the last tuning from the first request on.
+		untilTune := restoreTuning(ctx, a.b.engine, a.log)
 		a.life.Serving()
 		close(a.loaded)
-		a.background.Go(func() { tuneFeed(ctx, a.b.engine, a.log) })
+		a.background.Go(func() { tuneFeed(ctx, a.b.engine, untilTune, a.log) })
 		if a.cfg.Refresh > 0 {
 			// Ingest runs write Qdrant themselves; the embedded index is
 			// ours to refresh.
@@ -274,10 +276,29 @@ func (a *App) Close() error {
 // sampled at a million papers a tuning costs an hour of CPU.
 const tuneEvery = 24 * time.Hour
 
-// tuneFeed tunes the engine's feed now and every tuneEvery, until ctx
-// ends.
-func tuneFeed(ctx context.Context, engine *recommend.Engine, log *slog.Logger) {
+// restoreTuning makes the engine's feeds use the tuning the store saved
+// last, and returns how long until the next is due.
+func restoreTuning(ctx context.Context, engine *recommend.Engine, log *slog.Logger) time.Duration {
+	at, ok, err := engine.RestoreTuning(ctx)
+	switch {
+	case err != nil:
+		log.Warn("the feed's last tuning not restored: tuning again", "err", err)
+	case ok:
+		log.Info("feed tuning restored", "tuned_at", at)
+		return max(0, tuneEvery-time.Since(at))
+	}
+	return 0
+}
+
+// tuneFeed tunes the engine's feed after wait and every tuneEvery, until
+// ctx ends.
+func tuneFeed(ctx context.Context, engine *recommend.Engine, wait time.Duration, log *slog.Logger) {
 	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(wait):
+		}
 		start := time.Now()
 		tuning, err := engine.TuneFeed(ctx, 1)
 		switch {
@@ -286,11 +307,7 @@ func tuneFeed(ctx context.Context, engine *recommend.Engine, log *slog.Logger) {
 		case err == nil:
 			log.Info("feed tuned", "recency", tuning.Recency.String(), "report", tuning.String(), "took", time.Since(start).Round(time.Millisecond))
 		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-time.After(tuneEvery):
-		}
+		wait = tuneEvery
 	}
 }
 

@@ -403,6 +403,9 @@ func TestServe(t *testing.T) {
 			if !strings.Contains(s.logs.String(), "added=0 updated=0 unchanged=38") {
 				t.Errorf("second run's log does not say the 38 papers were unchanged:\n%s", s.logs)
 			}
+			if logs := s.logs.String(); !strings.Contains(logs, "feed tuning restored") || strings.Contains(logs, "feed tuned") {
+				t.Errorf("second run: want the first run's feed tuning restored, not tuned again a day early:\n%s", logs)
+			}
 			after, n := storedPapers(t, db.dsn)
 			if n != 38 || !reflect.DeepEqual(after, before) {
 				t.Errorf("second --demo changed the store: %d papers, equal %v", n, reflect.DeepEqual(after, before))
