@@ -25,7 +25,7 @@ func (e *Engine) explain(ctx context.Context, page []Result, ups []string, upVec
 		out[i] = Recommendation{Result: r}
 		ids[i] = r.Paper.ID
 	}
-	vecs, err := e.vectors(ctx, e.channels[0].Embedder.Space(), ids)
+	vecs, err := e.vectors(ctx, e.channels[0], ids)
 	if err != nil {
 		return nil, fmt.Errorf("explain feed: %w", err)
 	}

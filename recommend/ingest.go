@@ -9,7 +9,6 @@ import (
 	"github.com/paperhound/paperhound"
 	"github.com/paperhound/paperhound/embed"
 	"github.com/paperhound/paperhound/index"
-	"github.com/paperhound/paperhound/schema"
 )
 
 // IngestStats counts what one Ingest call did. Pending counts the added
@@ -31,14 +30,16 @@ func (s *IngestStats) Add(o IngestStats) {
 // amortise a commit, small enough that a crash loses little work.
 const IngestBatch = 500
 
-// Ingest stores papers with their vectors and indexes them, IngestBatch
-// papers at a time. An unchanged paper is skipped; a vector already stored
-// for the same text is reused, so re-ingesting costs no embedding. Each
-// paper is written with its vectors in one transaction, or not at all; a
-// remote channel's vectors are saved as each request returns, and when its
+// Ingest stores papers and indexes them with their vectors, IngestBatch
+// papers at a time. An unchanged paper is skipped. The offline channels'
+// vectors are not stored: they cost less to compute again from the text
+// (Load does) than to write and read back, and were four fifths of the
+// database. A remote channel's vectors are stored, saved as each request
+// returns, and one already stored for the same text is reused; when its
 // endpoint is unavailable the papers are stored and indexed without them
-// (pending, see CompletePending). Stats count the batches written before
-// an error too.
+// (pending, see CompletePending). A batch's papers are written in one
+// transaction, once every vector they need is at hand, or not at all.
+// Stats count the batches written before an error too.
 func (e *Engine) Ingest(ctx context.Context, papers []paperhound.Paper) (IngestStats, error) {
 	var stats IngestStats
 	for batch := range slices.Chunk(papers, IngestBatch) {
@@ -83,12 +84,12 @@ func (e *Engine) ingestBatch(ctx context.Context, papers []paperhound.Paper) (In
 	if len(changed) == 0 {
 		return stats, nil
 	}
-	docs, fresh, pending, err := e.embed(ctx, changed, unlessCooling)
+	docs, pending, err := e.embed(ctx, changed, unlessCooling)
 	if err != nil {
 		return stats, fmt.Errorf("ingest: %w", err)
 	}
 	stats.Pending = pending
-	if err := e.store.SavePapers(ctx, changed, fresh); err != nil {
+	if err := e.store.SavePapers(ctx, changed, nil); err != nil {
 		return stats, fmt.Errorf("ingest: %w", err)
 	}
 	if err := e.index.Upsert(ctx, docs); err != nil {
@@ -97,15 +98,14 @@ func (e *Engine) ingestBatch(ctx context.Context, papers []paperhound.Paper) (In
 	return stats, nil
 }
 
-// embed returns index docs for papers, reusing stored vectors and embedding
-// only texts never seen in a space; fresh holds the new vectors to store.
-// The channels run at once: a remote one waits on the network, the offline
-// ones share the CPU (each splits its texts across GOMAXPROCS goroutines,
-// and one's store lookup overlaps the other's embedding). A remote channel
-// is called as mode says; its new vectors are stored as they come (not in
-// fresh), and pending counts the papers left without a vector in some
+// embed returns index docs for papers. The offline channels embed every
+// text; a remote one reuses the vectors stored for texts it has seen and
+// is called for the others as mode says, its new vectors stored as they
+// come. The channels run at once: a remote one waits on the network, the
+// offline ones share the CPU (each splits its texts across GOMAXPROCS
+// goroutines). Pending counts the papers left without a vector in some
 // remote space because it was unavailable or not called.
-func (e *Engine) embed(ctx context.Context, papers []paperhound.Paper, mode callMode) (docs []index.Doc, fresh []schema.Vector, pending int, err error) {
+func (e *Engine) embed(ctx context.Context, papers []paperhound.Paper, mode callMode) (docs []index.Doc, pending int, err error) {
 	hashes := make([]string, len(papers))
 	for i, p := range papers {
 		hashes[i] = p.TextHash()
@@ -125,9 +125,8 @@ func (e *Engine) embed(ctx context.Context, papers []paperhound.Paper, mode call
 	for k, c := range e.channels {
 		r := results[k]
 		if r.err != nil {
-			return nil, nil, 0, r.err
+			return nil, 0, r.err
 		}
-		fresh = append(fresh, r.fresh...)
 		for i, v := range r.vecs {
 			if !r.have[i] {
 				lacking[i] = true
@@ -136,34 +135,45 @@ func (e *Engine) embed(ctx context.Context, papers []paperhound.Paper, mode call
 			docs[i].Vectors[c.Embedder.Space()] = v
 		}
 	}
-	return docs, fresh, len(lacking), nil
+	return docs, len(lacking), nil
 }
 
 // channelVectors is one channel's vectors for a batch of papers.
 type channelVectors struct {
-	vecs  []embed.Vector // by paper
-	have  []bool         // by paper: false when a remote vector is pending
-	fresh []schema.Vector
-	err   error
+	vecs []embed.Vector // by paper
+	have []bool         // by paper: false when a remote vector is pending
+	err  error
 }
 
-// channelVectors returns channel c's vector of each paper: stored, or
-// embedded now (see embed).
+// channelVectors returns channel c's vector of each paper (see embed).
 func (e *Engine) channelVectors(ctx context.Context, c Channel, papers []paperhound.Paper, hashes []string, mode callMode) channelVectors {
 	space := c.Embedder.Space()
 	out := channelVectors{vecs: make([]embed.Vector, len(papers)), have: make([]bool, len(papers))}
+	if !c.Remote {
+		texts := make([]string, len(papers))
+		for i, p := range papers {
+			texts[i] = p.Text()
+		}
+		vecs, err := c.Embedder.Embed(ctx, texts)
+		if err != nil {
+			out.err = fmt.Errorf("embed %s: %w", space, err)
+			return out
+		}
+		for i, v := range vecs {
+			out.vecs[i], out.have[i] = v, true
+		}
+		return out
+	}
 	known, err := e.store.Vectors(ctx, space, hashes)
 	if err != nil {
 		out.err = err
 		return out
 	}
 	var todo []int
-	var texts []string
 	for i, p := range papers {
 		data, ok := known[hashes[i]]
 		if !ok {
 			todo = append(todo, i)
-			texts = append(texts, p.Text())
 			continue
 		}
 		if err := out.vecs[i].UnmarshalBinary(data); err != nil {
@@ -172,26 +182,8 @@ func (e *Engine) channelVectors(ctx context.Context, c Channel, papers []paperho
 		}
 		out.have[i] = true
 	}
-	switch {
-	case len(todo) == 0:
-		return out
-	case c.Remote:
+	if len(todo) > 0 {
 		out.err = e.embedPending(ctx, c, papers, hashes, todo, &out, mode)
-		return out
-	}
-	vecs, err := c.Embedder.Embed(ctx, texts)
-	if err != nil {
-		out.err = fmt.Errorf("embed %s: %w", space, err)
-		return out
-	}
-	for j, i := range todo {
-		data, err := vecs[j].MarshalBinary()
-		if err != nil {
-			out.err = fmt.Errorf("encode %s vector of %q: %w", space, papers[i].ID, err)
-			return out
-		}
-		out.vecs[i], out.have[i] = vecs[j], true
-		out.fresh = append(out.fresh, schema.Vector{Space: space, TextHash: hashes[i], Data: data})
 	}
 	return out
 }

@@ -7,8 +7,6 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/paperhound/paperhound"
-	"github.com/paperhound/paperhound/embed"
-	"github.com/paperhound/paperhound/index"
 	"github.com/paperhound/paperhound/schema"
 )
 
@@ -75,12 +73,11 @@ func (e *Engine) ownVoteWritten(ctx context.Context) {
 	e.mu.Unlock()
 }
 
-// LoadIndex fills the index from the store without embedding anything
-// already stored: at start-up for the embedded index, and to rebuild a
-// index.Qdrant collection (reindex). Papers lacking a vector of an offline
-// embedder (a new embedder, a changed recipe) are embedded and saved
-// first; a remote embedder is never called, and papers lacking its vector
-// (pending) are indexed without it.
+// LoadIndex fills the index from the store: at start-up for the embedded
+// index, and to rebuild a index.Qdrant collection (reindex). The offline
+// channels embed every paper's text again; a remote embedder is never
+// called: its stored vectors are read, and papers lacking one (pending)
+// are indexed without it.
 func (e *Engine) LoadIndex(ctx context.Context) (int, error) {
 	return e.load(ctx, 0, nil)
 }
@@ -109,49 +106,39 @@ func (e *Engine) load(ctx context.Context, after int64, progress func(indexed in
 	if progress == nil {
 		progress = func(int) {}
 	}
-	spaces := e.spaces()
-	// The index takes each batch on a goroutine of its own while the scan
-	// reads and decodes the next: start-up is these two on two cores.
-	batches := make(chan []index.Doc, 1)
+	// A second goroutine embeds and indexes each batch while the scan
+	// reads the next.
+	batches := make(chan []paperhound.Paper, 1)
 	g, gctx := errgroup.WithContext(ctx)
 	n := 0
 	g.Go(func() error {
 		for batch := range batches {
-			if err := e.index.Upsert(gctx, batch); err != nil {
+			docs, _, err := e.embed(gctx, batch, storedOnly)
+			if err != nil {
 				return fmt.Errorf("load index: %w", err)
 			}
-			n += len(batch)
+			if err := e.index.Upsert(gctx, docs); err != nil {
+				return fmt.Errorf("load index: %w", err)
+			}
+			n += len(docs)
 			progress(n)
 		}
 		return nil
 	})
-	batch := make([]index.Doc, 0, loadBatch)
+	batch := make([]paperhound.Paper, 0, loadBatch)
 	send := func() error {
 		select {
 		case batches <- batch:
-			batch = make([]index.Doc, 0, loadBatch)
+			batch = make([]paperhound.Paper, 0, loadBatch)
 			return nil
 		case <-gctx.Done():
 			return context.Cause(gctx)
 		}
 	}
-	var missing []string
 	newest := after
-	err := e.store.ScanIndexAfter(gctx, spaces, after, loadBatch, func(r schema.IndexRow) error {
+	err := e.store.ScanIndexAfter(gctx, after, loadBatch, func(r schema.IndexRow) error {
 		newest = max(newest, r.Seq)
-		if e.lacksLocal(r.Vectors) {
-			missing = append(missing, r.ID)
-			return nil
-		}
-		d := index.Doc{ID: r.ID, Published: r.Published, Categories: r.Categories, Vectors: make(map[string]embed.Vector, len(spaces))}
-		for space, data := range r.Vectors {
-			var v embed.Vector
-			if err := v.UnmarshalBinary(data); err != nil {
-				return fmt.Errorf("stored %s vector of %q: %w", space, r.ID, err)
-			}
-			d.Vectors[space] = v
-		}
-		batch = append(batch, d)
+		batch = append(batch, paperhound.Paper{ID: r.ID, Title: r.Title, Abstract: r.Abstract, Published: r.Published, Categories: r.Categories})
 		if len(batch) == loadBatch {
 			return send()
 		}
@@ -167,31 +154,6 @@ func (e *Engine) load(ctx context.Context, after int64, progress func(indexed in
 	}
 	if err != nil {
 		return n, fmt.Errorf("load index: %w", err)
-	}
-	for len(missing) > 0 {
-		chunk := missing[:min(loadBatch, len(missing))]
-		missing = missing[len(chunk):]
-		byID, err := e.store.Papers(ctx, chunk)
-		if err != nil {
-			return n, fmt.Errorf("load index: %w", err)
-		}
-		papers := make([]paperhound.Paper, 0, len(byID))
-		for _, p := range byID {
-			papers = append(papers, p)
-		}
-		docs, fresh, _, err := e.embed(ctx, papers, storedOnly)
-		if err != nil {
-			return n, fmt.Errorf("load index: %w", err)
-		}
-		if err := e.store.SavePapers(ctx, papers, fresh); err != nil {
-			return n, fmt.Errorf("load index: %w", err)
-		}
-		if err := e.index.Upsert(ctx, docs); err != nil {
-			return n, fmt.Errorf("load index: %w", err)
-		}
-		n += len(docs)
-		progress(n)
-		e.log.Info("embedded papers that lacked vectors", "papers", len(docs))
 	}
 	e.mu.Lock()
 	e.seen = max(e.seen, newest)

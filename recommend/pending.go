@@ -54,7 +54,7 @@ func (e *Engine) CompletePending(ctx context.Context) (PendingStats, error) {
 				break
 			}
 			after = papers[len(papers)-1].ID
-			docs, fresh, lacking, err := e.embed(ctx, papers, always)
+			docs, lacking, err := e.embed(ctx, papers, always)
 			if err != nil {
 				return stats, fmt.Errorf("complete pending vectors: %w", err)
 			}
@@ -65,11 +65,6 @@ func (e *Engine) CompletePending(ctx context.Context) (PendingStats, error) {
 					done = append(done, d)
 					ids = append(ids, d.ID)
 				}
-			}
-			// fresh holds offline vectors a paper also lacked, if any; the
-			// remote ones were stored as they came.
-			if err := e.store.SaveVectors(ctx, fresh); err != nil {
-				return stats, fmt.Errorf("complete pending vectors: %w", err)
 			}
 			// Servers that refresh from the store pick the papers up again.
 			if err := e.store.TouchPapers(ctx, ids); err != nil {

@@ -439,15 +439,3 @@ func (e *Engine) embedPending(ctx context.Context, c Channel, papers []paperhoun
 	}
 	return nil
 }
-
-// lacksLocal reports whether a stored paper lacks the vector of an offline
-// channel, which loading the index computes; a missing remote vector is
-// pending and left to CompletePending.
-func (e *Engine) lacksLocal(vectors map[string][]byte) bool {
-	for _, c := range e.channels {
-		if _, ok := vectors[c.Embedder.Space()]; !ok && !c.Remote {
-			return true
-		}
-	}
-	return false
-}

@@ -99,7 +99,7 @@ func (e *Engine) closeHits(ctx context.Context, hits []index.Hit, vecs []embed.V
 		for i, h := range batch {
 			ids[i] = h.ID
 		}
-		held, err := e.vectors(ctx, embed.WordsSpace, ids)
+		held, err := e.vectors(ctx, e.channels[words], ids)
 		if err != nil {
 			return nil, fmt.Errorf("search: %w", err)
 		}

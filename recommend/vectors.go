@@ -13,11 +13,14 @@ type vectorHolder interface {
 	Vectors(space string, ids []string) map[string]embed.Vector
 }
 
-// vectors returns the vectors in space of the papers among ids that have
-// one there: held by the index when it can hand them back, else read from
-// the store (index.Qdrant; or a paper the index lacks, such as one whose
-// remote vector is pending).
-func (e *Engine) vectors(ctx context.Context, space string, ids []string) (map[string]embed.Vector, error) {
+// vectors returns the vectors in c's space of the papers among ids that
+// have one there: held by the index when it can hand them back, else
+// embedded again from the papers' text for an offline channel (their
+// vectors are not stored), or read from the store for a remote one
+// (index.Qdrant; or a paper the index lacks, such as one whose remote
+// vector is pending).
+func (e *Engine) vectors(ctx context.Context, c Channel, ids []string) (map[string]embed.Vector, error) {
+	space := c.Embedder.Space()
 	out := map[string]embed.Vector{}
 	missing := ids
 	if h, ok := e.index.(vectorHolder); ok {
@@ -30,6 +33,27 @@ func (e *Engine) vectors(ctx context.Context, space string, ids []string) (map[s
 		}
 	}
 	if len(missing) == 0 {
+		return out, nil
+	}
+	if !c.Remote {
+		papers, err := e.store.Papers(ctx, missing)
+		if err != nil {
+			return nil, err
+		}
+		var found, texts []string
+		for _, id := range missing {
+			if p, ok := papers[id]; ok {
+				found = append(found, id)
+				texts = append(texts, p.Text())
+			}
+		}
+		vecs, err := c.Embedder.Embed(ctx, texts)
+		if err != nil {
+			return nil, fmt.Errorf("embed %s: %w", space, err)
+		}
+		for i, id := range found {
+			out[id] = vecs[i]
+		}
 		return out, nil
 	}
 	stored, err := e.store.PaperVectors(ctx, space, missing)
@@ -51,7 +75,7 @@ func (e *Engine) paperVectors(ctx context.Context, ids []string) ([]map[string]e
 	out := make([]map[string]embed.Vector, len(e.channels))
 	for i, c := range e.channels {
 		var err error
-		if out[i], err = e.vectors(ctx, c.Embedder.Space(), ids); err != nil {
+		if out[i], err = e.vectors(ctx, c, ids); err != nil {
 			return nil, err
 		}
 	}

@@ -2,24 +2,23 @@ package recommend_test
 
 import (
 	"context"
-	"database/sql"
 	"path/filepath"
 	"reflect"
 	"testing"
 
 	"github.com/paperhound/paperhound"
-	"github.com/paperhound/paperhound/embed"
 	"github.com/paperhound/paperhound/recommend"
 	"github.com/paperhound/paperhound/schema"
 )
 
 // storeOnlyIndex hides index.Memory's Vectors, as index.Qdrant lacks it:
-// the engine then reads vectors from the store.
+// the engine then embeds the offline channels' vectors again from the
+// papers' text in the store.
 type storeOnlyIndex struct{ recommend.Index }
 
 // With the in-process index, similar papers and feeds take every vector
-// from the index: with the stored vectors gone they answer as before, and
-// as an engine that reads its vectors from the store did.
+// from the index, embedding no paper again, and answer as an engine that
+// embeds them again from the store does.
 func TestQueriesTakeVectorsFromTheIndex(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "paperhound.db")
@@ -62,17 +61,6 @@ func TestQueriesTakeVectorsFromTheIndex(t *testing.T) {
 		t.Fatalf("similar %v, feed %v: want both, explained", wantSimilar, wantFeed)
 	}
 
-	db, err := sql.Open("sqlite", path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	if _, err := db.ExecContext(ctx, `DELETE FROM embeddings`); err != nil {
-		t.Fatal(err)
-	}
-	if left, err := st.PaperVectors(ctx, embed.WordsSpace, []string{"2407.18121"}); err != nil || len(left) != 0 {
-		t.Fatalf("stored vectors after the delete: %v, %v", left, err)
-	}
 	similar, feed := answers(te.Engine)
 	if !reflect.DeepEqual(similar, wantSimilar) {
 		t.Errorf("similar from the index = %v,\nwant %v", resultIDs(similar), resultIDs(wantSimilar))

@@ -5,10 +5,12 @@ import (
 	"database/sql"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/pressly/goose/v3"
 
+	"github.com/paperhound/paperhound/schema"
 	"github.com/paperhound/paperhound/schema/schematest"
 )
 
@@ -45,4 +47,44 @@ func oldSchema(t *testing.T, version int64) []oldDB {
 		db.raw = raw
 	}
 	return dbs
+}
+
+// Migration 00012 drops the vectors of the offline channels, which are no
+// longer stored, and keeps a remote embedder's.
+func TestMigrationDropsOfflineVectors(t *testing.T) {
+	ctx := context.Background()
+	for _, db := range oldSchema(t, 9) {
+		t.Run(db.driver, func(t *testing.T) {
+			for _, space := range []string{"lexical-words/v1", "lexical-chars/v1", "endpoint/some-model"} {
+				q := `INSERT INTO embeddings (space, text_hash, data, created_at) VALUES (?, 'h', ?, CURRENT_TIMESTAMP)`
+				if db.driver == "postgres" {
+					q = strings.NewReplacer("(?, 'h', ?", "($1, 'h', $2").Replace(q)
+				}
+				if _, err := db.raw.ExecContext(ctx, q, space, []byte{1}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			st, err := schema.Open(ctx, db.dsn)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer st.Close()
+			var left []string
+			rows, err := db.raw.QueryContext(ctx, `SELECT space FROM embeddings ORDER BY space`)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer rows.Close()
+			for rows.Next() {
+				var s string
+				if err := rows.Scan(&s); err != nil {
+					t.Fatal(err)
+				}
+				left = append(left, s)
+			}
+			if len(left) != 1 || left[0] != "endpoint/some-model" {
+				t.Errorf("vectors left: %v, want the remote one only", left)
+			}
+		})
+	}
 }

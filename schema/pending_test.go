@@ -121,7 +121,7 @@ func TestTouchPapers(t *testing.T) {
 				t.Fatal(err)
 			}
 			var seen []string
-			err := st.ScanIndexAfter(ctx, nil, 2, 10, func(r schema.IndexRow) error {
+			err := st.ScanIndexAfter(ctx, 2, 10, func(r schema.IndexRow) error {
 				seen = append(seen, r.ID)
 				return nil
 			})

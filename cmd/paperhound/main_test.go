@@ -870,8 +870,8 @@ func waitReady(t *testing.T, url string, stderr *syncBuffer) {
 func TestServeLoadFails(t *testing.T) {
 	t.Parallel()
 	corrupt := map[string]string{
-		"sqlite":   `UPDATE embeddings SET data = x'ff'`,
-		"postgres": `UPDATE embeddings SET data = '\xff'::bytea`,
+		"sqlite":   `UPDATE papers SET categories = 'not a list'`,
+		"postgres": `UPDATE papers SET categories = 'not a list'`,
 	}
 	sample := writeFile(t, t.TempDir(), "sample.jsonl", samplePapers)
 	for _, db := range databases(t) {
