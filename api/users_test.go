@@ -343,7 +343,7 @@ func TestVotesExportRoundTrip(t *testing.T) {
 			for _, p := range papers {
 				list = append(list, p)
 			}
-			if err := fresh.SavePapers(ctx, list, nil); err != nil {
+			if err := fresh.SavePapers(ctx, list); err != nil {
 				t.Fatal(err)
 			}
 			var read []paperhound.Vote

@@ -13,7 +13,6 @@ import (
 	"github.com/paperhound/paperhound/embed"
 	"github.com/paperhound/paperhound/index"
 	"github.com/paperhound/paperhound/recommend"
-	"github.com/paperhound/paperhound/schema"
 	"github.com/paperhound/paperhound/schema/schematest"
 )
 
@@ -157,39 +156,15 @@ const benchQueries = 200
 func (bi *benchIndex) queryID(i int) int { return (i % benchQueries) * (bi.size / benchQueries) }
 
 // engine returns an engine on bi's index over a temporary SQLite store
-// holding every paper, and the vectors of the papers queryID names (the
-// only ones Similar reads).
+// holding every paper.
 func (bi *benchIndex) engine(b *testing.B) *recommend.Engine {
 	b.Helper()
 	ctx := context.Background()
 	start := time.Now()
 	st := schematest.Open(b, "sqlite")
-	queried := map[int]bool{}
-	for i := range benchQueries {
-		queried[bi.queryID(i)] = true
-	}
 	for from := 0; from < bi.size; from += 1000 {
 		papers := bi.corpus.papers(from, min(1000, bi.size-from))
-		var vectors []schema.Vector
-		for i, p := range papers {
-			if !queried[from+i] {
-				continue
-			}
-			for _, v := range []struct {
-				space string
-				vec   embed.Sparse
-			}{
-				{embed.WordsSpace, embed.Words{}.Vector(p.Text())},
-				{embed.CharsSpace, embed.Chars{}.Vector(p.Text())},
-			} {
-				data, err := embed.Vector{Sparse: v.vec}.MarshalBinary()
-				if err != nil {
-					b.Fatal(err)
-				}
-				vectors = append(vectors, schema.Vector{Space: v.space, TextHash: p.TextHash(), Data: data})
-			}
-		}
-		if err := st.SavePapers(ctx, papers, vectors); err != nil {
+		if err := st.SavePapers(ctx, papers); err != nil {
 			b.Fatal(err)
 		}
 	}

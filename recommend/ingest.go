@@ -89,7 +89,7 @@ func (e *Engine) ingestBatch(ctx context.Context, papers []paperhound.Paper) (In
 		return stats, fmt.Errorf("ingest: %w", err)
 	}
 	stats.Pending = pending
-	if err := e.store.SavePapers(ctx, changed, nil); err != nil {
+	if err := e.store.SavePapers(ctx, changed); err != nil {
 		return stats, fmt.Errorf("ingest: %w", err)
 	}
 	if err := e.index.Upsert(ctx, docs); err != nil {

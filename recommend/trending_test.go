@@ -257,7 +257,7 @@ func BenchmarkTrending(b *testing.B) {
 			Upvotes:   i % 7,
 		})
 		if len(batch) == cap(batch) {
-			if err := st.SavePapers(ctx, batch, nil); err != nil {
+			if err := st.SavePapers(ctx, batch); err != nil {
 				b.Fatal(err)
 			}
 			batch = batch[:0]

@@ -10,10 +10,9 @@ import (
 	"github.com/paperhound/paperhound/schema/schematest"
 )
 
-// batch makes n papers from start, each with a 384-float32 vector.
-func batch(start, n int) ([]paperhound.Paper, []schema.Vector) {
+// batch makes n papers from start.
+func batch(start, n int) []paperhound.Paper {
 	papers := make([]paperhound.Paper, n)
-	vectors := make([]schema.Vector, n)
 	for i := range n {
 		p := paperhound.Paper{
 			ID:         fmt.Sprintf("2401.%06d", start+i),
@@ -24,9 +23,8 @@ func batch(start, n int) ([]paperhound.Paper, []schema.Vector) {
 			Published:  date("2024-01-15"),
 		}
 		papers[i] = p
-		vectors[i] = schema.Vector{Space: "bench/v1", TextHash: p.TextHash(), Data: make([]byte, 384*4)}
 	}
-	return papers, vectors
+	return papers
 }
 
 func BenchmarkSavePapers(b *testing.B) {
@@ -34,8 +32,7 @@ func BenchmarkSavePapers(b *testing.B) {
 		b.Run(be.Name, func(b *testing.B) {
 			n := 0
 			for b.Loop() {
-				papers, vectors := batch(n, 1000)
-				if err := be.Store.SavePapers(context.Background(), papers, vectors); err != nil {
+				if err := be.Store.SavePapers(context.Background(), batch(n, 1000)); err != nil {
 					b.Fatal(err)
 				}
 				n += 1000
@@ -50,8 +47,7 @@ func BenchmarkScanIndex(b *testing.B) {
 	for _, be := range schematest.Backends(b) {
 		b.Run(be.Name, func(b *testing.B) {
 			for start := 0; start < total; start += 1000 {
-				papers, vectors := batch(start, 1000)
-				if err := be.Store.SavePapers(context.Background(), papers, vectors); err != nil {
+				if err := be.Store.SavePapers(context.Background(), batch(start, 1000)); err != nil {
 					b.Fatal(err)
 				}
 			}

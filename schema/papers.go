@@ -24,21 +24,15 @@ type Vector struct {
 
 const paperColumns = `id, title, abstract, authors, published, url, categories, upvotes, doi, created_at, updated_at`
 
-// SavePapers inserts or updates papers and inserts vectors in one
-// transaction: either all of it is written or none. A paper whose record
-// hash is unchanged is left alone, updated_at and seq included; created_at
-// is never changed. An id given twice is saved as its last copy. A vector
-// already stored for its (space, text hash), or given before in vectors, is
-// kept.
-func (s *Store) SavePapers(ctx context.Context, papers []paperhound.Paper, vectors []Vector) error {
+// SavePapers inserts or updates papers in one transaction: either all of
+// them are written or none. A paper whose record hash is unchanged is left
+// alone, updated_at and seq included; created_at is never changed. An id
+// given twice is saved as its last copy. Vectors are saved apart
+// (SaveVectors): only an embeddings endpoint's are stored.
+func (s *Store) SavePapers(ctx context.Context, papers []paperhound.Paper) error {
 	for i := range papers {
 		if papers[i].ID == "" {
 			return fmt.Errorf("save papers: paper %d has no id: %w", i, paperhound.ErrInvalid)
-		}
-	}
-	for _, v := range vectors {
-		if v.Space == "" || v.TextHash == "" {
-			return fmt.Errorf("save papers: vector needs a space and a text hash, got %q and %q: %w", v.Space, v.TextHash, paperhound.ErrInvalid)
 		}
 	}
 	papers = lastOfEach(papers)
@@ -49,7 +43,7 @@ func (s *Store) SavePapers(ctx context.Context, papers []paperhound.Paper, vecto
 		}
 		// Read once the number is held, so updated_at follows seq's order.
 		now := s.now()
-		err = insertRows(ctx, tx, `INSERT INTO papers (id, title, abstract, authors, published, url, categories, upvotes, doi,
+		return insertRows(ctx, tx, `INSERT INTO papers (id, title, abstract, authors, published, url, categories, upvotes, doi,
 				title_key, text_hash, record_hash, created_at, updated_at, seq) VALUES`, `
 			ON CONFLICT (id) DO UPDATE SET
 				title = excluded.title,
@@ -71,13 +65,9 @@ func (s *Store) SavePapers(ctx context.Context, papers []paperhound.Paper, vecto
 				return append(args, p.ID, p.Title, p.Abstract, p.Authors, p.Published, p.URL,
 					p.Categories, p.Upvotes, p.DOI, paperhound.TitleKey(p.Title), p.TextHash(), p.RecordHash(), now, now, seq)
 			}, func(i int) string { return fmt.Sprintf("paper %q", papers[i].ID) })
-		if err != nil {
-			return err
-		}
-		return insertVectors(ctx, tx, vectors, now)
 	})
 	if err != nil {
-		return fmt.Errorf("save %d papers and %d vectors: %w", len(papers), len(vectors), err)
+		return fmt.Errorf("save %d papers: %w", len(papers), err)
 	}
 	return nil
 }

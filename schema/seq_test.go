@@ -43,11 +43,11 @@ func TestChangeSequenceCommitsInOrder(t *testing.T) {
 	}
 	errA := make(chan error, 1)
 	go func() {
-		errA <- slow.SavePapers(ctx, []paperhound.Paper{{ID: "a", Title: "written first, committed last"}}, nil)
+		errA <- slow.SavePapers(ctx, []paperhound.Paper{{ID: "a", Title: "written first, committed last"}})
 	}()
 	<-held
 	errB := make(chan error, 1)
-	go func() { errB <- fast.SavePapers(ctx, []paperhound.Paper{{ID: "b", Title: "written second"}}, nil) }()
+	go func() { errB <- fast.SavePapers(ctx, []paperhound.Paper{{ID: "b", Title: "written second"}}) }()
 
 	// The reader reads once B has committed or is waiting for a lock.
 	waitBlockedOrDone(t, dsn, errB)

@@ -46,7 +46,7 @@ func TestBusySQLiteIsUnavailable(t *testing.T) {
 	}
 	busy := &Store{db: db, dialect: "sqlite", Now: time.Now}
 	defer busy.Close()
-	err = busy.SavePapers(ctx, []paperhound.Paper{{ID: "a", Title: "alpha"}}, nil)
+	err = busy.SavePapers(ctx, []paperhound.Paper{{ID: "a", Title: "alpha"}})
 	if !errors.Is(err, paperhound.ErrUnavailable) {
 		t.Errorf("SavePapers while the database is locked = %v, want %v", err, paperhound.ErrUnavailable)
 	}

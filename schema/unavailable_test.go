@@ -125,7 +125,7 @@ func TestCancelledQueryIsTheContextsError(t *testing.T) {
 	if _, err := tx.ExecContext(ctx, `UPDATE votes_version SET n = n + 1`); err != nil {
 		t.Fatal(err)
 	}
-	if err := st.SavePapers(ctx, []paperhound.Paper{{ID: "p", Title: "A paper"}}, nil); err != nil {
+	if err := st.SavePapers(ctx, []paperhound.Paper{{ID: "p", Title: "A paper"}}); err != nil {
 		t.Fatal(err)
 	}
 	cctx, cancel := context.WithTimeout(ctx, 200*time.Millisecond)
