@@ -138,6 +138,19 @@ func (e *Engine) embed(ctx context.Context, papers []paperhound.Paper, mode call
 	return docs, len(lacking), nil
 }
 
+// embedTexts embeds the papers' texts with c's embedder.
+func embedTexts(ctx context.Context, c Channel, papers []paperhound.Paper) ([]embed.Vector, error) {
+	texts := make([]string, len(papers))
+	for i, p := range papers {
+		texts[i] = p.Text()
+	}
+	vecs, err := c.Embedder.Embed(ctx, texts)
+	if err != nil {
+		return nil, fmt.Errorf("embed %s: %w", c.Embedder.Space(), err)
+	}
+	return vecs, nil
+}
+
 // channelVectors is one channel's vectors for a batch of papers.
 type channelVectors struct {
 	vecs []embed.Vector // by paper
@@ -150,13 +163,9 @@ func (e *Engine) channelVectors(ctx context.Context, c Channel, papers []paperho
 	space := c.Embedder.Space()
 	out := channelVectors{vecs: make([]embed.Vector, len(papers)), have: make([]bool, len(papers))}
 	if !c.Remote {
-		texts := make([]string, len(papers))
-		for i, p := range papers {
-			texts[i] = p.Text()
-		}
-		vecs, err := c.Embedder.Embed(ctx, texts)
+		vecs, err := embedTexts(ctx, c, papers)
 		if err != nil {
-			out.err = fmt.Errorf("embed %s: %w", space, err)
+			out.err = err
 			return out
 		}
 		for i, v := range vecs {

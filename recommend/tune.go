@@ -1,6 +1,7 @@
 package recommend
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"hash/fnv"
@@ -72,22 +73,33 @@ func (t FeedTuning) String() string {
 // comparison stays fair.
 func (e *Engine) TuneFeed(ctx context.Context, workers int) (FeedTuning, error) {
 	t := FeedTuning{Candidates: recencyCandidates}
-	users := e.votes.users()
 	// A fixed order of hashed names: the same votes give the same sample,
 	// and it favours no one.
-	slices.SortFunc(users, func(a, b string) int { return cmpHash(a, b) })
+	type named struct {
+		hash uint64
+		name string
+	}
+	var users []named
+	for _, name := range e.votes.users() {
+		h := fnv.New64a()
+		h.Write([]byte(name))
+		users = append(users, named{h.Sum64(), name})
+	}
+	slices.SortFunc(users, func(a, b named) int {
+		return cmp.Or(cmp.Compare(a.hash, b.hash), strings.Compare(a.name, b.name))
+	})
 	type carve struct {
 		user    string
 		kept    []paperhound.Vote
 		heldOut map[string]bool
 	}
 	var carves []carve
-	for _, user := range users {
+	for _, u := range users {
 		if len(carves) == tuneUsers {
 			break
 		}
-		if kept, heldOut, ok := holdOutNewest(e.votes.votes(user)); ok {
-			carves = append(carves, carve{user, kept, heldOut})
+		if kept, heldOut, ok := holdOutNewest(e.votes.votes(u.name)); ok {
+			carves = append(carves, carve{u.name, kept, heldOut})
 		}
 	}
 	t.Users = len(carves)
@@ -202,19 +214,6 @@ func tStat(xs []float64) float64 {
 		return 0
 	}
 	return mean / se
-}
-
-func cmpHash(a, b string) int {
-	ha, hb := fnv.New64a(), fnv.New64a()
-	ha.Write([]byte(a))
-	hb.Write([]byte(b))
-	if x, y := ha.Sum64(), hb.Sum64(); x != y {
-		if x < y {
-			return -1
-		}
-		return 1
-	}
-	return strings.Compare(a, b)
 }
 
 // keepTuning makes feeds use what t chose, and saves it for the next

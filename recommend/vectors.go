@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/paperhound/paperhound"
 	"github.com/paperhound/paperhound/embed"
 )
 
@@ -40,19 +41,18 @@ func (e *Engine) vectors(ctx context.Context, c Channel, ids []string) (map[stri
 		if err != nil {
 			return nil, err
 		}
-		var found, texts []string
+		var found []paperhound.Paper
 		for _, id := range missing {
 			if p, ok := papers[id]; ok {
-				found = append(found, id)
-				texts = append(texts, p.Text())
+				found = append(found, p)
 			}
 		}
-		vecs, err := c.Embedder.Embed(ctx, texts)
+		vecs, err := embedTexts(ctx, c, found)
 		if err != nil {
-			return nil, fmt.Errorf("embed %s: %w", space, err)
+			return nil, err
 		}
-		for i, id := range found {
-			out[id] = vecs[i]
+		for i, p := range found {
+			out[p.ID] = vecs[i]
 		}
 		return out, nil
 	}
