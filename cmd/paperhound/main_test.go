@@ -747,6 +747,12 @@ func TestServeDrains(t *testing.T) {
 
 			closed := make(chan error, 1)
 			go func() { closed <- s.Close() }()
+			// Close runs on its own goroutine: wait until it has begun.
+			for deadline := time.Now().Add(5 * time.Second); !strings.Contains(s.logs.String(), "draining"); time.Sleep(time.Millisecond) {
+				if time.Now().After(deadline) {
+					t.Fatalf("no drain logged 5 s after Close; log:\n%s", s.logs)
+				}
+			}
 			var rz struct{ Status, Detail string }
 			fetch(t, "GET", s.url+"/readyz", "", http.StatusServiceUnavailable, "application/json", &rz)
 			if rz.Status != "shutting down" {
