@@ -41,11 +41,19 @@ func (Chars) Space() string { return CharsSpace }
 
 // Embed never fails; it has the signature every embedder shares.
 func (Words) Embed(_ context.Context, texts []string) ([]Vector, error) {
-	return embedAll(texts, (*lexer).words), nil
+	return embedAll(texts, func(lx *lexer, text string) Vector { return Vector{Sparse: lx.words(text)} }), nil
 }
 
+// Embed sets each vector's Tokens too (empty, not nil, for a text without
+// any): an index may keep them instead of the vector (see Vector).
 func (Chars) Embed(_ context.Context, texts []string) ([]Vector, error) {
-	return embedAll(texts, (*lexer).chars), nil
+	return embedAll(texts, func(lx *lexer, text string) Vector {
+		tokens := Tokens(text)
+		if tokens == nil {
+			tokens = []string{}
+		}
+		return Vector{Sparse: lx.charsOf(tokens), Tokens: tokens}
+	}), nil
 }
 
 // Vector embeds one text.
@@ -56,7 +64,7 @@ func (Words) Vector(text string) Sparse {
 
 func (Chars) Vector(text string) Sparse {
 	var lx lexer
-	return lx.chars(text)
+	return lx.charsOf(Tokens(text))
 }
 
 // textsPerWorker is the fewest texts worth a goroutine of their own: a
@@ -66,7 +74,7 @@ const textsPerWorker = 16
 // embedAll embeds texts on up to GOMAXPROCS goroutines, each with its own
 // lexer: a vector depends on its text alone, and ingest embeds hundreds
 // of texts at a time.
-func embedAll(texts []string, vector func(*lexer, string) Sparse) []Vector {
+func embedAll(texts []string, vector func(*lexer, string) Vector) []Vector {
 	out := make([]Vector, len(texts))
 	workers := max(1, min(runtime.GOMAXPROCS(0), len(texts)/textsPerWorker))
 	var wg sync.WaitGroup
@@ -74,7 +82,7 @@ func embedAll(texts []string, vector func(*lexer, string) Sparse) []Vector {
 		wg.Go(func() {
 			var lx lexer
 			for i := w; i < len(texts); i += workers {
-				out[i] = Vector{Sparse: vector(&lx, texts[i])}
+				out[i] = vector(&lx, texts[i])
 			}
 		})
 	}
@@ -121,30 +129,42 @@ func (lx *lexer) stem(token string) string {
 	return stem
 }
 
-func (lx *lexer) chars(text string) Sparse {
+func (lx *lexer) charsOf(tokens []string) Sparse {
 	lx.terms = lx.terms[:0]
-	for _, t := range Tokens(text) {
-		// A gram is hashed as string([]rune(...)) spells it: each rune
-		// re-encoded, so an invalid byte counts as U+FFFD.
-		lx.gram, lx.starts = append(lx.gram[:0], '<'), append(lx.starts[:0], 0)
-		for _, r := range t {
-			lx.starts = append(lx.starts, len(lx.gram))
-			lx.gram = utf8.AppendRune(lx.gram, r)
-		}
-		lx.starts = append(lx.starts, len(lx.gram))
-		lx.gram = append(lx.gram, '>')
-		lx.starts = append(lx.starts, len(lx.gram))
-		runes := len(lx.starts) - 1
-		// The 3-, 4- and 5-gram at i share their prefix: hash it once.
-		for i := 0; i+3 <= runes; i++ {
-			h := fnvAdd(fnvOffset, lx.gram[lx.starts[i]:lx.starts[i+2]])
-			for end := i + 3; end <= min(i+5, runes); end++ {
-				h = fnvAdd(h, lx.gram[lx.starts[end-1]:lx.starts[end]])
-				lx.terms = append(lx.terms, h)
-			}
-		}
+	for _, t := range tokens {
+		lx.terms = lx.charGrams(lx.terms, t)
 	}
 	return lx.sublinear()
+}
+
+// CharGrams appends the character grams of token, one of Tokens', to dst:
+// a gram once per occurrence, as Chars counts them.
+func CharGrams(dst []uint32, token string) []uint32 {
+	var lx lexer
+	return lx.charGrams(dst, token)
+}
+
+func (lx *lexer) charGrams(dst []uint32, token string) []uint32 {
+	// A gram is hashed as string([]rune(...)) spells it: each rune
+	// re-encoded, so an invalid byte counts as U+FFFD.
+	lx.gram, lx.starts = append(lx.gram[:0], '<'), append(lx.starts[:0], 0)
+	for _, r := range token {
+		lx.starts = append(lx.starts, len(lx.gram))
+		lx.gram = utf8.AppendRune(lx.gram, r)
+	}
+	lx.starts = append(lx.starts, len(lx.gram))
+	lx.gram = append(lx.gram, '>')
+	lx.starts = append(lx.starts, len(lx.gram))
+	runes := len(lx.starts) - 1
+	// The 3-, 4- and 5-gram at i share their prefix: hash it once.
+	for i := 0; i+3 <= runes; i++ {
+		h := fnvAdd(fnvOffset, lx.gram[lx.starts[i]:lx.starts[i+2]])
+		for end := i + 3; end <= min(i+5, runes); end++ {
+			h = fnvAdd(h, lx.gram[lx.starts[end-1]:lx.starts[end]])
+			dst = append(dst, h)
+		}
+	}
+	return dst
 }
 
 // Tokens splits text into the terms the lexical embedders count: lowercase,
@@ -197,9 +217,27 @@ func fnvAdd[T string | []byte](h uint32, b T) uint32 {
 
 func fnvAddByte(h uint32, b byte) uint32 { return (h ^ uint32(b)) * fnvPrime }
 
+// Sublinear is the vector Words and Chars make of terms, a term id per
+// occurrence (sorted in place): L2-normalised 1 + ln(tf), sorted by index.
+// scale is what each TFWeight was multiplied by, so that an index keeping a
+// doc's terms rather than its vector can compute any one of its values
+// exactly: TFWeight(tf) * scale.
+func Sublinear(terms []uint32) (v Sparse, scale float32) {
+	lx := lexer{terms: terms}
+	return lx.sublinearScale()
+}
+
+// TFWeight is the weight of a term found tf times, before scaling.
+func TFWeight(tf int) float32 { return float32(1 + logTF(tf)) }
+
 // sublinear turns lx.terms, a term id per occurrence, into an
 // L2-normalised 1 + ln(tf) vector sorted by index.
 func (lx *lexer) sublinear() Sparse {
+	v, _ := lx.sublinearScale()
+	return v
+}
+
+func (lx *lexer) sublinearScale() (Sparse, float32) {
 	lx.sortTerms()
 	terms := lx.terms
 	distinct := 0
@@ -221,13 +259,14 @@ func (lx *lexer) sublinear() Sparse {
 		norm += w * w
 		i = j
 	}
-	if norm > 0 {
-		inv := float32(1 / math.Sqrt(norm))
-		for i := range s.Values {
-			s.Values[i] *= inv
-		}
+	if norm == 0 {
+		return s, 0
 	}
-	return s
+	inv := float32(1 / math.Sqrt(norm))
+	for i := range s.Values {
+		s.Values[i] *= inv
+	}
+	return s, inv
 }
 
 // smallLogs holds ln n for the term frequencies most terms have, so

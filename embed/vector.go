@@ -12,10 +12,15 @@ import (
 )
 
 // Vector is one embedding: sparse (term id -> weight, indices ascending) or
-// dense. Exactly one of the two is set.
+// dense. Exactly one of the two is set; Tokens may come with a sparse one.
 type Vector struct {
 	Sparse Sparse
 	Dense  []float32
+	// Tokens, set by Chars, are the tokens Sparse was made of, in text
+	// order: an index may keep them instead of the vector, a tenth of its
+	// size (a paper's ~100 tokens against ~1,400 grams), and rebuild it with
+	// CharGrams and Sublinear.
+	Tokens []string
 }
 
 // Sparse is a sparse vector with strictly ascending indices.

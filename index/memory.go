@@ -82,6 +82,7 @@ func (m *Memory) Upsert(_ context.Context, docs []Doc) error {
 	// creates is checked against the batch's own earlier docs.
 	const sparseKind = -1
 	kinds := map[string]int{}
+	byTokens := map[string]bool{} // a sparse space's docs are kept by their tokens
 	for _, d := range docs {
 		if d.ID == "" {
 			return fmt.Errorf("upsert: doc without id")
@@ -112,6 +113,15 @@ func (m *Memory) Upsert(_ context.Context, docs []Doc) error {
 				if err := checkSparse(v.Sparse); err != nil {
 					return fmt.Errorf("upsert %q: space %q: %w", d.ID, space, err)
 				}
+				tokens, ok := byTokens[space]
+				if !ok {
+					ss := m.sparse[space]
+					tokens = ss != nil && ss.toks != nil || ss == nil && m.scoreOnly[space] && v.Tokens != nil
+					byTokens[space] = tokens
+				}
+				if tokens && v.Tokens == nil {
+					return fmt.Errorf("upsert %q: space %q keeps docs by their tokens, and this one has none", d.ID, space)
+				}
 			}
 		}
 	}
@@ -138,10 +148,10 @@ func (m *Memory) Upsert(_ context.Context, docs []Doc) error {
 			}
 			ss := m.sparse[space]
 			if ss == nil {
-				ss = newSparseSpace(m.scoreOnly[space])
+				ss = newSparseSpace(m.scoreOnly[space], m.scoreOnly[space] && v.Tokens != nil)
 				m.sparse[space] = ss
 			}
-			ss.add(slot, v.Sparse)
+			ss.add(slot, v)
 		}
 	}
 	m.maybeCompact()
@@ -271,9 +281,13 @@ func (m *Memory) Search(ctx context.Context, q Query) ([]Hit, error) {
 		}
 		terms := ss.queryTerms(q.Vector.Sparse, q.MaxDocFreq)
 		if q.Filter.Only != nil || ss.scoreOnly {
+			scoreDoc := func(slot int32) float32 { return ss.scoreDoc(terms, slot) }
+			if ss.toks != nil {
+				scoreDoc = ss.tokenScorer(terms).score
+			}
 			for _, slot := range m.candidates(ss, only) {
 				if keep(slot) {
-					if score := ss.scoreDoc(terms, slot); score != 0 {
+					if score := scoreDoc(slot); score != 0 {
 						top.Push(Hit{ID: m.docs[slot].id, Score: float64(score)})
 					}
 				}

@@ -21,7 +21,7 @@ import (
 // a bad file is refused, never half-read.
 const (
 	snapshotMagic   = "paperhound index\x00"
-	snapshotVersion = 1
+	snapshotVersion = 2
 )
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
@@ -83,6 +83,20 @@ func (s *sparseSpace) write(sw *snapWriter) {
 	writeSlice(sw, lens)
 	for _, t := range s.terms {
 		sw.raw(bytesOf(t.post))
+	}
+	sw.flag(s.toks != nil)
+	if t := s.toks; t != nil {
+		sw.u64(uint64(len(t.names)))
+		for _, name := range t.names {
+			sw.str(name)
+		}
+		writeSlice(sw, t.gramOff)
+		writeArena(sw, &t.grams)
+		writeSlice(sw, t.off)
+		writeArena(sw, &t.toks)
+		writeSlice(sw, t.scale)
+		writeSlice(sw, s.held)
+		return
 	}
 	writeSlice(sw, s.off)
 	writeSlice(sw, s.voff)
@@ -173,7 +187,7 @@ func readMemory(sr *snapReader) (*Memory, error) {
 }
 
 func readSparse(sr *snapReader, slots int) *sparseSpace {
-	s := newSparseSpace(false)
+	s := newSparseSpace(false, false)
 	s.docs = int(sr.u64())
 	s.scoreOnly = sr.flag()
 	hashes, dfs, lens := readSlice[uint32](sr), readSlice[int32](sr), readSlice[uint32](sr)
@@ -199,6 +213,16 @@ func readSparse(sr *snapReader, slots int) *sparseSpace {
 		s.tids[h] = int32(i)
 		at = end
 	}
+	if sr.flag() {
+		s.toks = readTokens(sr, slots)
+		s.held = readSlice[uint64](sr)
+		for slot := len(s.toks.scale); slot < len(s.held)*64 && sr.err == nil; slot++ {
+			if s.holds(int32(slot)) {
+				sr.fail("token space holds slot %d, past its %d", slot, len(s.toks.scale))
+			}
+		}
+		return s
+	}
 	s.off = readSlice[int](sr)
 	s.voff = readSlice[int](sr)
 	s.hashes = readArena[uint32](sr)
@@ -220,6 +244,50 @@ func readSparse(sr *snapReader, slots int) *sparseSpace {
 		s.wide[k] = values[i]
 	}
 	return s
+}
+
+func readTokens(sr *snapReader, slots int) *tokenDocs {
+	t := newTokenDocs()
+	n := sr.count(8) // a name's length
+	t.names = make([]string, 0, n)
+	for range n {
+		name := sr.str()
+		t.ids[name] = uint32(len(t.names))
+		t.names = append(t.names, name)
+	}
+	t.gramOff = readSlice[int](sr)
+	t.grams = readArena[uint32](sr)
+	t.off = readSlice[int](sr)
+	t.toks = readArena[uint32](sr)
+	t.scale = readSlice[float32](sr)
+	if sr.err != nil {
+		return t
+	}
+	if len(t.gramOff) != len(t.names)+1 || !ascending(t.gramOff, t.grams.n) ||
+		len(t.off) != len(t.scale)+1 || len(t.scale) > slots || !ascending(t.off, t.toks.n) {
+		sr.fail("token space's arrays disagree in length")
+		return t
+	}
+	for i := range t.toks.n {
+		if int(t.toks.at(i)) >= len(t.names) {
+			sr.fail("token space names token %d of %d", t.toks.at(i), len(t.names))
+			break
+		}
+	}
+	return t
+}
+
+// ascending is whether offsets start at 0, never fall, and end at n.
+func ascending(offsets []int, n int) bool {
+	if len(offsets) == 0 || offsets[0] != 0 || offsets[len(offsets)-1] != n {
+		return false
+	}
+	for i := 1; i < len(offsets); i++ {
+		if offsets[i] < offsets[i-1] {
+			return false
+		}
+	}
+	return true
 }
 
 // fixed are the element types written byte for byte.

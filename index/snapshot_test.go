@@ -12,11 +12,15 @@ import (
 	"github.com/paperhound/paperhound/embed"
 )
 
-const scoredSpc = "test-scored" // kept score-only
+const (
+	scoredSpc = "test-scored" // kept score-only
+	tokenSpc  = "test-tokens" // kept score-only, by its docs' tokens
+)
 
 func snapshotIndex() *Memory {
 	m := NewMemory()
 	m.ScoreOnly(scoredSpc)
+	m.ScoreOnly(tokenSpc)
 	return m
 }
 
@@ -30,6 +34,7 @@ func randomDoc(r *rand.Rand, id string) Doc {
 	d := Doc{ID: id, Vectors: map[string]embed.Vector{
 		sparseSpc: {Sparse: randomSparse(r, size, 500, false)},
 		scoredSpc: {Sparse: randomSparse(r, size, 500, true)},
+		tokenSpc:  charsVector(randomText(r)),
 	}}
 	if r.IntN(2) == 0 {
 		d.Vectors[denseSpc] = embed.Vector{Dense: []float32{r.Float32(), r.Float32() - 0.5, r.Float32()}}
@@ -52,7 +57,7 @@ func sameAnswers(t *testing.T, r *rand.Rand, a, b *Memory) {
 	for i := range 200 {
 		ids = append(ids, fmt.Sprint("d", i))
 	}
-	for _, space := range []string{sparseSpc, scoredSpc, denseSpc} {
+	for _, space := range []string{sparseSpc, scoredSpc, tokenSpc, denseSpc} {
 		if got, want := b.Vectors(space, ids), a.Vectors(space, ids); fmt.Sprint(got) != fmt.Sprint(want) {
 			t.Fatalf("%s: vectors differ", space)
 		}
@@ -61,6 +66,8 @@ func sameAnswers(t *testing.T, r *rand.Rand, a, b *Memory) {
 		qs := []Query{
 			{Space: sparseSpc, Vector: embed.Vector{Sparse: randomSparse(r, 1+r.IntN(80), 500, false)}, Limit: 20, MaxDocFreq: 0.3},
 			{Space: scoredSpc, Vector: embed.Vector{Sparse: randomSparse(r, 1+r.IntN(80), 500, true)}, Limit: 20,
+				Filter: Filter{Only: ids[:r.IntN(len(ids))]}},
+			{Space: tokenSpc, Vector: embed.Vector{Sparse: embed.Chars{}.Vector(randomText(r))}, Limit: 20,
 				Filter: Filter{Only: ids[:r.IntN(len(ids))]}},
 			{Space: denseSpc, Vector: embed.Vector{Dense: []float32{1, r.Float32(), -1}}, Limit: 20,
 				Filter: Filter{After: memDay("2024-01-01")}},

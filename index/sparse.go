@@ -57,13 +57,20 @@ type sparseSpace struct {
 	held      []uint64
 	wide      map[uint64]float32 // slot<<32 | hash -> value, for code 255
 	scoreOnly bool
+	// toks, when set, holds the docs by their tokens instead (tokens.go),
+	// and the arrays above stay empty.
+	toks *tokenDocs
 }
 
-func newSparseSpace(scoreOnly bool) *sparseSpace {
-	return &sparseSpace{
+func newSparseSpace(scoreOnly, tokens bool) *sparseSpace {
+	s := &sparseSpace{
 		tids: map[uint32]int32{}, off: []int{0}, voff: []int{0},
 		wide: map[uint64]float32{}, scoreOnly: scoreOnly,
 	}
+	if tokens {
+		s.toks = newTokenDocs()
+	}
+	return s
 }
 
 func wideKey(slot int32, hash uint32) uint64 { return uint64(slot)<<32 | uint64(hash) }
@@ -73,8 +80,22 @@ func (s *sparseSpace) holds(slot int32) bool {
 	return i < len(s.held) && s.held[i]&(1<<(slot&63)) != 0
 }
 
-// add indexes v at slot, a slot above every slot the space holds.
-func (s *sparseSpace) add(slot int32, v embed.Sparse) {
+// add indexes v at slot, a slot above every slot the space holds: by its
+// tokens in a token space, else by its sparse vector.
+func (s *sparseSpace) add(slot int32, v embed.Vector) {
+	if s.toks != nil {
+		s.addTokens(slot, v.Tokens)
+	} else {
+		s.addVector(slot, v.Sparse)
+	}
+	for len(s.held) <= int(slot)>>6 {
+		s.held = append(s.held, 0)
+	}
+	s.held[slot>>6] |= 1 << (slot & 63)
+	s.docs++
+}
+
+func (s *sparseSpace) addVector(slot int32, v embed.Sparse) {
 	for len(s.off) <= int(slot) {
 		s.off = append(s.off, s.hashes.n)
 		s.voff = append(s.voff, len(s.vals))
@@ -128,11 +149,6 @@ func (s *sparseSpace) add(slot int32, v embed.Sparse) {
 	}
 	s.off = append(s.off, s.hashes.n)
 	s.voff = append(s.voff, len(s.vals))
-	for len(s.held) <= int(slot)>>6 {
-		s.held = append(s.held, 0)
-	}
-	s.held[slot>>6] |= 1 << (slot & 63)
-	s.docs++
 }
 
 // code is x's code in the value table starting at vals[table], added if
@@ -169,6 +185,9 @@ func (s *sparseSpace) vector(slot int32) (embed.Sparse, bool) {
 	if !s.holds(slot) {
 		return embed.Sparse{}, false
 	}
+	if s.toks != nil {
+		return s.toks.vector(slot), true
+	}
 	a, b := s.off[slot], s.off[slot+1]
 	v := embed.Sparse{Indices: s.hashes.slice(a, b), Values: make([]float32, b-a)}
 	for i, code := range s.codes.slice(a, b) {
@@ -184,7 +203,13 @@ func (s *sparseSpace) remove(slot int32, alive func(int32) bool) {
 	}
 	s.held[slot>>6] &^= 1 << (slot & 63)
 	s.docs--
-	for _, h := range s.hashes.slice(s.off[slot], s.off[slot+1]) {
+	var hashes []uint32
+	if s.toks != nil {
+		hashes = s.toks.vector(slot).Indices
+	} else {
+		hashes = s.hashes.slice(s.off[slot], s.off[slot+1])
+	}
+	for _, h := range hashes {
 		t := &s.terms[s.tids[h]]
 		t.df--
 		if dead := len(t.post) - int(t.df); t.df == 0 || dead > int(t.df) && dead >= 16 {
@@ -229,6 +254,19 @@ func (s *sparseSpace) compact(newSlot []int32, slots int) {
 		}
 		tids[t.hash] = int32(len(terms))
 		terms = append(terms, term{hash: t.hash, df: t.df, post: post})
+	}
+	if s.toks != nil {
+		c := newSparseSpace(s.scoreOnly, false)
+		c.tids, c.terms, c.docs = tids, terms, s.docs
+		c.toks = s.toks.compact(newSlot, slots)
+		c.held = make([]uint64, (slots+63)/64)
+		for old, ns := range newSlot {
+			if ns >= 0 && s.holds(int32(old)) {
+				c.held[ns>>6] |= 1 << (ns & 63)
+			}
+		}
+		*s = *c
+		return
 	}
 	var values int
 	for old, ns := range newSlot {
