@@ -283,7 +283,9 @@ func (m *Memory) Search(ctx context.Context, q Query) ([]Hit, error) {
 		if q.Filter.Only != nil || ss.scoreOnly {
 			scoreDoc := func(slot int32) float32 { return ss.scoreDoc(terms, slot) }
 			if ss.toks != nil {
-				scoreDoc = ss.tokenScorer(terms).score
+				ts := ss.tokenScorer(terms)
+				defer ts.release()
+				scoreDoc = ts.score
 			}
 			for _, slot := range m.candidates(ss, only) {
 				if keep(slot) {

@@ -214,7 +214,7 @@ func readSparse(sr *snapReader, slots int) *sparseSpace {
 		at = end
 	}
 	if sr.flag() {
-		s.toks = readTokens(sr, slots)
+		s.toks = readTokens(sr, slots, len(s.terms))
 		s.held = readSlice[uint64](sr)
 		for slot := len(s.toks.scale); slot < len(s.held)*64 && sr.err == nil; slot++ {
 			if s.holds(int32(slot)) {
@@ -246,7 +246,7 @@ func readSparse(sr *snapReader, slots int) *sparseSpace {
 	return s
 }
 
-func readTokens(sr *snapReader, slots int) *tokenDocs {
+func readTokens(sr *snapReader, slots, terms int) *tokenDocs {
 	t := newTokenDocs()
 	n := sr.count(8) // a name's length
 	t.names = make([]string, 0, n)
@@ -256,7 +256,7 @@ func readTokens(sr *snapReader, slots int) *tokenDocs {
 		t.names = append(t.names, name)
 	}
 	t.gramOff = readSlice[int](sr)
-	t.grams = readArena[uint32](sr)
+	t.grams = readArena[int32](sr)
 	t.off = readSlice[int](sr)
 	t.toks = readArena[uint32](sr)
 	t.scale = readSlice[float32](sr)
@@ -267,6 +267,12 @@ func readTokens(sr *snapReader, slots int) *tokenDocs {
 		len(t.off) != len(t.scale)+1 || len(t.scale) > slots || !ascending(t.off, t.toks.n) {
 		sr.fail("token space's arrays disagree in length")
 		return t
+	}
+	for i := range t.grams.n {
+		if tid := t.grams.at(i); tid < 0 || int(tid) >= terms {
+			sr.fail("token space names term %d of %d", tid, terms)
+			return t
+		}
 	}
 	for i := range t.toks.n {
 		if int(t.toks.at(i)) >= len(t.names) {

@@ -186,7 +186,8 @@ func (s *sparseSpace) vector(slot int32) (embed.Sparse, bool) {
 		return embed.Sparse{}, false
 	}
 	if s.toks != nil {
-		return s.toks.vector(slot), true
+		v, _ := s.tokenVector(slot)
+		return v, true
 	}
 	a, b := s.off[slot], s.off[slot+1]
 	v := embed.Sparse{Indices: s.hashes.slice(a, b), Values: make([]float32, b-a)}
@@ -205,7 +206,8 @@ func (s *sparseSpace) remove(slot int32, alive func(int32) bool) {
 	s.docs--
 	var hashes []uint32
 	if s.toks != nil {
-		hashes = s.toks.vector(slot).Indices
+		v, _ := s.tokenVector(slot)
+		hashes = v.Indices
 	} else {
 		hashes = s.hashes.slice(s.off[slot], s.off[slot+1])
 	}
@@ -237,6 +239,19 @@ func (s *sparseSpace) prune(t *term, alive func(int32) bool) {
 // their order, so lists stay sorted) into fresh arrays of exactly the size
 // the live docs need, dropping every tombstone and every term left unused.
 func (s *sparseSpace) compact(newSlot []int32, slots int) {
+	if s.toks != nil {
+		// Its tokens' grams name terms by index: they stay, and their
+		// docs are renumbered.
+		s.toks = s.toks.compact(newSlot, slots)
+		held := make([]uint64, (slots+63)/64)
+		for old, ns := range newSlot {
+			if ns >= 0 && s.holds(int32(old)) {
+				held[ns>>6] |= 1 << (ns & 63)
+			}
+		}
+		s.held = held
+		return
+	}
 	var terms []term
 	tids := make(map[uint32]int32, len(s.tids))
 	for _, t := range s.terms {
@@ -254,19 +269,6 @@ func (s *sparseSpace) compact(newSlot []int32, slots int) {
 		}
 		tids[t.hash] = int32(len(terms))
 		terms = append(terms, term{hash: t.hash, df: t.df, post: post})
-	}
-	if s.toks != nil {
-		c := newSparseSpace(s.scoreOnly, false)
-		c.tids, c.terms, c.docs = tids, terms, s.docs
-		c.toks = s.toks.compact(newSlot, slots)
-		c.held = make([]uint64, (slots+63)/64)
-		for old, ns := range newSlot {
-			if ns >= 0 && s.holds(int32(old)) {
-				c.held[ns>>6] |= 1 << (ns & 63)
-			}
-		}
-		*s = *c
-		return
 	}
 	var values int
 	for old, ns := range newSlot {

@@ -1,8 +1,9 @@
 package index
 
 import (
-	"slices"
+	"math/bits"
 	"strings"
+	"sync"
 
 	"github.com/paperhound/paperhound/embed"
 )
@@ -13,28 +14,30 @@ import (
 // values, and each token's grams once for the whole index; a doc's vector
 // is rebuilt from them exactly (embed.Sublinear), and a doc is scored
 // against a query by counting its tokens' grams the query holds. At a
-// million papers this is most of the index's memory saved: 7 GB of grams
-// and codes against under 1 GB of token ids.
+// million papers that is most of the index's memory saved.
 type tokenDocs struct {
 	ids   map[string]uint32 // token -> id
 	names []string          // by id
-	// Token id's grams are grams[gramOff[id]:gramOff[id+1]], once per
-	// occurrence (embed.CharGrams).
+	// Token id's grams, once per occurrence (embed.CharGrams), are the
+	// space's terms grams[gramOff[id]:gramOff[id+1]] (indices in terms,
+	// which a token space never renumbers).
 	gramOff []int
-	grams   arena[uint32]
+	grams   arena[int32]
 	// Slot s's token ids, in text order, are toks[off[s]:off[s+1]]; its
 	// vector's values are embed.TFWeight(tf) * scale[s].
-	off   []int
-	toks  arena[uint32]
-	scale []float32
+	off     []int
+	toks    arena[uint32]
+	scale   []float32
+	scratch sync.Pool // *tokenScratch
 }
 
 func newTokenDocs() *tokenDocs {
 	return &tokenDocs{ids: map[string]uint32{}, gramOff: []int{0}, off: []int{0}}
 }
 
-// id is token's id, the token added if new.
-func (t *tokenDocs) id(token string) uint32 {
+// tokenID is token's id, the token and its grams' terms added if new.
+func (s *sparseSpace) tokenID(token string) uint32 {
+	t := s.toks
 	if id, ok := t.ids[token]; ok {
 		return id
 	}
@@ -42,26 +45,35 @@ func (t *tokenDocs) id(token string) uint32 {
 	token = strings.Clone(token) // not the whole text it was cut from
 	t.ids[token] = id
 	t.names = append(t.names, token)
-	for _, g := range embed.CharGrams(nil, token) {
-		t.grams.push(g)
+	for _, h := range embed.CharGrams(nil, token) {
+		t.grams.push(s.termID(h))
 	}
 	t.gramOff = append(t.gramOff, t.grams.n)
 	return id
 }
 
-// gramsOf appends the grams of the doc at slot to dst, once per
-// occurrence.
-func (t *tokenDocs) gramsOf(dst []uint32, slot int32) []uint32 {
-	for _, id := range t.toks.slice(t.off[slot], t.off[slot+1]) {
-		dst = append(dst, t.grams.slice(t.gramOff[id], t.gramOff[id+1])...)
+// termID is the index in terms of hash, added if new.
+func (s *sparseSpace) termID(hash uint32) int32 {
+	tid, ok := s.tids[hash]
+	if !ok {
+		tid = int32(len(s.terms))
+		s.tids[hash] = tid
+		s.terms = append(s.terms, term{hash: hash})
 	}
-	return dst
+	return tid
 }
 
-// vector rebuilds the vector of the doc at slot, bit for bit as embedded.
-func (t *tokenDocs) vector(slot int32) embed.Sparse {
-	v, _ := embed.Sublinear(t.gramsOf(nil, slot))
-	return v
+// tokenVector rebuilds the vector of the doc at slot, bit for bit as
+// embedded.
+func (s *sparseSpace) tokenVector(slot int32) (v embed.Sparse, scale float32) {
+	t := s.toks
+	var hashes []uint32
+	for _, id := range t.toks.slice(t.off[slot], t.off[slot+1]) {
+		for _, tid := range t.grams.slice(t.gramOff[id], t.gramOff[id+1]) {
+			hashes = append(hashes, s.terms[tid].hash)
+		}
+	}
+	return embed.Sublinear(hashes)
 }
 
 // addTokens indexes tokens at slot, a slot above every slot the space holds.
@@ -72,19 +84,13 @@ func (s *sparseSpace) addTokens(slot int32, tokens []string) {
 		t.scale = append(t.scale, 0)
 	}
 	for _, token := range tokens {
-		t.toks.push(t.id(token))
+		t.toks.push(s.tokenID(token))
 	}
 	t.off = append(t.off, t.toks.n)
-	v, scale := embed.Sublinear(t.gramsOf(nil, slot))
+	v, scale := s.tokenVector(slot)
 	t.scale = append(t.scale, scale)
 	for _, h := range v.Indices {
-		tid, ok := s.tids[h]
-		if !ok {
-			tid = int32(len(s.terms))
-			s.tids[h] = tid
-			s.terms = append(s.terms, term{hash: h})
-		}
-		s.terms[tid].df++
+		s.terms[s.tids[h]].df++
 	}
 }
 
@@ -113,22 +119,57 @@ func (t *tokenDocs) compact(newSlot []int32, slots int) *tokenDocs {
 // tokenScorer scores docs of a token space against one query's terms.
 // Each token's grams are looked up in the query once per query, not once
 // per doc holding it: a re-rank of a thousand papers meets the same words
-// again and again.
+// again and again. Its arrays are pooled, as a query's scores are.
 type tokenScorer struct {
 	s     *sparseSpace
 	terms []queryTerm
-	at    map[uint32]int32   // gram -> its index in terms
-	hits  map[uint32][]int32 // token id -> indices in terms of its grams
-	tf    []int32            // by index in terms: the doc's count
-	seen  []int32            // indices in terms with a count
+	*tokenScratch
+}
+
+type tokenScratch struct {
+	qpos    []int32  // by term: 1 + its index in the query's terms, or 0
+	tokHits []int32  // by token id: 1 + the offset in hits of its entry, or 0
+	hits    []int32  // per token looked up: n, then n indices in terms
+	looked  []uint32 // the token ids looked up
+	tf      []int32  // by index in terms: the doc's count
+	seen    []uint64 // the indices in terms the doc holds, a bit each
 }
 
 func (s *sparseSpace) tokenScorer(terms []queryTerm) *tokenScorer {
-	at := make(map[uint32]int32, len(terms))
-	for i, q := range terms {
-		at[q.hash] = int32(i)
+	t := s.toks
+	sc, _ := t.scratch.Get().(*tokenScratch)
+	if sc == nil {
+		sc = &tokenScratch{}
 	}
-	return &tokenScorer{s: s, terms: terms, at: at, hits: map[uint32][]int32{}, tf: make([]int32, len(terms))}
+	sc.qpos = grown(sc.qpos, len(s.terms))
+	sc.tokHits = grown(sc.tokHits, len(t.names))
+	sc.tf = grown(sc.tf, len(terms))
+	sc.seen = grown(sc.seen, (len(terms)+63)/64)
+	for i, q := range terms {
+		sc.qpos[q.tid] = int32(i + 1)
+	}
+	return &tokenScorer{s: s, terms: terms, tokenScratch: sc}
+}
+
+// grown is xs with at least n zeroed entries.
+func grown[T int32 | uint64](xs []T, n int) []T {
+	if len(xs) < n {
+		return make([]T, n+n/4)
+	}
+	return xs
+}
+
+// release zeroes what the scorer set and gives its scratch back.
+func (ts *tokenScorer) release() {
+	for _, q := range ts.terms {
+		ts.qpos[q.tid] = 0
+	}
+	for _, id := range ts.looked {
+		ts.tokHits[id] = 0
+	}
+	ts.hits, ts.looked = ts.hits[:0], ts.looked[:0]
+	ts.s.toks.scratch.Put(ts.tokenScratch)
+	ts.tokenScratch = nil
 }
 
 // score is the doc's score at slot, summed in the order scoreDoc sums a
@@ -136,32 +177,45 @@ func (s *sparseSpace) tokenScorer(terms []queryTerm) *tokenScorer {
 func (ts *tokenScorer) score(slot int32) float32 {
 	t := ts.s.toks
 	for _, id := range t.toks.slice(t.off[slot], t.off[slot+1]) {
-		hits, ok := ts.hits[id]
-		if !ok {
-			for _, g := range t.grams.slice(t.gramOff[id], t.gramOff[id+1]) {
-				if i, ok := ts.at[g]; ok {
-					hits = append(hits, i)
-				}
-			}
-			ts.hits[id] = hits
+		p := ts.tokHits[id]
+		if p == 0 {
+			p = ts.lookUp(id)
 		}
-		for _, i := range hits {
-			if ts.tf[i] == 0 {
-				ts.seen = append(ts.seen, i)
-			}
+		n := ts.hits[p-1]
+		for _, i := range ts.hits[p : p+n] {
 			ts.tf[i]++
+			ts.seen[i>>6] |= 1 << (i & 63)
 		}
 	}
-	slices.Sort(ts.seen)
 	scale := t.scale[slot]
 	var sum float32
-	for _, i := range ts.seen {
-		// As embed.Sublinear computes a value: rounded to float32 before
-		// it is multiplied by the query's weight.
-		value := float32(embed.TFWeight(int(ts.tf[i])) * scale)
-		sum += ts.terms[i].w * value
-		ts.tf[i] = 0
+	for w, word := range ts.seen {
+		for ; word != 0; word &= word - 1 {
+			i := w<<6 | bits.TrailingZeros64(word)
+			// As embed.Sublinear computes a value: rounded to float32
+			// before it is multiplied by the query's weight.
+			value := float32(embed.TFWeight(int(ts.tf[i])) * scale)
+			sum += ts.terms[i].w * value
+			ts.tf[i] = 0
+		}
+		ts.seen[w] = 0
 	}
-	ts.seen = ts.seen[:0]
 	return sum
+}
+
+// lookUp notes which of token id's grams the query holds, and returns
+// 1 + the offset of that entry in hits.
+func (ts *tokenScorer) lookUp(id uint32) int32 {
+	t := ts.s.toks
+	at := len(ts.hits)
+	ts.hits = append(ts.hits, 0)
+	for _, tid := range t.grams.slice(t.gramOff[id], t.gramOff[id+1]) {
+		if q := ts.qpos[tid]; q > 0 {
+			ts.hits = append(ts.hits, q-1)
+		}
+	}
+	ts.hits[at] = int32(len(ts.hits) - at - 1)
+	ts.tokHits[id] = int32(at + 1)
+	ts.looked = append(ts.looked, id)
+	return int32(at + 1)
 }
