@@ -214,6 +214,10 @@ func readSparse(sr *snapReader, slots int) *sparseSpace {
 		at = end
 	}
 	if sr.flag() {
+		if !s.scoreOnly {
+			sr.fail("a space kept by tokens must be score-only")
+			return s
+		}
 		s.toks = readTokens(sr, slots, len(s.terms))
 		s.held = readSlice[uint64](sr)
 		for slot := len(s.toks.scale); slot < len(s.held)*64 && sr.err == nil; slot++ {
