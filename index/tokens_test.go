@@ -51,7 +51,7 @@ func TestTokenSpaceMatchesVectors(t *testing.T) {
 	for i := range 150 {
 		ids = append(ids, fmt.Sprint("d", i))
 	}
-	for round := range 1500 {
+	for round := range 600 {
 		id := ids[r.IntN(len(ids))]
 		if r.IntN(3) == 0 {
 			if err := m.Delete(ctx, []string{id}); err != nil {
