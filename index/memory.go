@@ -148,7 +148,7 @@ func (m *Memory) Upsert(_ context.Context, docs []Doc) error {
 			}
 			ss := m.sparse[space]
 			if ss == nil {
-				ss = newSparseSpace(m.scoreOnly[space], m.scoreOnly[space] && v.Tokens != nil)
+				ss = newSparseSpace(m.scoreOnly[space], byTokens[space])
 				m.sparse[space] = ss
 			}
 			ss.add(slot, v)
