@@ -21,6 +21,7 @@ import (
 	"log/slog"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/paperhound/paperhound"
 	"github.com/paperhound/paperhound/embed"
@@ -61,6 +62,9 @@ type Channel struct {
 	// pending until CompletePending; loading an index never calls it; and
 	// queries are answered by the other channels while it is down.
 	Remote bool
+	// QueryTimeout is how long a query waits for a remote channel's vector
+	// before the other channels answer it alone; 0 is 10 s.
+	QueryTimeout time.Duration
 }
 
 // LexicalChannels is the offline default: words and bigrams, plus

@@ -422,6 +422,8 @@ func TestIngestFaultyAnswers(t *testing.T) {
 	} {
 		for _, b := range schematest.Backends(t) {
 			t.Run(fault.name+"/"+b.Name, func(t *testing.T) {
+				// Most of a run is the endpoint's backoff: runs overlap.
+				t.Parallel()
 				srv := embedtest.Start(t, embedtest.Options{})
 				// Three requests in ten fail, the first among them.
 				srv.SetFault(fault.fault, 0.3)
@@ -479,7 +481,8 @@ func TestIngestFaultyAnswers(t *testing.T) {
 }
 
 // A query while the endpoint is down (503s, reset connections) or stalls
-// is answered by the lexical channels within the query timeout, and its
+// is answered by the lexical channels within the channel's query timeout
+// (one second here), and its
 // failure rests the endpoint at once: the next queries neither wait nor
 // call it.
 func TestSearchWhileEndpointDown(t *testing.T) {
@@ -492,13 +495,15 @@ func TestSearchWhileEndpointDown(t *testing.T) {
 	}{
 		{"down", func(s *embedtest.Server) { s.SetDown(true) }, time.Second},
 		{"reset", func(s *embedtest.Server) { s.SetFault(embedtest.Reset, 1) }, time.Second},
-		{"stall", func(s *embedtest.Server) { s.SetFault(embedtest.Stall, 1) }, 12 * time.Second},
+		{"stall", func(s *embedtest.Server) { s.SetFault(embedtest.Stall, 1) }, 3 * time.Second},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			st := schematest.Open(t, "sqlite")
 			srv := embedtest.Start(t, embedtest.Options{})
-			e := recommend.New(st, index.NewMemory(), hybrid(fakeEndpoint(t, srv)), nil)
+			channels := hybrid(fakeEndpoint(t, srv))
+			channels[len(channels)-1].QueryTimeout = time.Second
+			e := recommend.New(st, index.NewMemory(), channels, nil)
 			mustIngest(t, e, papers, recommend.IngestStats{Added: len(papers)})
 			tc.set(srv)
 			requests := srv.Requests()

@@ -25,9 +25,10 @@ const (
 	maxCooldown = 5 * time.Minute
 )
 
-// queryEmbedTimeout bounds embedding a query: past it the request is
-// answered by the other channels rather than held.
-const queryEmbedTimeout = 10 * time.Second
+// defaultQueryTimeout bounds embedding a query when its channel sets no
+// QueryTimeout: past it the request is answered by the other channels
+// rather than held.
+const defaultQueryTimeout = 10 * time.Second
 
 // errSkipped says a remote embedder was not called: it is cooling down
 // after a failure, or its probe failed. The work stays pending.
@@ -210,7 +211,7 @@ func (e *Engine) ready(ctx context.Context, c Channel, mode callMode) error {
 }
 
 // embedQuery embeds one query text in channel c. For a remote channel that
-// is down or slower than queryEmbedTimeout it returns a zero vector and no
+// is down or slower than its QueryTimeout it returns a zero vector and no
 // error: the query is answered by the other channels.
 func (e *Engine) embedQuery(ctx context.Context, c Channel, text string) (embed.Vector, error) {
 	if !c.Remote {
@@ -221,7 +222,11 @@ func (e *Engine) embedQuery(ctx context.Context, c Channel, text string) (embed.
 		return v[0], nil
 	}
 	h := e.remote.health[c.Embedder.Space()]
-	qctx, cancel := context.WithTimeout(ctx, queryEmbedTimeout)
+	timeout := c.QueryTimeout
+	if timeout <= 0 {
+		timeout = defaultQueryTimeout
+	}
+	qctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	// A single attempt: the first failure rests the endpoint at once, so
 	// the queries that follow do not wait for it too.
@@ -239,7 +244,7 @@ func (e *Engine) embedQuery(ctx context.Context, c Channel, text string) (embed.
 		}
 		if ctx.Err() == nil {
 			if qctx.Err() != nil {
-				err = fmt.Errorf("%w: no answer within %v", embed.ErrUnavailable, queryEmbedTimeout)
+				err = fmt.Errorf("%w: no answer within %v", embed.ErrUnavailable, timeout)
 			}
 			h.failed(err)
 		}

@@ -111,7 +111,7 @@ func openBackend(ctx context.Context, cfg Config, r role, log *slog.Logger) (_ *
 		// Weight 1, as each lexical channel: the two lexical channels
 		// were tuned on citeulike-a, and no model can be measured offline,
 		// so the dense one gets an equal share and not more (README).
-		channels = append(channels, recommend.Channel{Embedder: b.endpoint, Weight: cfg.EmbedWeight, Remote: true})
+		channels = append(channels, recommend.Channel{Embedder: b.endpoint, Weight: cfg.EmbedWeight, Remote: true, QueryTimeout: cfg.EmbedQueryTimeout})
 	}
 
 	var idx recommend.Index

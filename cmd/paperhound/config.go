@@ -48,6 +48,7 @@ type Config struct {
 	EmbedDims, EmbedBatch             int
 	EmbedConcurrency, EmbedTPM        int
 	EmbedRPS, EmbedWeight             float64
+	EmbedQueryTimeout                 time.Duration
 	QdrantURL, QdrantAPIKey           string
 	QdrantCollection                  string
 
@@ -315,6 +316,9 @@ func (c *Config) backendFlags(fs *flag.FlagSet) {
 		"most tokens per minute sent to the endpoint, estimated; 0 is unlimited (env PAPERHOUND_EMBED_TPM)")
 	fs.Float64Var(&c.EmbedWeight, "embed-weight", c.envFloat("PAPERHOUND_EMBED_WEIGHT", 1),
 		"weight of the dense channel in the blend; each lexical channel weighs 1 (env PAPERHOUND_EMBED_WEIGHT)")
+	c.EmbedQueryTimeout = 10 * time.Second
+	c.envVar(fs, durationFlag{&c.EmbedQueryTimeout}, "embed-query-timeout", "PAPERHOUND_EMBED_QUERY_TIMEOUT",
+		"how long a query waits for the endpoint to embed it, a `duration`; past it the lexical channels answer alone")
 	fs.StringVar(&c.QdrantURL, "qdrant-url", os.Getenv("PAPERHOUND_QDRANT_URL"),
 		"Qdrant's gRPC URL, e.g. http://localhost:6334; the index lives there instead of in process; its API key comes from env PAPERHOUND_QDRANT_API_KEY (env PAPERHOUND_QDRANT_URL)")
 	c.QdrantAPIKey = os.Getenv("PAPERHOUND_QDRANT_API_KEY")
@@ -355,8 +359,8 @@ func (c *Config) backendErr() error {
 		return errors.New("--embed-model (or PAPERHOUND_EMBED_MODEL) is set but --embed-url is not: give the endpoint's API root, e.g. http://localhost:11434/v1")
 	case c.EmbedURL != "" && c.EmbedModel == "":
 		return errors.New("--embed-url is set but --embed-model is not: name the embedding model, e.g. nomic-embed-text")
-	case c.EmbedDims < 0, c.EmbedBatch < 1, c.EmbedConcurrency < 1, c.EmbedRPS < 0, c.EmbedTPM < 0, c.EmbedWeight <= 0:
-		return errors.New("--embed-batch and --embed-concurrency must be 1 or more; --embed-dims, --embed-rps and --embed-tpm 0 or more; --embed-weight above 0")
+	case c.EmbedDims < 0, c.EmbedBatch < 1, c.EmbedConcurrency < 1, c.EmbedRPS < 0, c.EmbedTPM < 0, c.EmbedWeight <= 0, c.EmbedQueryTimeout <= 0:
+		return errors.New("--embed-batch and --embed-concurrency must be 1 or more; --embed-dims, --embed-rps and --embed-tpm 0 or more; --embed-weight and --embed-query-timeout above 0")
 	}
 	return nil
 }

@@ -567,6 +567,7 @@ func TestSettingErrors(t *testing.T) {
 		{"sync since tomorrow", nil, []string{"sync", "--db", db, "--since", time.Now().AddDate(0, 0, 2).Format(time.DateOnly)}, "a day not yet come"},
 		{"sync since no day", nil, []string{"sync", "--db", db, "--since", "last week"}, "want YYYY-MM-DD"},
 		{"negative sync pause", nil, []string{"sync", "--db", db, "--pause", "-1s"}, "must be 0 or more"},
+		{"zero query timeout", nil, []string{"serve", "--embed-url", "http://127.0.0.1:9/v1", "--embed-model", "m", "--embed-query-timeout", "0"}, "--embed-query-timeout above 0"},
 		{"negative sync-every in env", map[string]string{"PAPERHOUND_SYNC_EVERY": "-6h"}, []string{"serve"}, `PAPERHOUND_SYNC_EVERY="-6h": must be 0 or more`},
 		{"sync arguments", nil, []string{"sync", "--db", db, "arxiv"}, "takes no arguments"},
 		{"eval k", nil, []string{"eval", "similar", "--data", t.TempDir(), "--k", "0"}, "--k must be 1 or more"},

@@ -343,7 +343,7 @@ func readyz(t *testing.T, url string) readiness {
 // serve starts while the endpoint is down (503s or reset connections):
 // degraded, answering from the lexical channels, /readyz 200 "degraded";
 // queries do not wait for it. A stall later costs one query the query
-// timeout, not the next.
+// timeout (--embed-query-timeout), not the next.
 func TestServeStartsDegraded(t *testing.T) {
 	t.Parallel()
 	for _, db := range databases(t) {
@@ -386,9 +386,10 @@ func TestServeStartsDegraded(t *testing.T) {
 	}
 	t.Run("stall", func(t *testing.T) {
 		srv := embedtest.Start(t, embedtest.Options{})
-		s := startServe(t, "--demo", "--db", filepath.Join(t.TempDir(), "x.db"), "--embed-url", srv.URL, "--embed-model", "fake-embed")
+		s := startServe(t, "--demo", "--db", filepath.Join(t.TempDir(), "x.db"), "--embed-url", srv.URL, "--embed-model", "fake-embed",
+			"--embed-query-timeout", "1s")
 		srv.SetFault(embedtest.Stall, 1)
-		for i, most := range []time.Duration{12 * time.Second, time.Second} {
+		for i, most := range []time.Duration{3 * time.Second, time.Second} {
 			start := time.Now()
 			if got := ranked(t, "GET", s.url+"/v1/search?q=speculative+decoding&limit=5", ""); len(got) != 5 {
 				t.Errorf("search %d while the endpoint stalls: %v", i+1, idsOf(got))
