@@ -70,7 +70,8 @@ var benchRows = []struct {
 // How fast is not tested.
 func TestBench(t *testing.T) {
 	// serve runs as this test binary's TestChildProcess.
-	defer func(orig func(...string) (*exec.Cmd, error)) { serveCommand = orig }(serveCommand)
+	orig := serveCommand
+	t.Cleanup(func() { serveCommand = orig })
 	serveCommand = func(args ...string) (*exec.Cmd, error) {
 		raw, err := json.Marshal(args)
 		cmd := exec.Command(os.Args[0], "-test.run=^TestChildProcess$")
@@ -85,6 +86,7 @@ func TestBench(t *testing.T) {
 	}
 	for _, db := range dbs {
 		t.Run(db.name, func(t *testing.T) {
+			t.Parallel()
 			args := args
 			if db.dsn != "" {
 				args = append(args, "--db", db.dsn)
