@@ -93,6 +93,8 @@ type Engine struct {
 	voteMu  sync.Mutex // one vote write at a time, so the store and votes agree (votes.go)
 	remote  *remoteState
 	recency atomic.Pointer[Recency] // what TuneFeed chose
+	// storeOnly marks an engine without an index (New's nil).
+	storeOnly bool
 
 	mu           sync.Mutex
 	seen         int64 // highest change sequence number loaded from the store
@@ -105,7 +107,10 @@ type scoreOnlyIndex interface {
 }
 
 // New returns an engine over store and index. Call Load before the first
-// query when the index does not persist (the embedded one).
+// query when the index does not persist (the embedded one). A nil index
+// is none, for a process that only writes the store (ingest, sync) while
+// servers index its papers from there: ingest then computes only the
+// vectors the store keeps, a remote channel's, and queries find nothing.
 func New(store *schema.Store, index Index, channels []Channel, log *slog.Logger) *Engine {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
@@ -117,8 +122,21 @@ func New(store *schema.Store, index Index, channels []Channel, log *slog.Logger)
 			}
 		}
 	}
-	return &Engine{store: store, index: index, channels: channels, log: log,
+	e := &Engine{store: store, index: index, channels: channels, log: log,
 		votes: newVoteGraph(), remote: newRemoteState(channels)}
+	if index == nil {
+		e.index, e.storeOnly = noIndex{}, true
+	}
+	return e
+}
+
+// noIndex is the index of an engine without one.
+type noIndex struct{}
+
+func (noIndex) Upsert(context.Context, []index.Doc) error { return nil }
+func (noIndex) Delete(context.Context, []string) error    { return nil }
+func (noIndex) Search(context.Context, index.Query) ([]index.Hit, error) {
+	return nil, nil
 }
 
 // Store is the engine's store, for callers that read papers directly.

@@ -11,6 +11,7 @@ import (
 
 	"github.com/paperhound/paperhound"
 	"github.com/paperhound/paperhound/embed"
+	"github.com/paperhound/paperhound/embed/embedtest"
 	"github.com/paperhound/paperhound/index"
 	"github.com/paperhound/paperhound/ingest"
 	"github.com/paperhound/paperhound/recommend"
@@ -111,6 +112,42 @@ func resultIDs(rs []recommend.Result) []string {
 		out[i] = r.Paper.ID
 	}
 	return out
+}
+
+// An engine without an index (ingest and sync, whose papers servers index
+// from the store) embeds no text in the offline spaces, as nothing would
+// keep their vectors, yet stores the remote space's; a server on that store
+// finds the papers.
+func TestIngestWithoutIndex(t *testing.T) {
+	ctx := context.Background()
+	papers := samplePapers(t)
+	for _, b := range schematest.Backends(t) {
+		t.Run(b.Name, func(t *testing.T) {
+			te := newTestEngine(b.Store)
+			srv := embedtest.Start(t, embedtest.Options{})
+			ep := fakeEndpoint(t, srv)
+			channels := recommend.LexicalChannels()
+			channels[0].Embedder, channels[1].Embedder = te.words, te.chars
+			channels = append(channels, recommend.Channel{Embedder: ep, Weight: 1, Remote: true})
+			mustIngest(t, recommend.New(b.Store, nil, channels, nil), papers, recommend.IngestStats{Added: len(papers)})
+			if w, c := te.embedded(); w != 0 || c != 0 {
+				t.Errorf("ingest without an index embedded %d, %d texts in the offline spaces, want none", w, c)
+			}
+			hashes := make([]string, len(papers))
+			for i, p := range papers {
+				hashes[i] = p.TextHash()
+			}
+			if stored, err := b.Store.Vectors(ctx, ep.Space(), hashes); err != nil || len(stored) != len(papers) {
+				t.Errorf("%d remote vectors stored (%v), want %d", len(stored), err, len(papers))
+			}
+			if _, err := te.Load(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if res, err := te.Search(ctx, "speculative decoding", recommend.Options{Limit: 5}); err != nil || len(res) != 5 {
+				t.Errorf("search on a server over the store = %v, %v; want 5 papers", resultIDs(res), err)
+			}
+		})
+	}
 }
 
 // The KV-cache papers of the sample, besides 2407.18121 itself.

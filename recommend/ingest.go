@@ -99,7 +99,8 @@ func (e *Engine) ingestBatch(ctx context.Context, papers []paperhound.Paper) (In
 }
 
 // embed returns index docs for papers. The offline channels embed every
-// text; a remote one reuses the vectors stored for texts it has seen and
+// text (unless the engine keeps no index: nothing stores their vectors); a
+// remote one reuses the vectors stored for texts it has seen and
 // is called for the others as mode says, its new vectors stored as they
 // come. The channels run at once: a remote one waits on the network, the
 // offline ones share the CPU (each splits its texts across GOMAXPROCS
@@ -113,6 +114,9 @@ func (e *Engine) embed(ctx context.Context, papers []paperhound.Paper, mode call
 	results := make([]channelVectors, len(e.channels))
 	var wg sync.WaitGroup
 	for k, c := range e.channels {
+		if !c.Remote && e.storeOnly {
+			continue
+		}
 		wg.Go(func() { results[k] = e.channelVectors(ctx, c, papers, hashes, mode) })
 	}
 	wg.Wait()

@@ -133,7 +133,7 @@ func openBackend(ctx context.Context, cfg Config, r role, log *slog.Logger) (_ *
 				return nil, err
 			}
 			if !exists {
-				b.deferred, idx = true, discard{}
+				b.deferred, idx = true, nil
 				log.Warn("the Qdrant collection does not exist yet and the size of the dense vectors is unknown while the endpoint is down: papers go to the store, and to Qdrant once the endpoint answers",
 					"collection", q.Collection())
 			}
@@ -141,9 +141,8 @@ func openBackend(ctx context.Context, cfg Config, r role, log *slog.Logger) (_ *
 	case r == roleReindex:
 		return nil, errors.New("reindex rebuilds a Qdrant collection: set --qdrant-url (the embedded index is rebuilt from the store at every start)")
 	case r == roleIngest:
-		// Nothing reads the index in this process: a server builds its own
-		// from the store.
-		idx = discard{}
+		// No index (nil): nothing reads one in this process, and a server
+		// builds its own from the store.
 	default:
 		idx = index.NewMemory()
 	}
@@ -255,13 +254,4 @@ func (b *backend) buildDeferred(ctx context.Context, log *slog.Logger) (n int, b
 	defer q.Close()
 	n, err = recommend.New(b.store, q, b.channels, log).LoadIndex(ctx)
 	return n, err == nil, err
-}
-
-// discard is the index of processes that only write the store.
-type discard struct{}
-
-func (discard) Upsert(context.Context, []index.Doc) error { return nil }
-func (discard) Delete(context.Context, []string) error    { return nil }
-func (discard) Search(context.Context, index.Query) ([]index.Hit, error) {
-	return nil, nil
 }

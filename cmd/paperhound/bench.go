@@ -206,7 +206,7 @@ func (r *benchRun) ingest(ctx context.Context, dsn string) (time.Duration, int64
 		return 0, 0, err
 	}
 	defer store.Close()
-	engine := recommend.New(store, discard{}, recommend.LexicalChannels(), r.log)
+	engine := recommend.New(store, nil, recommend.LexicalChannels(), r.log)
 	// Chunks of papers, so that a million never sit in memory at once.
 	const chunk = 10 * recommend.IngestBatch
 	var took time.Duration
