@@ -52,7 +52,8 @@ func (Chars) Embed(_ context.Context, texts []string) ([]Vector, error) {
 		if tokens == nil {
 			tokens = []string{}
 		}
-		return Vector{Sparse: lx.charsOf(tokens), Tokens: tokens}
+		v, scale := lx.charsOf(tokens)
+		return Vector{Sparse: v, Tokens: tokens, Scale: scale}
 	}), nil
 }
 
@@ -64,7 +65,8 @@ func (Words) Vector(text string) Sparse {
 
 func (Chars) Vector(text string) Sparse {
 	var lx lexer
-	return lx.charsOf(Tokens(text))
+	v, _ := lx.charsOf(Tokens(text))
+	return v
 }
 
 // textsPerWorker is the fewest texts worth a goroutine of their own: a
@@ -129,12 +131,12 @@ func (lx *lexer) stem(token string) string {
 	return stem
 }
 
-func (lx *lexer) charsOf(tokens []string) Sparse {
+func (lx *lexer) charsOf(tokens []string) (Sparse, float32) {
 	lx.terms = lx.terms[:0]
 	for _, t := range tokens {
 		lx.terms = lx.charGrams(lx.terms, t)
 	}
-	return lx.sublinear()
+	return lx.sublinearScale()
 }
 
 // CharGrams appends the character grams of token, one of Tokens', to dst:

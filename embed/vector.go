@@ -19,8 +19,10 @@ type Vector struct {
 	// Tokens, set by Chars, are the tokens Sparse was made of, in text
 	// order: an index may keep them instead of the vector, a tenth of its
 	// size (a paper's ~100 tokens against ~1,400 grams), and rebuild it with
-	// CharGrams and Sublinear.
+	// CharGrams and Sublinear. Scale, set with them, is what Sublinear
+	// returned for Sparse: each value is TFWeight(tf) * Scale.
 	Tokens []string
+	Scale  float32
 }
 
 // Sparse is a sparse vector with strictly ascending indices.

@@ -84,7 +84,7 @@ func (s *sparseSpace) holds(slot int32) bool {
 // tokens in a token space, else by its sparse vector.
 func (s *sparseSpace) add(slot int32, v embed.Vector) {
 	if s.toks != nil {
-		s.addTokens(slot, v.Tokens)
+		s.addTokens(slot, v)
 	} else {
 		s.addVector(slot, v.Sparse)
 	}
@@ -135,13 +135,7 @@ func (s *sparseSpace) addVector(slot int32, v embed.Sparse) {
 	s.common = append(s.common, make([]float32, inline-min(inline, len(values)))...)
 	for i, h := range v.Indices {
 		code := s.codes.at(start + i)
-		tid, ok := s.tids[h]
-		if !ok {
-			tid = int32(len(s.terms))
-			s.tids[h] = tid
-			s.terms = append(s.terms, term{hash: h})
-		}
-		t := &s.terms[tid]
+		t := &s.terms[s.termID(h)]
 		if !s.scoreOnly {
 			t.post = append(t.post, uint32(slot)<<8|uint32(code))
 		}
@@ -149,6 +143,17 @@ func (s *sparseSpace) addVector(slot int32, v embed.Sparse) {
 	}
 	s.off = append(s.off, s.hashes.n)
 	s.voff = append(s.voff, len(s.vals))
+}
+
+// termID is the index in terms of hash, added if new.
+func (s *sparseSpace) termID(hash uint32) int32 {
+	tid, ok := s.tids[hash]
+	if !ok {
+		tid = int32(len(s.terms))
+		s.tids[hash] = tid
+		s.terms = append(s.terms, term{hash: hash})
+	}
+	return tid
 }
 
 // code is x's code in the value table starting at vals[table], added if
@@ -243,13 +248,7 @@ func (s *sparseSpace) compact(newSlot []int32, slots int) {
 		// Its tokens' grams name terms by index: they stay, and their
 		// docs are renumbered.
 		s.toks = s.toks.compact(newSlot, slots)
-		held := make([]uint64, (slots+63)/64)
-		for old, ns := range newSlot {
-			if ns >= 0 && s.holds(int32(old)) {
-				held[ns>>6] |= 1 << (ns & 63)
-			}
-		}
-		s.held = held
+		s.held = s.renumberHeld(newSlot, slots)
 		return
 	}
 	var terms []term
@@ -280,7 +279,7 @@ func (s *sparseSpace) compact(newSlot []int32, slots int) {
 		tids: tids, terms: terms, docs: s.docs,
 		off: make([]int, 1, slots+1), voff: make([]int, 1, slots+1),
 		vals: make([]float32, 0, values),
-		held: make([]uint64, (slots+63)/64), wide: map[uint64]float32{}, common: make([]float32, slots*inline),
+		held: s.renumberHeld(newSlot, slots), wide: map[uint64]float32{}, common: make([]float32, slots*inline),
 		scoreOnly: s.scoreOnly,
 	}
 	for old, ns := range newSlot {
@@ -300,12 +299,22 @@ func (s *sparseSpace) compact(newSlot []int32, slots int) {
 					c.wide[wideKey(ns, s.hashes.at(i))] = s.wide[wideKey(int32(old), s.hashes.at(i))]
 				}
 			}
-			c.held[ns>>6] |= 1 << (ns & 63)
 		}
 		c.off = append(c.off, c.hashes.n)
 		c.voff = append(c.voff, len(c.vals))
 	}
 	*s = *c
+}
+
+// renumberHeld is held with each slot moved to newSlot[slot].
+func (s *sparseSpace) renumberHeld(newSlot []int32, slots int) []uint64 {
+	held := make([]uint64, (slots+63)/64)
+	for old, ns := range newSlot {
+		if ns >= 0 && s.holds(int32(old)) {
+			held[ns>>6] |= 1 << (ns & 63)
+		}
+	}
+	return held
 }
 
 // chunkBits sizes an arena's chunks: 2^20 entries.

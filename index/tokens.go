@@ -52,17 +52,6 @@ func (s *sparseSpace) tokenID(token string) uint32 {
 	return id
 }
 
-// termID is the index in terms of hash, added if new.
-func (s *sparseSpace) termID(hash uint32) int32 {
-	tid, ok := s.tids[hash]
-	if !ok {
-		tid = int32(len(s.terms))
-		s.tids[hash] = tid
-		s.terms = append(s.terms, term{hash: hash})
-	}
-	return tid
-}
-
 // tokenVector rebuilds the vector of the doc at slot, bit for bit as
 // embedded.
 func (s *sparseSpace) tokenVector(slot int32) (v embed.Sparse, scale float32) {
@@ -76,20 +65,21 @@ func (s *sparseSpace) tokenVector(slot int32) (v embed.Sparse, scale float32) {
 	return embed.Sublinear(hashes)
 }
 
-// addTokens indexes tokens at slot, a slot above every slot the space holds.
-func (s *sparseSpace) addTokens(slot int32, tokens []string) {
+// addTokens indexes v at slot, a slot above every slot the space holds,
+// by its tokens and scale; its vector, made of them, gives the document
+// frequencies.
+func (s *sparseSpace) addTokens(slot int32, v embed.Vector) {
 	t := s.toks
 	for len(t.off) <= int(slot) {
 		t.off = append(t.off, t.toks.n)
 		t.scale = append(t.scale, 0)
 	}
-	for _, token := range tokens {
+	for _, token := range v.Tokens {
 		t.toks.push(s.tokenID(token))
 	}
 	t.off = append(t.off, t.toks.n)
-	v, scale := s.tokenVector(slot)
-	t.scale = append(t.scale, scale)
-	for _, h := range v.Indices {
+	t.scale = append(t.scale, v.Scale)
+	for _, h := range v.Sparse.Indices {
 		s.terms[s.tids[h]].df++
 	}
 }
