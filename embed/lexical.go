@@ -41,7 +41,10 @@ func (Chars) Space() string { return CharsSpace }
 
 // Embed never fails; it has the signature every embedder shares.
 func (Words) Embed(_ context.Context, texts []string) ([]Vector, error) {
-	return embedAll(texts, func(lx *lexer, text string) Vector { return Vector{Sparse: lx.words(text)} }), nil
+	return embedAll(texts, func(lx *lexer, text string) Vector {
+		v, scale := lx.words(text)
+		return Vector{Sparse: v, Scale: scale}
+	}), nil
 }
 
 // Embed sets each vector's Tokens too (empty, not nil, for a text without
@@ -60,7 +63,8 @@ func (Chars) Embed(_ context.Context, texts []string) ([]Vector, error) {
 // Vector embeds one text.
 func (Words) Vector(text string) Sparse {
 	var lx lexer
-	return lx.words(text)
+	v, _ := lx.words(text)
+	return v
 }
 
 func (Chars) Vector(text string) Sparse {
@@ -102,7 +106,7 @@ type lexer struct {
 	starts []int             // the byte offset in gram of each rune, and len(gram)
 }
 
-func (lx *lexer) words(text string) Sparse {
+func (lx *lexer) words(text string) (Sparse, float32) {
 	lx.terms = lx.terms[:0]
 	var prev uint32
 	for i, t := range Tokens(text) {
@@ -116,7 +120,7 @@ func (lx *lexer) words(text string) Sparse {
 		}
 		prev = h
 	}
-	return lx.sublinear()
+	return lx.sublinearScale()
 }
 
 func (lx *lexer) stem(token string) string {
@@ -232,13 +236,8 @@ func Sublinear(terms []uint32) (v Sparse, scale float32) {
 // TFWeight is the weight of a term found tf times, before scaling.
 func TFWeight(tf int) float32 { return float32(1 + logTF(tf)) }
 
-// sublinear turns lx.terms, a term id per occurrence, into an
-// L2-normalised 1 + ln(tf) vector sorted by index.
-func (lx *lexer) sublinear() Sparse {
-	v, _ := lx.sublinearScale()
-	return v
-}
-
+// sublinearScale turns lx.terms, a term id per occurrence, into an
+// L2-normalised 1 + ln(tf) vector sorted by index, and its scale.
 func (lx *lexer) sublinearScale() (Sparse, float32) {
 	lx.sortTerms()
 	terms := lx.terms

@@ -19,10 +19,12 @@ type Vector struct {
 	// Tokens, set by Chars, are the tokens Sparse was made of, in text
 	// order: an index may keep them instead of the vector, a tenth of its
 	// size (a paper's ~100 tokens against ~1,400 grams), and rebuild it with
-	// CharGrams and Sublinear. Scale, set with them, is what Sublinear
-	// returned for Sparse: each value is TFWeight(tf) * Scale.
+	// CharGrams and Sublinear.
 	Tokens []string
-	Scale  float32
+	// Scale, set by the lexical embedders, is what Sublinear returned for
+	// Sparse: each value is TFWeight(tf) * Scale, so an index may keep a
+	// term's tf and the vector's scale instead of its value.
+	Scale float32
 }
 
 // Sparse is a sparse vector with strictly ascending indices.

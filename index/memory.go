@@ -1,6 +1,7 @@
 package index
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"math"
@@ -302,10 +303,14 @@ func (m *Memory) Search(ctx context.Context, q Query) ([]Hit, error) {
 		for _, slot := range buf.touched {
 			// A slot is listed twice when its sum passed through 0 (a zero
 			// weight, or weights of both signs); its first listing reset it.
-			if score := float64(scores[slot]); score != 0 && top.Admits(score) && keep(slot) {
+			sum := scores[slot]
+			scores[slot] = 0
+			if sum == 0 {
+				continue
+			}
+			if score := float64(sum * ss.scale[slot]); score != 0 && top.Admits(score) && keep(slot) {
 				top.Push(Hit{ID: m.docs[slot].id, Score: score})
 			}
-			scores[slot] = 0
 		}
 		m.scratch.Put(buf)
 	}
@@ -459,38 +464,41 @@ func (s *sparseSpace) queryTerms(q embed.Sparse, maxDocFreq float64) []queryTerm
 	return out
 }
 
-// score adds each doc's score into scores and appends the slots touched
-// to touched, dead ones included (the caller's filter drops them).
+// score adds each doc's unscaled score into scores and appends the slots
+// touched to touched, dead ones included (the caller's filter drops
+// them); a doc's score is its sum times its scale.
 func (s *sparseSpace) score(terms []queryTerm, scores []float32, touched []int32) []int32 {
 	for _, q := range terms {
 		for _, p := range s.terms[q.tid].post {
-			slot := int32(p >> 8)
+			slot, code := int32(p>>8), uint8(p)
 			if scores[slot] == 0 {
 				touched = append(touched, slot)
 			}
-			scores[slot] += q.w * s.value(slot, uint8(p), q.hash)
+			x := unscaled[code]
+			if code == wideCode {
+				x = s.wide[wideKey(slot, q.hash)]
+			}
+			scores[slot] += q.w * x
 		}
 	}
 	return touched
 }
 
 // scoreDoc is the score of the doc at slot alone, summed in the order
-// score sums it (query term by query term), so the two agree to the bit:
-// a merge of the query's terms with the doc's, both ascending.
+// score sums it (query term by query term) and scaled alike, so the two
+// agree to the bit.
 func (s *sparseSpace) scoreDoc(terms []queryTerm, slot int32) float32 {
-	a, b := s.off[slot], s.off[slot+1]
-	hashes, codes := s.hashes.slice(a, b), s.codes.slice(a, b)
+	entries, _ := s.decode(nil, slot)
 	var sum float32
-	j := 0
 	for _, q := range terms {
-		for j < len(hashes) && hashes[j] < q.hash {
-			j++
-		}
-		for k := j; k < len(hashes) && hashes[k] == q.hash; k++ {
-			sum += q.w * s.value(slot, codes[k], q.hash)
+		i, ok := slices.BinarySearchFunc(entries, q.tid, func(e uint64, tid int32) int {
+			return cmp.Compare(e>>8, uint64(tid))
+		})
+		if ok {
+			sum += q.w * s.unscaledOf(slot, uint8(entries[i]), q.hash)
 		}
 	}
-	return sum
+	return sum * s.scale[slot]
 }
 
 // IDF is the inverse document frequency of a term found in df of n docs,

@@ -642,9 +642,10 @@ func TestMemoryVectors(t *testing.T) {
 func TestMemoryVectorsAcrossChunks(t *testing.T) {
 	t.Parallel()
 	m := NewMemory()
-	// The third doc straddles the first chunk's end. The docs share their
-	// terms but the third's last, so that few terms are made.
-	const size = 400_000
+	// The third doc straddles the first chunk's end (checked below: these
+	// docs take 2 bytes a term). The docs share their terms but the
+	// third's last, so that few terms are made.
+	const size = 200_000
 	var docs []Doc
 	for d := range 3 {
 		var v embed.Sparse
@@ -658,6 +659,9 @@ func TestMemoryVectorsAcrossChunks(t *testing.T) {
 		docs = append(docs, Doc{ID: fmt.Sprint("d", d), Vectors: map[string]embed.Vector{sparseSpc: {Sparse: v}}})
 	}
 	memUpsert(t, m, docs...)
+	if ss := m.sparse[sparseSpc]; ss.off[2]>>chunkBits == (ss.off[3]-1)>>chunkBits {
+		t.Fatalf("the third doc, bytes %d to %d, lies in one chunk", ss.off[2], ss.off[3])
+	}
 	got := m.Vectors(sparseSpc, []string{"d0", "d1", "d2"})
 	for _, d := range docs {
 		want := d.Vectors[sparseSpc].Sparse

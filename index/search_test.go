@@ -3,6 +3,7 @@ package index
 import (
 	"context"
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"slices"
 	"testing"
@@ -10,10 +11,12 @@ import (
 	"github.com/paperhound/paperhound/embed"
 )
 
-// bruteSearch scores q against every live doc of docs the way the index
-// always has, posting by posting in query order, straight from the docs:
-// the reference the index's compact layout must match to the last bit.
-func bruteSearch(docs map[string]Doc, q Query) []Hit {
+// bruteSearch scores q against every live doc of docs, posting by posting
+// in query order, straight from the docs: the reference the index's
+// compact layout must match to the last bit. A lexical doc (its term
+// frequencies in tfs) scores its scale times the sum of the query's
+// weights times TFWeight(tf); any other, the sum of weights times values.
+func bruteSearch(docs map[string]Doc, tfs map[string]map[uint32]int, q Query) []Hit {
 	n := 0
 	df := map[uint32]int{}
 	for _, d := range docs {
@@ -37,7 +40,11 @@ func bruteSearch(docs map[string]Doc, q Query) []Hit {
 		for id, d := range docs {
 			v := d.Vectors[q.Space].Sparse
 			for j, u := range v.Indices {
-				if u == t {
+				switch {
+				case u != t:
+				case tfs[id] != nil:
+					scores[id] += w * embed.TFWeight(tfs[id][t])
+				default:
 					scores[id] += w * v.Values[j]
 				}
 			}
@@ -46,6 +53,9 @@ func bruteSearch(docs map[string]Doc, q Query) []Hit {
 	var hits []Hit
 	for id, s := range scores {
 		d := docs[id]
+		if tfs[id] != nil {
+			s *= d.Vectors[q.Space].Scale
+		}
 		dated := !q.Filter.After.IsZero() || !q.Filter.Before.IsZero()
 		switch {
 		case s == 0, slices.Contains(q.Filter.Exclude, id),
@@ -85,8 +95,30 @@ func randomSparse(r *rand.Rand, size, universe int, negative bool) embed.Sparse 
 	return v
 }
 
-// Random corpora, updated and deleted into (tombstones, pruned lists,
-// compaction, docs of over 255 distinct values), answer random queries
+// randomLexical is a lexical vector (embed.Sublinear) of size occurrences
+// of terms in [0, universe), one in ten with a term found over 255 times,
+// and its term frequencies.
+func randomLexical(r *rand.Rand, size, universe int) (embed.Vector, map[uint32]int) {
+	var terms []uint32
+	for range size {
+		terms = append(terms, uint32(r.IntN(universe)))
+	}
+	if r.IntN(10) == 0 {
+		for range 256 + r.IntN(50) {
+			terms = append(terms, terms[0])
+		}
+	}
+	tfs := map[uint32]int{}
+	for _, t := range terms {
+		tfs[t]++
+	}
+	v, scale := embed.Sublinear(terms)
+	return embed.Vector{Sparse: v, Scale: scale}, tfs
+}
+
+// Random corpora of lexical docs and others (some with a Scale their
+// values do not bear out), updated and deleted into (tombstones, pruned
+// lists, compaction, docs of over 255 distinct values), answer random queries
 // exactly as the brute-force scorer does: from inverted lists, from docs
 // named by Filter.Only, and from a score-only space (made so from the
 // start, or once it holds docs).
@@ -104,7 +136,7 @@ func TestMemorySearchIsExact(t *testing.T) {
 			if seed%2 == 0 {
 				scored.ScoreOnly(sparseSpc)
 			}
-			model := map[string]Doc{}
+			model, tfs := map[string]Doc{}, map[string]map[uint32]int{}
 			for op := range 400 {
 				if op == 100 {
 					scored.ScoreOnly(sparseSpc)
@@ -117,12 +149,21 @@ func TestMemorySearchIsExact(t *testing.T) {
 						}
 					}
 					delete(model, id)
+					delete(tfs, id)
 				} else {
 					size := 1 + r.IntN(40)
 					if r.IntN(20) == 0 {
 						size = 300 + r.IntN(200)
 					}
-					d := Doc{ID: id, Vectors: map[string]embed.Vector{sparseSpc: {Sparse: randomSparse(r, size, max(universe, size), negative)}}}
+					v := embed.Vector{Sparse: randomSparse(r, size, max(universe, size), negative)}
+					delete(tfs, id)
+					switch r.IntN(4) {
+					case 0:
+						v.Scale = 0.5 // not what its values were scaled by
+					case 1, 2:
+						v, tfs[id] = randomLexical(r, size, universe)
+					}
+					d := Doc{ID: id, Vectors: map[string]embed.Vector{sparseSpc: v}}
 					if day := days[r.IntN(len(days))]; day != "" {
 						d.Published = memDay(day)
 					}
@@ -132,6 +173,16 @@ func TestMemorySearchIsExact(t *testing.T) {
 				}
 				if op%25 != 24 {
 					continue
+				}
+				ids := slices.Collect(maps.Keys(model))
+				for name, idx := range map[string]*Memory{"lists": m, "score-only": scored} {
+					got := idx.Vectors(sparseSpc, ids)
+					for _, id := range ids {
+						want := model[id].Vectors[sparseSpc].Sparse
+						if v := got[id].Sparse; !slices.Equal(v.Indices, want.Indices) || !slices.Equal(v.Values, want.Values) {
+							t.Fatalf("%s, op %d: vector of %s is %v, upserted %v", name, op, id, v, want)
+						}
+					}
 				}
 				for range 10 {
 					size := 1 + r.IntN(8)
@@ -161,7 +212,7 @@ func TestMemorySearchIsExact(t *testing.T) {
 							q.Filter.Only = append(q.Filter.Only, fmt.Sprint("d", r.IntN(130)))
 						}
 					}
-					want := bruteSearch(model, q)
+					want := bruteSearch(model, tfs, q)
 					for name, idx := range map[string]*Memory{"lists": m, "score-only": scored} {
 						got, err := idx.Search(ctx, q)
 						if err != nil {

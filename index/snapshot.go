@@ -21,7 +21,7 @@ import (
 // a bad file is refused, never half-read.
 const (
 	snapshotMagic   = "paperhound index\x00"
-	snapshotVersion = 2
+	snapshotVersion = 3
 )
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
@@ -99,11 +99,8 @@ func (s *sparseSpace) write(sw *snapWriter) {
 		return
 	}
 	writeSlice(sw, s.off)
-	writeSlice(sw, s.voff)
-	writeArena(sw, &s.hashes)
-	writeArena(sw, &s.codes)
-	writeSlice(sw, s.vals)
-	writeSlice(sw, s.common)
+	writeArena(sw, &s.fwd)
+	writeSlice(sw, s.scale)
 	writeSlice(sw, s.held)
 	keys := slices.Sorted(maps.Keys(s.wide))
 	values := make([]float32, len(keys))
@@ -228,21 +225,32 @@ func readSparse(sr *snapReader, slots int) *sparseSpace {
 		return s
 	}
 	s.off = readSlice[int](sr)
-	s.voff = readSlice[int](sr)
-	s.hashes = readArena[uint32](sr)
-	s.codes = readArena[uint8](sr)
-	s.vals = readSlice[float32](sr)
-	s.common = readSlice[float32](sr)
+	s.fwd = readArena[byte](sr)
+	s.scale = readSlice[float32](sr)
 	s.held = readSlice[uint64](sr)
 	keys, values := readSlice[uint64](sr), readSlice[float32](sr)
 	if sr.err != nil {
 		return s
 	}
-	if len(keys) != len(values) || len(s.off) != slots+1 || len(s.voff) != slots+1 ||
-		len(s.common) != slots*inline || s.off[slots] != s.hashes.n || s.hashes.n != s.codes.n ||
-		s.voff[slots] != len(s.vals) || len(s.held) > (slots+63)/64 {
+	if len(keys) != len(values) || len(s.off) != len(s.scale)+1 || len(s.scale) > slots ||
+		!ascending(s.off, s.fwd.n) || len(s.held) > (slots+63)/64 {
 		sr.fail("sparse space's arrays disagree in length")
 		return s
+	}
+	var entries []uint64
+	for slot := range len(s.held) * 64 {
+		if !s.holds(int32(slot)) {
+			continue
+		}
+		if slot >= len(s.scale) {
+			sr.fail("sparse space holds slot %d, past its %d", slot, len(s.scale))
+			return s
+		}
+		var ok bool
+		if entries, ok = s.decode(entries[:0], int32(slot)); !ok {
+			sr.fail("sparse space's slot %d has malformed terms", slot)
+			return s
+		}
 	}
 	for i, k := range keys {
 		s.wide[k] = values[i]

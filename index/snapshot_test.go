@@ -25,7 +25,7 @@ func snapshotIndex() *Memory {
 }
 
 // randomDoc has vectors in the three test spaces, some of over 255
-// distinct values (kept apart, in wide).
+// distinct values (kept apart, in wide), half its sparse ones lexical.
 func randomDoc(r *rand.Rand, id string) Doc {
 	size := 1 + r.IntN(40)
 	if r.IntN(10) == 0 {
@@ -36,6 +36,9 @@ func randomDoc(r *rand.Rand, id string) Doc {
 		scoredSpc: {Sparse: randomSparse(r, size, 500, true)},
 		tokenSpc:  charsVector(randomText(r)),
 	}}
+	if r.IntN(2) == 0 {
+		d.Vectors[sparseSpc], _ = randomLexical(r, size, 500)
+	}
 	if r.IntN(2) == 0 {
 		d.Vectors[denseSpc] = embed.Vector{Dense: []float32{r.Float32(), r.Float32() - 0.5, r.Float32()}}
 	}
