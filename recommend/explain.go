@@ -33,19 +33,16 @@ func (e *Engine) explain(ctx context.Context, page []Result, ups []string, upVec
 	if err != nil {
 		return nil, fmt.Errorf("load upvoted papers: %w", err)
 	}
+	similarity := similarities(ups, upVecs)
 	for i := range out {
 		v, ok := vecs[out[i].Paper.ID]
 		if !ok {
 			continue
 		}
 		var reasons []Reason
-		for _, up := range ups {
-			u, ok := upVecs[up]
-			if !ok {
-				continue
-			}
-			if s := cosine(v, u); s > 0 {
-				reasons = append(reasons, Reason{ID: up, Title: titles[up].Title, Similarity: s})
+		for j, s := range similarity(v) {
+			if s > 0 {
+				reasons = append(reasons, Reason{ID: ups[j], Title: titles[ups[j]].Title, Similarity: s})
 			}
 		}
 		slices.SortFunc(reasons, func(a, b Reason) int {
@@ -60,4 +57,42 @@ func (e *Engine) explain(ctx context.Context, page []Result, ups []string, upVec
 		out[i].Because = reasons[:min(len(reasons), 3)]
 	}
 	return out, nil
+}
+
+// similarities returns a function giving a vector's cosine with each of
+// ups' vectors in upVecs (0 for one without), as cosine sums it. Sparse
+// vectors meet through an index of the upvotes' terms, so that a result
+// costs only the terms it shares with them: merging each of a page's 50
+// results with each of 100 upvotes was a sixth of a feed's time.
+func similarities(ups []string, upVecs map[string]embed.Vector) func(embed.Vector) []float64 {
+	type entry struct {
+		up    int
+		value float32
+	}
+	byTerm := map[uint32][]entry{}
+	for i, id := range ups {
+		u := upVecs[id].Sparse
+		for j, t := range u.Indices {
+			byTerm[t] = append(byTerm[t], entry{i, u.Values[j]})
+		}
+	}
+	return func(v embed.Vector) []float64 {
+		sims := make([]float64, len(ups))
+		if v.Dense != nil {
+			for i, id := range ups {
+				if u, ok := upVecs[id]; ok {
+					sims[i] = cosine(v, u)
+				}
+			}
+			return sims
+		}
+		// Each upvote's sum runs over the shared terms in ascending order,
+		// as cosine's merge does.
+		for j, t := range v.Sparse.Indices {
+			for _, e := range byTerm[t] {
+				sims[e.up] += float64(v.Sparse.Values[j]) * float64(e.value)
+			}
+		}
+		return sims
+	}
 }

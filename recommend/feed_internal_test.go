@@ -105,6 +105,51 @@ func TestLargest(t *testing.T) {
 	}
 }
 
+// similarities gives cosine's values to the bit, for sparse and dense
+// vectors, and 0 for an upvote without a vector.
+func TestSimilaritiesAreCosines(t *testing.T) {
+	words := embed.Words{}
+	texts := []string{"speculative decoding for large language models", "decoding with draft models",
+		"language models decode tokens", "graph neural networks", "models of language and decoding speed"}
+	upVecs := map[string]embed.Vector{}
+	ups := []string{"missing"}
+	for i, text := range texts[:4] {
+		id := fmt.Sprint("up", i)
+		ups = append(ups, id)
+		upVecs[id] = embed.Vector{Sparse: words.Vector(text)}
+	}
+	dense := map[string]embed.Vector{"a": {Dense: []float32{0.6, 0.8}}, "b": {Dense: []float32{1, 0}}}
+	tests := []struct {
+		name string
+		ups  []string
+		vecs map[string]embed.Vector
+		v    embed.Vector
+	}{
+		{"sparse", ups, upVecs, embed.Vector{Sparse: words.Vector(texts[4])}},
+		{"sparse, an upvote itself", ups, upVecs, upVecs["up1"]},
+		{"dense", []string{"a", "missing", "b"}, dense, embed.Vector{Dense: []float32{0.8, 0.6}}},
+	}
+	for _, tt := range tests {
+		got := similarities(tt.ups, tt.vecs)(tt.v)
+		var shared int
+		for i, id := range tt.ups {
+			want := 0.0
+			if u, ok := tt.vecs[id]; ok {
+				want = cosine(tt.v, u)
+			}
+			if got[i] != want {
+				t.Errorf("%s: similarity with %s = %v, want %v", tt.name, id, got[i], want)
+			}
+			if want > 0 {
+				shared++
+			}
+		}
+		if shared < 2 {
+			t.Errorf("%s: only %d upvotes share anything with the vector: the case tests little", tt.name, shared)
+		}
+	}
+}
+
 // The table of damped upvoter counts gives math.Pow's values to the bit,
 // so rankings do not move by a rounding.
 func TestDampedIsPow(t *testing.T) {

@@ -60,7 +60,7 @@ func largest(v embed.Sparse, k int) embed.Sparse {
 	for i := range order {
 		order[i] = i
 	}
-	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(v.Values[b], v.Values[a]) })
+	slices.SortFunc(order, func(a, b int) int { return cmp.Or(cmp.Compare(v.Values[b], v.Values[a]), cmp.Compare(a, b)) })
 	order = order[:k]
 	slices.Sort(order)
 	out := embed.Sparse{Indices: make([]uint32, k), Values: make([]float32, k)}
