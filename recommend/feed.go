@@ -95,6 +95,10 @@ type FeedWeights struct {
 	// thousands of character grams, most of them one paper's: reading
 	// their postings was most of a feed's time, for no gain in quality.
 	Terms int
+	// MaxDocFreq, above 0, replaces each channel's MaxDocFreq for the
+	// centroids: a hundred upvotes' words include most of the common ones,
+	// whose lists are the longest.
+	MaxDocFreq float64
 }
 
 // DefaultFeedWeights is what the engine uses unless told otherwise.
@@ -244,7 +248,7 @@ func (e *Engine) centroidScores(ctx context.Context, seeds map[string]float64, v
 			centroids[ci].Sparse = largest(centroids[ci].Sparse, w.Terms)
 		}
 	}
-	scores, err := e.channelScores(ctx, centroids, w.Pool, filter)
+	scores, err := e.channelScores(ctx, centroids, w.Pool, filter, w.MaxDocFreq)
 	if err != nil {
 		return nil, fmt.Errorf("feed: %w", err)
 	}

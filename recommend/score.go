@@ -122,8 +122,9 @@ func cosine(a, b embed.Vector) float64 {
 // divided by its best for this query, times its weight. A score blend beat
 // reciprocal rank fusion in every pairing we measured. A re-ranking
 // channel scores only the papers the others found. A channel without a
-// vector (a remote one that is down) sits out.
-func (e *Engine) channelScores(ctx context.Context, vecs []embed.Vector, pool int, filter index.Filter) (map[string]float64, error) {
+// vector (a remote one that is down) sits out. maxDocFreq, when above 0,
+// replaces each channel's MaxDocFreq.
+func (e *Engine) channelScores(ctx context.Context, vecs []embed.Vector, pool int, filter index.Filter, maxDocFreq float64) (map[string]float64, error) {
 	blend := map[string]float64{}
 	for _, rerank := range []bool{false, true} {
 		q := index.Query{Limit: pool, Filter: filter}
@@ -136,6 +137,9 @@ func (e *Engine) channelScores(ctx context.Context, vecs []embed.Vector, pool in
 				continue
 			}
 			q.Space, q.Vector, q.MaxDocFreq = c.Embedder.Space(), vecs[i], c.MaxDocFreq
+			if maxDocFreq > 0 {
+				q.MaxDocFreq = maxDocFreq
+			}
 			hits, err := e.index.Search(ctx, q)
 			if err != nil {
 				return nil, fmt.Errorf("search %s: %w", c.Embedder.Space(), err)

@@ -36,6 +36,7 @@ type benchRun struct {
 	requests        int
 	budget          time.Duration // most time for each latency figure
 	duration, idle  time.Duration
+	load            time.Duration // the mixed load before memory is read again
 	refresh         time.Duration // serve's --refresh
 	corpus          *bench.Corpus
 	log             *slog.Logger
@@ -76,6 +77,7 @@ func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.DurationVar(&r.budget, "budget", time.Minute, "most time for each latency figure: fewer requests are made when they are slow")
 	fs.DurationVar(&r.duration, "duration", 10*time.Second, "how long each throughput figure runs")
 	fs.DurationVar(&r.idle, "idle", 30*time.Second, "how long the server's idle CPU is measured")
+	fs.DurationVar(&r.load, "load", 5*time.Minute, "how long 8 clients ask for every measured kind of request, in turn, before resident memory is read again")
 	fs.DurationVar(&r.refresh, "refresh", 10*time.Second, "serve's --refresh, its default; 0 measures serve without it")
 	fs.DurationVar(&ready, "ready-timeout", 30*time.Minute, "how long the server may take to load its index")
 	log, err := cfg.parse(fs, args)
@@ -85,8 +87,8 @@ func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	switch {
 	case r.papers < benchUpvotes:
 		return fmt.Errorf("--papers must be %d or more: the measured feed is that of a user with %d upvotes", benchUpvotes, benchUpvotes)
-	case r.requests < 1 || r.budget <= 0 || r.duration <= 0 || r.idle <= 0 || ready <= 0 || r.refresh < 0:
-		return errors.New("--requests must be 1 or more; --budget, --duration, --idle and --ready-timeout above 0; --refresh 0 or more")
+	case r.requests < 1 || r.budget <= 0 || r.duration <= 0 || r.idle <= 0 || r.load <= 0 || ready <= 0 || r.refresh < 0:
+		return errors.New("--requests must be 1 or more; --budget, --duration, --idle, --load and --ready-timeout above 0; --refresh 0 or more")
 	case r.db != "" && !schema.IsPostgres(r.db):
 		return fmt.Errorf("--db takes a postgres:// URL, got %q: SQLite is measured in a fresh temporary file, the default", r.db)
 	}
@@ -191,6 +193,19 @@ func (r *benchRun) run(ctx context.Context, ready time.Duration, stdout io.Write
 	}
 	row("throughput, similar papers, 1 client", "%.1f requests/s", one)
 	row(fmt.Sprintf("throughput, similar papers, %d clients", benchClients), "%.1f requests/s (%.2fx 1 client)", many, many/one)
+
+	queries := r.queries()
+	mixed, err := bench.Throughput(ctx, benchClients, r.load, func(ctx context.Context, i int) error {
+		return queries[i%len(queries)].do(ctx, i/len(queries))
+	})
+	if err != nil {
+		return fmt.Errorf("load: %w", err)
+	}
+	if mem, err = bench.MemoryOf(srv.cmd.Process.Pid); err != nil {
+		return err
+	}
+	row(fmt.Sprintf("serve: resident memory after %s of load", r.load), "%.0f MB (peak %.0f MB; %d clients, %.1f requests/s of every kind)",
+		float64(mem.RSS)/1e6, float64(mem.Peak)/1e6, benchClients, mixed)
 	return nil
 }
 

@@ -63,6 +63,7 @@ var benchRows = []struct {
 	{"feed page of 50, 100 upvotes, 1 client", `p50 ([0-9.]+) ms, p99 [0-9.]+ ms \(5 requests\)`, false},
 	{"throughput, similar papers, 1 client", `([0-9.]+) requests/s`, false},
 	{"throughput, similar papers, 8 clients", `([0-9.]+) requests/s \([0-9.]+x 1 client\)`, false},
+	{"serve: resident memory after 300ms of load", `([0-9]+) MB \(peak [0-9]+ MB; 8 clients, [0-9.]+ requests/s of every kind\)`, false},
 }
 
 // bench runs end to end at a tiny size, on SQLite and on a scratch
@@ -79,7 +80,7 @@ func TestBench(t *testing.T) {
 		return cmd, err
 	}
 	data := fakeCiteULike(t, 40)
-	args := []string{"bench", "--papers", "200", "--data", data, "--requests", "5", "--duration", "200ms", "--idle", "500ms"}
+	args := []string{"bench", "--papers", "200", "--data", data, "--requests", "5", "--duration", "200ms", "--idle", "500ms", "--load", "300ms"}
 	dbs := []struct{ name, kind, dsn string }{{"sqlite", "SQLite", ""}}
 	if dsn, ok := schematest.Postgres(t); ok {
 		dbs = append(dbs, struct{ name, kind, dsn string }{"postgres", "PostgreSQL", dsn})
@@ -145,6 +146,7 @@ func TestBenchErrors(t *testing.T) {
 		{[]string{"--papers", "10"}, "--papers must be 100 or more"},
 		{[]string{"--db", "x.db"}, "--db takes a postgres:// URL"},
 		{[]string{"--idle", "0s"}, "above 0"},
+		{[]string{"--load", "0s"}, "above 0"},
 	} {
 		var stdout, stderr bytes.Buffer
 		err := run(context.Background(), append([]string{"bench"}, tt.args...), &stdout, &stderr)
