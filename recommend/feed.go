@@ -97,13 +97,14 @@ type FeedWeights struct {
 	Terms int
 	// MaxDocFreq, above 0, replaces each channel's MaxDocFreq for the
 	// centroids: a hundred upvotes' words include most of the common ones,
-	// whose lists are the longest.
+	// whose lists are the longest. 0.1 against the channels' 0.3 ranked as
+	// well or better on all three validation carves (README).
 	MaxDocFreq float64
 }
 
 // DefaultFeedWeights is what the engine uses unless told otherwise.
 var DefaultFeedWeights = FeedWeights{Content: 0.3, Collaborative: 0.7, Hidden: 0.5, TunedRecency: true,
-	Neighbours: 0, Damping: candidateDamping, Pool: 1000, Terms: 1000}
+	Neighbours: 0, Damping: candidateDamping, Pool: 1000, Terms: 1000, MaxDocFreq: 0.1}
 
 // Feed ranks papers for user from their upvotes and hidden papers. It never
 // returns a paper the user voted on. A user without upvotes gets trending

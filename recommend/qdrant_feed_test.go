@@ -53,7 +53,9 @@ func TestQdrantFeedMatchesEmbedded(t *testing.T) {
 			}
 		}
 		var err error
-		if feeds[name], err = e.Feed(ctx, "alice", recommend.FeedOptions{Limit: 20}); err != nil {
+		w := recommend.DefaultFeedWeights
+		w.MaxDocFreq = 0 // the channels' own: none
+		if feeds[name], err = e.FeedWith(ctx, "alice", recommend.FeedOptions{Limit: 20}, w); err != nil {
 			t.Fatalf("%s feed: %v", name, err)
 		}
 		if similar[name], err = e.Similar(ctx, "2407.18121", recommend.Options{Limit: 10}); err != nil {
