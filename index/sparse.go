@@ -409,8 +409,7 @@ func (a *arena[T]) push(x T) {
 	a.n++
 }
 
-func (a *arena[T]) at(i int) T     { return a.chunks[i>>chunkBits][i&(1<<chunkBits-1)] }
-func (a *arena[T]) set(i int, x T) { a.chunks[i>>chunkBits][i&(1<<chunkBits-1)] = x }
+func (a *arena[T]) at(i int) T { return a.chunks[i>>chunkBits][i&(1<<chunkBits-1)] }
 
 // slice is entries [i, j): shared, capped so that an append cannot write
 // into the arena, when they lie in one chunk; a copy when they straddle two.
