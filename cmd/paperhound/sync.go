@@ -84,7 +84,8 @@ func logProgress(log *slog.Logger, level slog.Level, p harvest.Progress) {
 // are in its index as soon as stored. A round that finds another sync
 // running is skipped. count tells the metrics how each source's run ended:
 // "ok", "failed", or "skipped" (source "all") when another sync held the
-// lease.
+// lease; it is called before the run is logged, so that whoever reads the
+// log line finds the run counted.
 func syncEvery(ctx context.Context, cfg Config, b *backend, count func(source, outcome string), log *slog.Logger) {
 	hc := harvestConfig(cfg, log)
 	hc.Progress = func(p harvest.Progress) { logProgress(log, slog.LevelDebug, p) }
@@ -94,16 +95,16 @@ func syncEvery(ctx context.Context, cfg Config, b *backend, count func(source, o
 		case ctx.Err() != nil:
 			return
 		case errors.Is(err, harvest.ErrBusy):
-			log.Info("sync skipped: another sync is running", "err", err)
 			count("all", "skipped")
+			log.Info("sync skipped: another sync is running", "err", err)
 		case err != nil && len(results) == 0:
-			log.Error("sync failed", "err", err)
 			count("all", "failed")
+			log.Error("sync failed", "err", err)
 		}
 		for _, r := range results {
 			if r.Err != nil {
-				log.Error("sync failed", "source", r.Source, "fetched", r.Fetched, "added", r.Added, "updated", r.Updated, "unchanged", r.Unchanged, "err", r.Err)
 				count(r.Source, "failed")
+				log.Error("sync failed", "source", r.Source, "fetched", r.Fetched, "added", r.Added, "updated", r.Updated, "unchanged", r.Unchanged, "err", r.Err)
 				continue
 			}
 			count(r.Source, "ok")
