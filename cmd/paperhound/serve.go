@@ -9,6 +9,7 @@ import (
 	neturl "net/url"
 	"os"
 	"runtime/debug"
+	"strings"
 )
 
 // serveGCPercent is serve's GOGC.
@@ -53,17 +54,20 @@ func serveConfig(args []string, stderr io.Writer) (Config, *slog.Logger, error) 
 	return cfg, log, err
 }
 
-// banner says where the server is, and with --demo what to try there.
+// banner says where the server is, and with --demo what to try there, in
+// one write: whoever reads the first line finds the rest with it.
 func banner(w io.Writer, cfg Config, url string) {
-	fmt.Fprintf(w, "paperhound is serving %s on %s\n", redactDB(cfg.DB), url)
+	var b strings.Builder
+	fmt.Fprintf(&b, "paperhound is serving %s on %s\n", redactDB(cfg.DB), url)
 	if cfg.Demo {
-		fmt.Fprintf(w, `Open %[1]s/ in a browser, or try:
+		fmt.Fprintf(&b, `Open %[1]s/ in a browser, or try:
   curl '%[1]s/v1/papers/2407.18121'
   curl '%[1]s/v1/papers/2407.18121/similar?limit=5'
   curl '%[1]s/v1/search?q=speculative+decoding&limit=5'
   curl -X POST '%[1]s/v1/search' -d '{"text": "compressing the KV cache of long-context LLMs", "limit": 5}'
 `, url)
 	}
+	io.WriteString(w, b.String())
 }
 
 // redactDB hides the password of a postgres:// URL: stdout ends up in logs.
