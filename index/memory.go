@@ -482,6 +482,8 @@ func (s *sparseSpace) score(terms []queryTerm, scores []float32, touched []int32
 			if list && scores[slot] == 0 {
 				touched = append(touched, slot)
 			}
+			// unscaledOf, spelt out: calling it, even inlined, made a
+			// whole-paper query at 100k papers 2.2 to 3.3 ms.
 			x := unscaled[code]
 			if code == wideCode {
 				x = s.wide[wideKey(slot, q.hash)]
