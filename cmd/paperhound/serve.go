@@ -8,12 +8,9 @@ import (
 	"log/slog"
 	neturl "net/url"
 	"os"
-	"runtime/debug"
 	"strings"
+	"sync"
 )
-
-// serveGCPercent is serve's GOGC.
-const serveGCPercent = 25
 
 // serve runs an App until ctx ends (Ctrl-C or SIGTERM).
 func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -21,12 +18,13 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	// The embedded index is most of the heap and lives as long as the
-	// server: collect when the heap has grown by a quarter of it, not when
-	// it has doubled (GOGC=100), unless GOGC says otherwise. Its arrays
-	// hold no pointers, so a collection costs little.
+	// The collector's headroom follows the index (gc.go), unless GOGC says
+	// otherwise.
 	if os.Getenv("GOGC") == "" {
-		debug.SetGCPercent(serveGCPercent)
+		tuning, stop := context.WithCancel(ctx)
+		var wg sync.WaitGroup
+		wg.Go(func() { tuneGC(tuning) })
+		defer func() { stop(); wg.Wait() }()
 	}
 	app, err := Open(ctx, cfg, log)
 	if err != nil {
