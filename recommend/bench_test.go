@@ -2,6 +2,7 @@ package recommend_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"runtime"
@@ -17,7 +18,7 @@ import (
 )
 
 // Run with: go test -run '^$' -bench . -benchtime 20x ./recommend
-// The 100k corpus takes a minute or two to embed and holds about 3 GB;
+// The 100k corpus takes a minute or two to embed and holds about 600 MB;
 // -short stops at 10k. Run the sizes in separate processes
 // (-bench /papers=10k, then /papers=100k) for clean 10k latencies: the
 // shared 100k index, once built, makes every GC cycle of the process slow.
@@ -82,25 +83,31 @@ func sizes(b *testing.B) []int {
 
 func sizeName(n int) string { return fmt.Sprintf("papers=%dk", n/1000) }
 
-// embedDocs embeds papers as the engine would, on two goroutines.
-func embedDocs(papers []paperhound.Paper) []index.Doc {
-	docs := make([]index.Doc, len(papers))
+// embedDocs embeds papers as the engine does when it loads them (vectors
+// with their scales and tokens), the two channels side by side.
+func embedDocs(b *testing.B, papers []paperhound.Paper) []index.Doc {
+	texts := make([]string, len(papers))
+	for i, p := range papers {
+		texts[i] = p.Text()
+	}
+	channels := recommend.LexicalChannels()
+	vecs := make([][]embed.Vector, len(channels))
+	errs := make([]error, len(channels))
 	var wg sync.WaitGroup
-	const workers = 2
-	for w := range workers {
-		wg.Go(func() {
-			for i := w; i < len(papers); i += workers {
-				p := papers[i]
-				text := p.Text()
-				docs[i] = index.Doc{ID: p.ID, Published: p.Published, Categories: p.Categories,
-					Vectors: map[string]embed.Vector{
-						embed.WordsSpace: {Sparse: embed.Words{}.Vector(text)},
-						embed.CharsSpace: {Sparse: embed.Chars{}.Vector(text)},
-					}}
-			}
-		})
+	for i, c := range channels {
+		wg.Go(func() { vecs[i], errs[i] = c.Embedder.Embed(context.Background(), texts) })
 	}
 	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		b.Fatal(err)
+	}
+	docs := make([]index.Doc, len(papers))
+	for i, p := range papers {
+		docs[i] = index.Doc{ID: p.ID, Published: p.Published, Categories: p.Categories, Vectors: map[string]embed.Vector{}}
+		for ci, c := range channels {
+			docs[i].Vectors[c.Embedder.Space()] = vecs[ci][i]
+		}
+	}
 	return docs
 }
 
@@ -124,10 +131,16 @@ func indexOf(b *testing.B, size int) *benchIndex {
 	start := time.Now()
 	before := heapInUse()
 	idx := index.NewMemory()
+	// Kept as the engine keeps them: a re-ranking channel without lists.
+	for _, c := range recommend.LexicalChannels() {
+		if c.Rerank {
+			idx.ScoreOnly(c.Embedder.Space())
+		}
+	}
 	for from := 0; from < size; from += 1000 {
 		// Each batch's docs are dropped after the upsert, as in Load: the
 		// heap then holds only what the index keeps.
-		docs := embedDocs(corpus.papers(from, min(1000, size-from)))
+		docs := embedDocs(b, corpus.papers(from, min(1000, size-from)))
 		if err := idx.Upsert(context.Background(), docs); err != nil {
 			b.Fatal(err)
 		}
@@ -265,32 +278,47 @@ func BenchmarkSearch(b *testing.B) {
 	}
 }
 
-// BenchmarkMemorySearch is the index alone: one channel's search for a
+// BenchmarkMemorySearch is the index alone: each channel's search for a
 // whole abstract, with the engine's pool of 100 and its cut-off, no store.
 func BenchmarkMemorySearch(b *testing.B) {
 	ctx := context.Background()
 	for _, size := range sizes(b) {
 		b.Run(sizeName(size), func(b *testing.B) {
 			bi := indexOf(b, size)
+			// A re-ranking channel scores what the others found, as in the
+			// engine: here the words channel's 100 for the same text.
+			var found [][]string
 			for _, c := range recommend.LexicalChannels() {
-				b.Run("space="+c.Embedder.Space(), func(b *testing.B) {
-					queries := make([]embed.Vector, benchQueries)
-					for i := range queries {
-						v, err := c.Embedder.Embed(ctx, []string{bi.corpus.paper(bi.size + i).Text()})
-						if err != nil {
-							b.Fatal(err)
-						}
-						queries[i] = v[0]
+				queries := make([]index.Query, benchQueries)
+				for i := range queries {
+					v, err := c.Embedder.Embed(ctx, []string{bi.corpus.paper(bi.size + i).Text()})
+					if err != nil {
+						b.Fatal(err)
 					}
+					queries[i] = index.Query{Space: c.Embedder.Space(), Vector: v[0], Limit: 100, MaxDocFreq: c.MaxDocFreq}
+					if c.Rerank {
+						queries[i].Filter.Only = found[i]
+					}
+				}
+				search := func(b *testing.B, i int) []index.Hit {
+					hits, err := bi.idx.Search(ctx, queries[i%len(queries)])
+					if err != nil || len(hits) != 100 {
+						b.Fatalf("%d hits, %v", len(hits), err)
+					}
+					return hits
+				}
+				if found == nil {
+					found = make([][]string, len(queries))
+					for i := range queries {
+						for _, h := range search(b, i) {
+							found[i] = append(found[i], h.ID)
+						}
+					}
+				}
+				b.Run("space="+c.Embedder.Space(), func(b *testing.B) {
 					i := 0
 					for b.Loop() {
-						hits, err := bi.idx.Search(ctx, index.Query{
-							Space: c.Embedder.Space(), Vector: queries[i%len(queries)],
-							Limit: 100, MaxDocFreq: c.MaxDocFreq,
-						})
-						if err != nil || len(hits) != 100 {
-							b.Fatalf("%d hits, %v", len(hits), err)
-						}
+						search(b, i)
 						i++
 					}
 				})

@@ -60,8 +60,12 @@ func BenchmarkQueryBackends(b *testing.B) {
 		b.Run("index="+be.name+"/search", func(b *testing.B) {
 			i := 0
 			for b.Loop() {
+				// Some of the synthetic topics' word pairs are in fewer than
+				// ten of these few papers: only none is wrong.
 				res, err := be.engine.Search(ctx, corpus.shortQuery(i%benchQueries), recommend.Options{Limit: 10})
-				checkTen(b, res, err)
+				if err != nil || len(res) == 0 {
+					b.Fatalf("%d results, %v", len(res), err)
+				}
 				i++
 			}
 		})
