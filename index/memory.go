@@ -469,26 +469,43 @@ func (s *sparseSpace) queryTerms(q embed.Sparse, maxDocFreq float64) []queryTerm
 // them); a doc's score is its sum times its scale. A query whose lists
 // outnumber the slots touches most docs, and finding them in scores
 // afterwards beats listing each as it is touched (a whole-paper query at
-// 100k papers: 3.1 against 2.0 ms).
+// 100k papers: 3.1 against 2.0 ms). A term's weight times each code's
+// value is taken once per term, not per posting, and only the rare terms
+// with wide values look any up (2.1 against 1.8 ms).
 func (s *sparseSpace) score(terms []queryTerm, scores []float32, touched []int32) []int32 {
 	var postings int
 	for _, q := range terms {
 		postings += len(s.terms[q.tid].post)
 	}
 	list := postings <= len(scores)
+	var weighted [wideCode + 1]float32 // the same float32 products as q.w * unscaled[code]
 	for _, q := range terms {
-		for _, p := range s.terms[q.tid].post {
-			slot, code := int32(p>>8), uint8(p)
-			if list && scores[slot] == 0 {
-				touched = append(touched, slot)
+		post := s.terms[q.tid].post
+		if s.wideTerms[q.hash] {
+			for _, p := range post {
+				slot := int32(p >> 8)
+				if list && scores[slot] == 0 {
+					touched = append(touched, slot)
+				}
+				scores[slot] += q.w * s.unscaledOf(slot, uint8(p), q.hash)
 			}
-			// unscaledOf, spelt out: calling it, even inlined, made a
-			// whole-paper query at 100k papers 2.2 to 3.3 ms.
-			x := unscaled[code]
-			if code == wideCode {
-				x = s.wide[wideKey(slot, q.hash)]
+			continue
+		}
+		for c := range wideCode {
+			weighted[c] = q.w * unscaled[c]
+		}
+		if list {
+			for _, p := range post {
+				slot := p >> 8
+				if scores[slot] == 0 {
+					touched = append(touched, int32(slot))
+				}
+				scores[slot] += weighted[uint8(p)]
 			}
-			scores[slot] += q.w * x
+			continue
+		}
+		for _, p := range post {
+			scores[p>>8] += weighted[uint8(p)]
 		}
 	}
 	if !list {

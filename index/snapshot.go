@@ -253,7 +253,7 @@ func readSparse(sr *snapReader, slots int) *sparseSpace {
 		}
 	}
 	for i, k := range keys {
-		s.wide[k] = values[i]
+		s.setWide(int32(k>>32), uint32(k), values[i])
 	}
 	return s
 }

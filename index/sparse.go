@@ -66,6 +66,7 @@ type sparseSpace struct {
 	scale     []float32
 	held      []uint64
 	wide      map[uint64]float32 // slot<<32 | hash -> unscaled value, for code 255
+	wideTerms map[uint32]bool    // the hashes of terms that ever had a wide value
 	scoreOnly bool
 	// toks, when set, holds the docs by their tokens instead (tokens.go),
 	// and the arrays above stay empty.
@@ -80,7 +81,7 @@ type sparseSpace struct {
 func newSparseSpace(scoreOnly, tokens bool) *sparseSpace {
 	s := &sparseSpace{
 		tids: map[uint32]int32{}, off: []int{0},
-		wide: map[uint64]float32{}, scoreOnly: scoreOnly,
+		wide: map[uint64]float32{}, wideTerms: map[uint32]bool{}, scoreOnly: scoreOnly,
 	}
 	if tokens {
 		s.toks = newTokenDocs()
@@ -89,6 +90,12 @@ func newSparseSpace(scoreOnly, tokens bool) *sparseSpace {
 }
 
 func wideKey(slot int32, hash uint32) uint64 { return uint64(slot)<<32 | uint64(hash) }
+
+// setWide keeps x as the unscaled value of term hash at slot (code 255).
+func (s *sparseSpace) setWide(slot int32, hash uint32, x float32) {
+	s.wide[wideKey(slot, hash)] = x
+	s.wideTerms[hash] = true
+}
 
 func (s *sparseSpace) holds(slot int32) bool {
 	i := int(slot) >> 6
@@ -130,9 +137,9 @@ func (s *sparseSpace) addVector(slot int32, v embed.Vector) {
 		code := uint8(wideCode)
 		switch {
 		case !lexical:
-			s.wide[wideKey(slot, h)] = v.Sparse.Values[i]
+			s.setWide(slot, h, v.Sparse.Values[i])
 		case s.tfs[i] > wideCode:
-			s.wide[wideKey(slot, h)] = embed.TFWeight(s.tfs[i])
+			s.setWide(slot, h, embed.TFWeight(s.tfs[i]))
 		default:
 			code = uint8(s.tfs[i] - 1)
 		}
@@ -347,7 +354,7 @@ func (s *sparseSpace) compact(newSlot []int32, slots int) {
 		tids: tids, terms: terms, docs: s.docs,
 		off: make([]int, 1, slots+1), scale: make([]float32, 0, slots),
 		held: s.renumberHeld(newSlot, slots), wide: map[uint64]float32{},
-		scoreOnly: s.scoreOnly,
+		wideTerms: map[uint32]bool{}, scoreOnly: s.scoreOnly,
 	}
 	var entries []uint64
 	for old, ns := range newSlot {
@@ -360,7 +367,7 @@ func (s *sparseSpace) compact(newSlot []int32, slots int) {
 			for i, e := range entries {
 				if uint8(e) == wideCode {
 					h := s.terms[e>>8].hash
-					c.wide[wideKey(ns, h)] = s.wide[wideKey(int32(old), h)]
+					c.setWide(ns, h, s.wide[wideKey(int32(old), h)])
 				}
 				entries[i] = newTid[e>>8]<<8 | e&0xff
 			}
