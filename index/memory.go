@@ -478,6 +478,9 @@ func (s *sparseSpace) score(terms []queryTerm, scores []float32, touched []int32
 		postings += len(s.terms[q.tid].post)
 	}
 	list := postings <= len(scores)
+	if list {
+		touched = slices.Grow(touched, postings)
+	}
 	var weighted [wideCode + 1]float32 // the same float32 products as q.w * unscaled[code]
 	for _, q := range terms {
 		post := s.terms[q.tid].post

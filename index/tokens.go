@@ -56,8 +56,13 @@ func (s *sparseSpace) tokenID(token string) uint32 {
 // embedded.
 func (s *sparseSpace) tokenVector(slot int32) (v embed.Sparse, scale float32) {
 	t := s.toks
-	var hashes []uint32
-	for _, id := range t.toks.slice(t.off[slot], t.off[slot+1]) {
+	ids := t.toks.slice(t.off[slot], t.off[slot+1])
+	n := 0
+	for _, id := range ids {
+		n += t.gramOff[id+1] - t.gramOff[id]
+	}
+	hashes := make([]uint32, 0, n)
+	for _, id := range ids {
 		for _, tid := range t.grams.slice(t.gramOff[id], t.gramOff[id+1]) {
 			hashes = append(hashes, s.terms[tid].hash)
 		}

@@ -69,11 +69,29 @@ func similarities(ups []string, upVecs map[string]embed.Vector) func(embed.Vecto
 		up    int
 		value float32
 	}
-	byTerm := map[uint32][]entry{}
+	// The upvotes' entries, grouped by term in one array (term t's are
+	// entries[span[t][0]:span[t][1]]), in the order of ups.
+	span := map[uint32][2]int32{}
+	for _, id := range ups {
+		for _, t := range upVecs[id].Sparse.Indices {
+			s := span[t]
+			s[1]++
+			span[t] = s
+		}
+	}
+	var n int32
+	for t, s := range span {
+		span[t] = [2]int32{n, n}
+		n += s[1]
+	}
+	entries := make([]entry, n)
 	for i, id := range ups {
 		u := upVecs[id].Sparse
 		for j, t := range u.Indices {
-			byTerm[t] = append(byTerm[t], entry{i, u.Values[j]})
+			s := span[t]
+			entries[s[1]] = entry{i, u.Values[j]}
+			s[1]++
+			span[t] = s
 		}
 	}
 	return func(v embed.Vector) []float64 {
@@ -89,7 +107,8 @@ func similarities(ups []string, upVecs map[string]embed.Vector) func(embed.Vecto
 		// Each upvote's sum runs over the shared terms in ascending order,
 		// as cosine's merge does.
 		for j, t := range v.Sparse.Indices {
-			for _, e := range byTerm[t] {
+			s := span[t]
+			for _, e := range entries[s[0]:s[1]] {
 				sims[e.up] += float64(v.Sparse.Values[j]) * float64(e.value)
 			}
 		}
