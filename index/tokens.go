@@ -123,6 +123,7 @@ type tokenScorer struct {
 
 type tokenScratch struct {
 	qpos    []int32  // by term: 1 + its index in the query's terms, or 0
+	inQuery []uint64 // by term, a bit each: qpos is not 0 (a 32nd of its size, so it stays in cache)
 	tokHits []int32  // by token id: 1 + the offset in hits of its entry, or 0
 	hits    []int32  // per token looked up: n, then n indices in terms
 	looked  []uint32 // the token ids looked up
@@ -137,11 +138,13 @@ func (s *sparseSpace) tokenScorer(terms []queryTerm) *tokenScorer {
 		sc = &tokenScratch{}
 	}
 	sc.qpos = grown(sc.qpos, len(s.terms))
+	sc.inQuery = grown(sc.inQuery, (len(s.terms)+63)/64)
 	sc.tokHits = grown(sc.tokHits, len(t.names))
 	sc.tf = grown(sc.tf, len(terms))
 	sc.seen = grown(sc.seen, (len(terms)+63)/64)
 	for i, q := range terms {
 		sc.qpos[q.tid] = int32(i + 1)
+		sc.inQuery[q.tid>>6] |= 1 << (q.tid & 63)
 	}
 	return &tokenScorer{s: s, terms: terms, tokenScratch: sc}
 }
@@ -158,6 +161,7 @@ func grown[T int32 | uint64](xs []T, n int) []T {
 func (ts *tokenScorer) release() {
 	for _, q := range ts.terms {
 		ts.qpos[q.tid] = 0
+		ts.inQuery[q.tid>>6] = 0
 	}
 	for _, id := range ts.looked {
 		ts.tokHits[id] = 0
@@ -205,8 +209,8 @@ func (ts *tokenScorer) lookUp(id uint32) int32 {
 	at := len(ts.hits)
 	ts.hits = append(ts.hits, 0)
 	for _, tid := range t.grams.slice(t.gramOff[id], t.gramOff[id+1]) {
-		if q := ts.qpos[tid]; q > 0 {
-			ts.hits = append(ts.hits, q-1)
+		if ts.inQuery[tid>>6]&(1<<(tid&63)) != 0 {
+			ts.hits = append(ts.hits, ts.qpos[tid]-1)
 		}
 	}
 	ts.hits[at] = int32(len(ts.hits) - at - 1)
