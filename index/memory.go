@@ -481,16 +481,16 @@ func (s *sparseSpace) queryTerms(q embed.Sparse, maxDocFreq float64) []queryTerm
 // (the caller's filter drops them), are appended to touched; a query whose
 // lists outnumber the slots touches most docs, and the caller finds them
 // by scanning scores instead (a whole-paper query at 100k papers: 3.1
-// against 2.0 ms). A term's weight times each code's
-// value is taken once per term, not per posting, and only the rare terms
-// with wide values look any up (2.1 against 1.8 ms).
+// against 2.0 ms). A term's weight times each code's value is taken once
+// per term, not per posting, and only the rare terms with wide values
+// look any up (2.1 against 1.8 ms).
 func (s *sparseSpace) score(terms []queryTerm, scores []float32, touched []int32) (_ []int32, listed bool) {
 	var postings int
 	for _, q := range terms {
 		postings += len(s.terms[q.tid].post)
 	}
-	list := postings <= len(scores)
-	if list {
+	listed = postings <= len(scores)
+	if listed {
 		touched = slices.Grow(touched, postings)
 	}
 	var weighted [wideCode + 1]float32 // the same float32 products as q.w * unscaled[code]
@@ -499,7 +499,7 @@ func (s *sparseSpace) score(terms []queryTerm, scores []float32, touched []int32
 		if s.wideTerms[q.hash] {
 			for _, p := range post {
 				slot := int32(p >> 8)
-				if list && scores[slot] == 0 {
+				if listed && scores[slot] == 0 {
 					touched = append(touched, slot)
 				}
 				scores[slot] += q.w * s.unscaledOf(slot, uint8(p), q.hash)
@@ -509,7 +509,7 @@ func (s *sparseSpace) score(terms []queryTerm, scores []float32, touched []int32
 		for c := range wideCode {
 			weighted[c] = q.w * unscaled[c]
 		}
-		if list {
+		if listed {
 			for _, p := range post {
 				slot := p >> 8
 				if scores[slot] == 0 {
@@ -523,7 +523,7 @@ func (s *sparseSpace) score(terms []queryTerm, scores []float32, touched []int32
 			scores[p>>8] += weighted[uint8(p)]
 		}
 	}
-	return touched, list
+	return touched, listed
 }
 
 // scoreDoc is the score of the doc at slot alone, summed in the order
