@@ -36,6 +36,38 @@ type Sparse struct {
 // Len is the number of non-zero entries.
 func (s Sparse) Len() int { return len(s.Indices) }
 
+// Largest keeps s's k largest values, ties to the lower index; indices
+// stay ascending. A vector of k or fewer entries is returned as it is.
+// It sorts a copy of the values to find the k-th, not the entries: a
+// hundred upvotes' centroid holds tens of thousands of grams.
+func (s Sparse) Largest(k int) Sparse {
+	if s.Len() <= k {
+		return s
+	}
+	sorted := slices.Clone(s.Values)
+	slices.Sort(sorted)
+	kth := sorted[len(sorted)-k]
+	// Entries above the k-th all stay (all are among the last k sorted);
+	// of those equal to it, the first.
+	ties := k
+	for _, v := range sorted[len(sorted)-k:] {
+		if v > kth {
+			ties--
+		}
+	}
+	out := Sparse{Indices: make([]uint32, 0, k), Values: make([]float32, 0, k)}
+	for i, v := range s.Values {
+		if v > kth || v == kth && ties > 0 {
+			if v == kth {
+				ties--
+			}
+			out.Indices = append(out.Indices, s.Indices[i])
+			out.Values = append(out.Values, v)
+		}
+	}
+	return out
+}
+
 // Encoding tags, so stored bytes say which kind of vector they hold.
 const (
 	// tagSparse is the first sparse layout, fixed-width pairs; still read,

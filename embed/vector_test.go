@@ -168,3 +168,31 @@ func TestVectorDecodeErrors(t *testing.T) {
 		})
 	}
 }
+
+// Largest keeps the k largest values, ties to the lower index, indices
+// ascending.
+func TestLargest(t *testing.T) {
+	v := embed.Sparse{Indices: []uint32{2, 5, 9, 11, 40}, Values: []float32{0.1, 0.5, 0.3, 0.5, -1}}
+	tests := []struct {
+		k    int
+		want embed.Sparse
+	}{
+		{1, embed.Sparse{Indices: []uint32{5}, Values: []float32{0.5}}},          // a tie: the lower index
+		{2, embed.Sparse{Indices: []uint32{5, 11}, Values: []float32{0.5, 0.5}}}, // indices ascending
+		{3, embed.Sparse{Indices: []uint32{5, 9, 11}, Values: []float32{0.5, 0.3, 0.5}}},
+		{5, v},
+		{9, v},
+		{4, embed.Sparse{Indices: []uint32{2, 5, 9, 11}, Values: []float32{0.1, 0.5, 0.3, 0.5}}},
+	}
+	// Three equal to the k-th, of which the first two stay.
+	ties := embed.Sparse{Indices: []uint32{1, 2, 3, 4, 7}, Values: []float32{0.5, 0.9, 0.5, 0.5, 0.1}}
+	if got := ties.Largest(3); !slices.Equal(got.Indices, []uint32{1, 2, 3}) {
+		t.Errorf("Largest(3) of %v = %v, want indices 1 2 3", ties, got)
+	}
+	for _, tt := range tests {
+		got := v.Largest(tt.k)
+		if !slices.Equal(got.Indices, tt.want.Indices) || !slices.Equal(got.Values, tt.want.Values) {
+			t.Errorf("Largest(%d) = %v, want %v", tt.k, got, tt.want)
+		}
+	}
+}

@@ -162,6 +162,15 @@ func confCases() []confCase {
 			{search: confSparseQ(map[uint32]float32{99: 1}, 10, confNoFilter)},
 			{search: confSparseQ(nil, 10, confNoFilter)},
 		}},
+		{"terms: the query's heaviest only", []confStep{base,
+			// Both terms are in two docs: the heavier is term 1.
+			{search: &index.Query{Space: confSparse, Vector: confVec(map[uint32]float32{1: 2, 3: 1}), Limit: 10, Terms: 1}, want: []index.Hit{
+				{"a", 2 * confIDF(4, 2)}, {"b", confIDF(4, 2)},
+			}},
+			{search: &index.Query{Space: confSparse, Vector: confVec(map[uint32]float32{1: 2, 3: 1}), Limit: 10, Terms: 2}, want: []index.Hit{
+				{"a", 2 * confIDF(4, 2)}, {"b", confIDF(4, 2) + confIDF(4, 2)}, {"c", 0.5 * confIDF(4, 2)},
+			}},
+		}},
 		{"dense search is cosine", []confStep{base,
 			{search: confDenseQ(10, confNoFilter, 2, 0), want: []index.Hit{{"a", 1}, {"c", confSqrtHalf}, {"b", 0}, {"d", -1}}},
 			{search: confDenseQ(10, confNoFilter, -3, -3), want: []index.Hit{{"d", confSqrtHalf}, {"a", -confSqrtHalf}, {"b", -confSqrtHalf}, {"c", -1}}},

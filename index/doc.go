@@ -32,6 +32,11 @@ type Query struct {
 	// of docs (and in more than ten) from queries of over 64 terms: such
 	// terms say little and cost the most to score. 0 keeps all.
 	MaxDocFreq float64
+	// Terms, above 0, searches with only the sparse query's Terms terms
+	// that weigh most in its scores, its value times its idf (ties to the
+	// lower term): of a long query, the rare terms before the common,
+	// whose lists cost the most. 0 keeps all.
+	Terms int
 }
 
 // Filter narrows a query. Dates are inclusive; a zero date is open. A doc

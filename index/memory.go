@@ -280,7 +280,7 @@ func (m *Memory) Search(ctx context.Context, q Query) ([]Hit, error) {
 		if ss == nil {
 			return nil, nil
 		}
-		terms := ss.queryTerms(q.Vector.Sparse, q.MaxDocFreq)
+		terms := ss.queryTerms(q.Vector.Sparse, q.MaxDocFreq, q.Terms)
 		if q.Filter.Only != nil || ss.scoreOnly {
 			scoreDoc := func(slot int32) float32 { return ss.scoreDoc(terms, slot) }
 			if ss.toks != nil {
@@ -455,8 +455,8 @@ type queryTerm struct {
 
 // queryTerms are q's terms that score, in q's order (ascending, as
 // vectors are): those the space holds, less the frequent ones of a long
-// query.
-func (s *sparseSpace) queryTerms(q embed.Sparse, maxDocFreq float64) []queryTerm {
+// query, and of more than keep (above 0) the keep heaviest.
+func (s *sparseSpace) queryTerms(q embed.Sparse, maxDocFreq float64, keep int) []queryTerm {
 	n := float64(s.docs)
 	// A short query is cheap, and its every word may be common ("neural
 	// networks"): only long queries (a whole paper) lose frequent terms.
@@ -472,6 +472,11 @@ func (s *sparseSpace) queryTerms(q embed.Sparse, maxDocFreq float64) []queryTerm
 			continue
 		}
 		out = append(out, queryTerm{hash: h, tid: tid, w: float32(float64(q.Values[i]) * IDF(n, df))})
+	}
+	if keep > 0 && len(out) > keep {
+		slices.SortFunc(out, func(a, b queryTerm) int { return cmp.Or(cmp.Compare(b.w, a.w), cmp.Compare(a.hash, b.hash)) })
+		out = out[:keep]
+		slices.SortFunc(out, func(a, b queryTerm) int { return cmp.Compare(a.hash, b.hash) })
 	}
 	return out
 }

@@ -307,6 +307,35 @@ func TestMemoryMaxDocFreq(t *testing.T) {
 	}
 }
 
+// Terms keeps the terms whose value times idf is largest, not the largest
+// values: a rare term outweighs a common one of a larger value.
+func TestMemoryTerms(t *testing.T) {
+	t.Parallel()
+	m := NewMemory()
+	// Term 1 in a, b and c (idf 0.36), term 2 in d alone (idf 1.20): 1 ×
+	// 0.36 weighs less than 0.5 × 1.20.
+	memUpsert(t, m, sparseDoc("a", 1), sparseDoc("b", 1), sparseDoc("c", 1), sparseDoc("d", 2))
+	q := Query{Space: sparseSpc, Vector: embed.Vector{Sparse: embed.Sparse{Indices: []uint32{1, 2}, Values: []float32{1, 0.5}}}}
+	tests := []struct {
+		terms int
+		want  []string
+	}{
+		{0, []string{"d", "a", "b", "c"}},
+		{1, []string{"d"}},
+		{2, []string{"d", "a", "b", "c"}},
+	}
+	for _, tt := range tests {
+		q.Terms = tt.terms
+		var got []string
+		for _, h := range memSearch(t, m, q) {
+			got = append(got, h.ID)
+		}
+		if !slices.Equal(got, tt.want) {
+			t.Errorf("Terms %d: %v, want %v", tt.terms, got, tt.want)
+		}
+	}
+}
+
 func TestMemoryFilter(t *testing.T) {
 	t.Parallel()
 	m := NewMemory()

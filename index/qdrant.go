@@ -432,7 +432,9 @@ func pointIDs(ids []string) []*qdrant.PointId {
 // Search asks the space's vector for its nearest points. q.MaxDocFreq is
 // ignored: Qdrant cannot drop frequent query terms server-side, and its idf
 // modifier already weighs a term found in most docs near zero (a term in
-// half the docs weighs ln 2, in all of them about 1/(2n)).
+// half the docs weighs ln 2, in all of them about 1/(2n)). For the same
+// reason q.Terms keeps the query's largest values, not the largest times
+// their idf as Memory does.
 func (q *Qdrant) Search(ctx context.Context, query Query) ([]Hit, error) {
 	if query.Limit <= 0 || query.Filter.Only != nil && len(query.Filter.Only) == 0 {
 		return nil, nil
@@ -468,10 +470,14 @@ func (q *Qdrant) nearest(s *qdrantSchema, query Query) (*qdrant.VectorInput, str
 		}
 		return qdrant.NewVectorInputDense(query.Vector.Dense), name, nil
 	}
-	if !s.sparse[name] || len(query.Vector.Sparse.Indices) == 0 {
+	v := query.Vector.Sparse
+	if query.Terms > 0 {
+		v = v.Largest(query.Terms)
+	}
+	if !s.sparse[name] || len(v.Indices) == 0 {
 		return nil, name, nil
 	}
-	return qdrant.NewVectorInputSparse(query.Vector.Sparse.Indices, query.Vector.Sparse.Values), name, nil
+	return qdrant.NewVectorInputSparse(v.Indices, v.Values), name, nil
 }
 
 // qdrantFilter is f as a Qdrant filter, also leaving out the papers in

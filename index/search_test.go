@@ -1,6 +1,7 @@
 package index
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"maps"
@@ -30,13 +31,31 @@ func bruteSearch(docs map[string]Doc, tfs map[string]map[uint32]int, q Query) []
 		}
 	}
 	drop := q.MaxDocFreq > 0 && len(q.Vector.Sparse.Indices) > shortQueryTerms
-	scores := map[string]float32{}
+	type term struct {
+		t uint32
+		w float32
+	}
+	var terms []term
 	for i, t := range q.Vector.Sparse.Indices {
 		f := float64(df[t])
 		if f == 0 || drop && f > q.MaxDocFreq*float64(n) && f > minDroppedDocFreq {
 			continue
 		}
-		w := float32(float64(q.Vector.Sparse.Values[i]) * IDF(float64(n), f))
+		terms = append(terms, term{t, float32(float64(q.Vector.Sparse.Values[i]) * IDF(float64(n), f))})
+	}
+	if q.Terms > 0 && len(terms) > q.Terms {
+		// The heaviest, ties to the lower term, scored in query order.
+		byWeight := slices.Clone(terms)
+		slices.SortStableFunc(byWeight, func(a, b term) int { return cmp.Compare(b.w, a.w) })
+		kept := map[uint32]bool{}
+		for _, k := range byWeight[:q.Terms] {
+			kept[k.t] = true
+		}
+		terms = slices.DeleteFunc(terms, func(k term) bool { return !kept[k.t] })
+	}
+	scores := map[string]float32{}
+	for _, k := range terms {
+		t, w := k.t, k.w
 		for id, d := range docs {
 			v := d.Vectors[q.Space].Sparse
 			for j, u := range v.Indices {
@@ -195,6 +214,9 @@ func TestMemorySearchIsExact(t *testing.T) {
 					}
 					if r.IntN(2) == 0 {
 						q.MaxDocFreq = 0.3
+					}
+					if r.IntN(3) == 0 {
+						q.Terms = 1 + r.IntN(size)
 					}
 					if r.IntN(3) == 0 {
 						q.Filter.Exclude = []string{fmt.Sprint("d", r.IntN(120)), fmt.Sprint("d", r.IntN(120))}

@@ -85,26 +85,6 @@ func TestSimilarToSamplesUpvoters(t *testing.T) {
 	}
 }
 
-func TestLargest(t *testing.T) {
-	v := embed.Sparse{Indices: []uint32{2, 5, 9, 11, 40}, Values: []float32{0.1, 0.5, 0.3, 0.5, -1}}
-	tests := []struct {
-		k    int
-		want embed.Sparse
-	}{
-		{1, embed.Sparse{Indices: []uint32{5}, Values: []float32{0.5}}},          // a tie: the lower index
-		{2, embed.Sparse{Indices: []uint32{5, 11}, Values: []float32{0.5, 0.5}}}, // indices ascending
-		{3, embed.Sparse{Indices: []uint32{5, 9, 11}, Values: []float32{0.5, 0.3, 0.5}}},
-		{5, v},
-		{9, v},
-	}
-	for _, tt := range tests {
-		got := largest(v, tt.k)
-		if !slices.Equal(got.Indices, tt.want.Indices) || !slices.Equal(got.Values, tt.want.Values) {
-			t.Errorf("largest(%d) = %v, want %v", tt.k, got, tt.want)
-		}
-	}
-}
-
 // similarities gives cosine's values to the bit, for sparse and dense
 // vectors, and 0 for an upvote without a vector.
 func TestSimilaritiesAreCosines(t *testing.T) {

@@ -15,8 +15,9 @@ import (
 
 // Feeds and similar papers rank alike on the embedded index and on Qdrant:
 // the engine computes centroids and blends channels itself, so the index
-// only answers nearest-neighbour queries. Frequent-term dropping, which
-// only the embedded index does, is off here so that scores can match.
+// only answers nearest-neighbour queries. Frequent-term dropping and the
+// choice of search terms by idf, which only the embedded index does, are
+// off here so that scores can match.
 func TestQdrantFeedMatchesEmbedded(t *testing.T) {
 	ctx := context.Background()
 	channels := []recommend.Channel{
@@ -55,6 +56,7 @@ func TestQdrantFeedMatchesEmbedded(t *testing.T) {
 		var err error
 		w := recommend.DefaultFeedWeights
 		w.MaxDocFreq = 0 // the channels' own: none
+		w.SearchTerms = 0
 		if feeds[name], err = e.FeedWith(ctx, "alice", recommend.FeedOptions{Limit: 20}, w); err != nil {
 			t.Fatalf("%s feed: %v", name, err)
 		}

@@ -5,7 +5,6 @@ package recommend
 // summed and compared.
 
 import (
-	"cmp"
 	"context"
 	"fmt"
 	"maps"
@@ -48,26 +47,6 @@ func sum(parts []weighted) embed.Vector {
 		s.Values[i] = acc[t]
 	}
 	return embed.Vector{Sparse: s}
-}
-
-// largest keeps v's k largest values, ties to the lower index; indices
-// stay ascending. A vector of k or fewer entries is returned as it is.
-func largest(v embed.Sparse, k int) embed.Sparse {
-	if v.Len() <= k {
-		return v
-	}
-	order := make([]int, v.Len())
-	for i := range order {
-		order[i] = i
-	}
-	slices.SortFunc(order, func(a, b int) int { return cmp.Or(cmp.Compare(v.Values[b], v.Values[a]), cmp.Compare(a, b)) })
-	order = order[:k]
-	slices.Sort(order)
-	out := embed.Sparse{Indices: make([]uint32, k), Values: make([]float32, k)}
-	for j, i := range order {
-		out.Indices[j], out.Values[j] = v.Indices[i], v.Values[i]
-	}
-	return out
 }
 
 // addNormalised adds scores divided by their maximum, times weight.
@@ -123,8 +102,9 @@ func cosine(a, b embed.Vector) float64 {
 // reciprocal rank fusion in every pairing we measured. A re-ranking
 // channel scores only the papers the others found. A channel without a
 // vector (a remote one that is down) sits out. maxDocFreq, when above 0,
-// replaces each channel's MaxDocFreq.
-func (e *Engine) channelScores(ctx context.Context, vecs []embed.Vector, pool int, filter index.Filter, maxDocFreq float64) (map[string]float64, error) {
+// replaces each channel's MaxDocFreq; terms, when above 0, is the
+// searching channels' Query.Terms (a re-ranking channel reads no lists).
+func (e *Engine) channelScores(ctx context.Context, vecs []embed.Vector, pool int, filter index.Filter, maxDocFreq float64, terms int) (map[string]float64, error) {
 	blend := map[string]float64{}
 	for _, rerank := range []bool{false, true} {
 		q := index.Query{Limit: pool, Filter: filter}
@@ -139,6 +119,9 @@ func (e *Engine) channelScores(ctx context.Context, vecs []embed.Vector, pool in
 			q.Space, q.Vector, q.MaxDocFreq = c.Embedder.Space(), vecs[i], c.MaxDocFreq
 			if maxDocFreq > 0 {
 				q.MaxDocFreq = maxDocFreq
+			}
+			if !rerank {
+				q.Terms = terms
 			}
 			hits, err := e.index.Search(ctx, q)
 			if err != nil {

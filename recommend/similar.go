@@ -60,7 +60,7 @@ func (e *Engine) Search(ctx context.Context, text string, opts Options) ([]Resul
 			return nil, fmt.Errorf("search: %w", err)
 		}
 	}
-	blend, err := e.channelScores(ctx, vecs, max(3*opts.Limit, 100), opts.Filter, 0)
+	blend, err := e.channelScores(ctx, vecs, max(3*opts.Limit, 100), opts.Filter, 0, 0)
 	if err != nil {
 		return nil, err
 	}
@@ -167,7 +167,7 @@ func (e *Engine) rank(ctx context.Context, id string, vecs []embed.Vector, opts 
 	if len(co) > 0 {
 		pool = max(pool, similarPool)
 	}
-	content, err := e.channelScores(ctx, vecs, pool, opts.Filter, 0)
+	content, err := e.channelScores(ctx, vecs, pool, opts.Filter, 0, 0)
 	if err != nil {
 		return nil, err
 	}

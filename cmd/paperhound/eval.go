@@ -139,7 +139,7 @@ func evalRecommendCmd(ctx context.Context, args []string, stdout, stderr io.Writ
 	fs.IntVar(&validation, "validation", 0, "tune instead: score on a carve of the train votes (never the test set): with --split, each user keeps their N oldest train items of split 10; with --random-split, any N > 0 holds out a fifth of each user's train votes at random")
 	fs.IntVar(&users, "users", 0, "score a random sample of this many users with held-out items (0: all); every user's train votes still count")
 	fs.BoolVar(&baselines, "baselines", true, "also score the popularity and centroid-of-upvotes baselines")
-	fs.StringVar(&variants, "weights", "", "also score feeds with other weights, `k=v,...;k=v,...` (keys content, collaborative, hidden, halflife, recency, neighbours, damping, pool, terms, docfreq, and popularity for the FeedOptions weight; each variant starts from the defaults)")
+	fs.StringVar(&variants, "weights", "", "also score feeds with other weights, `k=v,...;k=v,...` (keys content, collaborative, hidden, halflife, recency, neighbours, damping, pool, terms, searchterms, docfreq, and popularity for the FeedOptions weight; each variant starts from the defaults)")
 	log, err := cfg.parse(fs, args)
 	if err != nil {
 		return err
@@ -366,6 +366,8 @@ func parseFeedVariants(s string) ([]feedMethod, error) {
 				w.Pool, err = strconv.Atoi(v)
 			case "terms":
 				w.Terms, err = strconv.Atoi(v)
+			case "searchterms":
+				w.SearchTerms, err = strconv.Atoi(v)
 			case "docfreq":
 				w.MaxDocFreq, err = strconv.ParseFloat(v, 64)
 			default:
