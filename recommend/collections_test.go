@@ -58,6 +58,15 @@ func TestCollectionFeed(t *testing.T) {
 	if got := recIDs(whole); !slices.Equal(got, []string{"kv2", "kv3", "tok2"}) {
 		t.Errorf("whole feed = %v, want kv2 kv3 tok2", got)
 	}
+	// Each reason carries its upvoted paper's title.
+	for _, r := range whole {
+		for _, why := range r.Because {
+			stored, err := st.Papers(ctx, []string{why.ID})
+			if err != nil || why.Title == "" || why.Title != stored[why.ID].Title {
+				t.Errorf("%s: because %+v, stored title %q (%v)", r.Paper.ID, why, stored[why.ID].Title, err)
+			}
+		}
+	}
 	recs, err := e.CollectionFeed(ctx, "ann", kv.ID, recommend.FeedOptions{Limit: 10})
 	if err != nil {
 		t.Fatal(err)

@@ -3,6 +3,7 @@ package recommend
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -29,11 +30,8 @@ func (e *Engine) explain(ctx context.Context, page []Result, ups []string, upVec
 	if err != nil {
 		return nil, fmt.Errorf("explain feed: %w", err)
 	}
-	titles, err := e.store.Papers(ctx, ups)
-	if err != nil {
-		return nil, fmt.Errorf("load upvoted papers: %w", err)
-	}
 	similarity := similarities(ups, upVecs)
+	shown := map[string]bool{}
 	for i := range out {
 		v, ok := vecs[out[i].Paper.ID]
 		if !ok {
@@ -42,7 +40,7 @@ func (e *Engine) explain(ctx context.Context, page []Result, ups []string, upVec
 		var reasons []Reason
 		for j, s := range similarity(v) {
 			if s > 0 {
-				reasons = append(reasons, Reason{ID: ups[j], Title: titles[ups[j]].Title, Similarity: s})
+				reasons = append(reasons, Reason{ID: ups[j], Similarity: s})
 			}
 		}
 		slices.SortFunc(reasons, func(a, b Reason) int {
@@ -55,6 +53,20 @@ func (e *Engine) explain(ctx context.Context, page []Result, ups []string, upVec
 			return strings.Compare(a.ID, b.ID)
 		})
 		out[i].Because = reasons[:min(len(reasons), 3)]
+		for _, r := range out[i].Because {
+			shown[r.ID] = true
+		}
+	}
+	// Only the shown upvotes' rows are read, for their titles: all of a
+	// hundred upvotes' were a tenth of a feed page at a million papers.
+	titles, err := e.store.Papers(ctx, slices.Collect(maps.Keys(shown)))
+	if err != nil {
+		return nil, fmt.Errorf("load upvoted papers: %w", err)
+	}
+	for i := range out {
+		for j, r := range out[i].Because {
+			out[i].Because[j].Title = titles[r.ID].Title
+		}
 	}
 	return out, nil
 }
