@@ -284,7 +284,8 @@ func evalFeeds(ctx context.Context, d *evaluate.CiteULike, s evaluate.Split, met
 		if err != nil {
 			return nil, fmt.Errorf("eval %s: %w", m.name, err)
 		}
-		fmt.Fprintf(stdout, "%-22s %6d %7.3f %7.3f %7.3f %8.3f   (%s)\n", m.name, sc.Users, sc.R50, sc.R100, sc.R300, sc.NDCG10, time.Since(start).Round(time.Second))
+		// nDCG@10 to four places: the bars sit at the third.
+		fmt.Fprintf(stdout, "%-22s %6d %7.3f %7.3f %7.3f %8.4f   (%s)\n", m.name, sc.Users, sc.R50, sc.R100, sc.R300, sc.NDCG10, time.Since(start).Round(time.Second))
 		out[i] = sc
 	}
 	if latency {
