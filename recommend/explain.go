@@ -5,9 +5,9 @@ import (
 	"fmt"
 	"maps"
 	"slices"
-	"strings"
 
 	"github.com/paperhound/paperhound/embed"
+	"github.com/paperhound/paperhound/index"
 )
 
 // Reason is an upvoted paper a recommendation is close to.
@@ -37,22 +37,16 @@ func (e *Engine) explain(ctx context.Context, page []Result, ups []string, upVec
 		if !ok {
 			continue
 		}
-		var reasons []Reason
+		// The three closest, ties by id, without sorting a hundred.
+		closest := index.NewTopK(3)
 		for j, s := range similarity(v) {
-			if s > 0 {
-				reasons = append(reasons, Reason{ID: ups[j], Similarity: s})
+			if s > 0 && closest.Admits(s) {
+				closest.Push(index.Hit{ID: ups[j], Score: s})
 			}
 		}
-		slices.SortFunc(reasons, func(a, b Reason) int {
-			if a.Similarity != b.Similarity {
-				if a.Similarity > b.Similarity {
-					return -1
-				}
-				return 1
-			}
-			return strings.Compare(a.ID, b.ID)
-		})
-		out[i].Because = reasons[:min(len(reasons), 3)]
+		for _, h := range closest.Sorted() {
+			out[i].Because = append(out[i].Because, Reason{ID: h.ID, Similarity: h.Score})
+		}
 		for _, r := range out[i].Because {
 			shown[r.ID] = true
 		}
