@@ -23,8 +23,8 @@ import (
 type Memory struct {
 	mu     sync.RWMutex
 	docs   []docMeta // by slot
-	slots  map[string]int32
-	dead   int // dead slots in docs
+	ids    *docIDs   // by slot, and the slot of each live id
+	dead   int       // dead slots in docs
 	sparse map[string]*sparseSpace
 	dense  map[string]*denseSpace
 	// scoreOnly names the sparse spaces kept without inverted lists.
@@ -34,7 +34,6 @@ type Memory struct {
 }
 
 type docMeta struct {
-	id    string
 	day   int32 // days since 1970-01-01; noDay when unknown
 	alive bool
 }
@@ -44,7 +43,7 @@ const noDay = math.MinInt32
 // NewMemory returns an empty embedded index.
 func NewMemory() *Memory {
 	return &Memory{
-		slots:     map[string]int32{},
+		ids:       newDocIDs(),
 		sparse:    map[string]*sparseSpace{},
 		dense:     map[string]*denseSpace{},
 		scoreOnly: map[string]bool{},
@@ -72,7 +71,7 @@ func (m *Memory) ScoreOnly(space string) {
 func (m *Memory) Len() int {
 	m.mu.RLock()
 	defer m.mu.RUnlock()
-	return len(m.slots)
+	return m.ids.live()
 }
 
 func (m *Memory) Upsert(_ context.Context, docs []Doc) error {
@@ -133,7 +132,7 @@ func (m *Memory) Upsert(_ context.Context, docs []Doc) error {
 		return fmt.Errorf("upsert: the embedded index holds at most %d docs", maxSlots)
 	}
 	for _, d := range docs {
-		if slot, ok := m.slots[d.ID]; ok {
+		if slot, ok := m.ids.slot(d.ID); ok {
 			m.remove(slot)
 		}
 		slot := m.alloc(d)
@@ -178,7 +177,7 @@ func (m *Memory) Delete(_ context.Context, ids []string) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	for _, id := range ids {
-		if slot, ok := m.slots[id]; ok {
+		if slot, ok := m.ids.slot(id); ok {
 			m.remove(slot)
 		}
 	}
@@ -187,18 +186,16 @@ func (m *Memory) Delete(_ context.Context, ids []string) error {
 }
 
 func (m *Memory) alloc(d Doc) int32 {
-	meta := docMeta{id: d.ID, day: noDay, alive: true}
+	meta := docMeta{day: noDay, alive: true}
 	if !d.Published.IsZero() {
 		meta.day = dayOf(d.Published)
 	}
-	slot := int32(len(m.docs))
 	m.docs = append(m.docs, meta)
-	m.slots[d.ID] = slot
-	return slot
+	return m.ids.add(d.ID, true)
 }
 
 func (m *Memory) remove(slot int32) {
-	delete(m.slots, m.docs[slot].id)
+	m.ids.forget(slot)
 	m.docs[slot] = docMeta{}
 	m.dead++
 	for _, ss := range m.sparse {
@@ -215,7 +212,7 @@ func (m *Memory) alive(slot int32) bool { return m.docs[slot].alive }
 const minCompact = 64
 
 func (m *Memory) maybeCompact() {
-	if m.dead >= minCompact && 2*m.dead > len(m.slots) {
+	if m.dead >= minCompact && 2*m.dead > m.ids.live() {
 		m.compact()
 	}
 }
@@ -230,12 +227,12 @@ func (m *Memory) compact() {
 		if d.alive {
 			newSlot[old] = int32(live)
 			m.docs[live] = d
-			m.slots[d.id] = int32(live)
 			live++
 		}
 	}
 	clear(m.docs[live:])
 	m.docs = slices.Clip(m.docs[:live])
+	m.ids = m.ids.compact(newSlot)
 	m.dead = 0
 	for _, ss := range m.sparse {
 		ss.compact(newSlot, live)
@@ -269,7 +266,7 @@ func (m *Memory) Search(ctx context.Context, q Query) ([]Hit, error) {
 		}
 		ds.search(embed.Normalized(q.Vector.Dense), func(slot int32, score float32) {
 			if top.Admits(float64(score)) && keep(slot) {
-				top.Push(Hit{ID: m.docs[slot].id, Score: float64(score)})
+				top.Push(Hit{ID: m.ids.id(slot), Score: float64(score)})
 			}
 		})
 	default:
@@ -291,7 +288,7 @@ func (m *Memory) Search(ctx context.Context, q Query) ([]Hit, error) {
 			for _, slot := range m.candidates(ss, only) {
 				if keep(slot) {
 					if score := scoreDoc(slot); score != 0 {
-						top.Push(Hit{ID: m.docs[slot].id, Score: float64(score)})
+						top.Push(Hit{ID: m.ids.id(slot), Score: float64(score)})
 					}
 				}
 			}
@@ -304,7 +301,7 @@ func (m *Memory) Search(ctx context.Context, q Query) ([]Hit, error) {
 		// predictor loses.
 		emit := func(slot int32, sum float32) {
 			if score := float64(sum * ss.scale[slot]); top.Admits(score) && score != 0 && keep(slot) {
-				top.Push(Hit{ID: m.docs[slot].id, Score: score})
+				top.Push(Hit{ID: m.ids.id(slot), Score: score})
 			}
 		}
 		var listed bool
@@ -339,7 +336,7 @@ func (m *Memory) Vectors(space string, ids []string) map[string]embed.Vector {
 	out := make(map[string]embed.Vector, len(ids))
 	ss, ds := m.sparse[space], m.dense[space]
 	for _, id := range ids {
-		slot, ok := m.slots[id]
+		slot, ok := m.ids.slot(id)
 		if !ok {
 			continue
 		}
@@ -365,7 +362,7 @@ func (m *Memory) onlySlots(f Filter) map[int32]bool {
 	}
 	only := make(map[int32]bool, len(f.Only))
 	for _, id := range f.Only {
-		if slot, ok := m.slots[id]; ok {
+		if slot, ok := m.ids.slot(id); ok {
 			only[slot] = true
 		}
 	}
@@ -415,7 +412,7 @@ func (m *Memory) scores() *scratch {
 func (m *Memory) filter(f Filter, only map[int32]bool) func(int32) bool {
 	excluded := make(map[int32]bool, len(f.Exclude))
 	for _, id := range f.Exclude {
-		if slot, ok := m.slots[id]; ok {
+		if slot, ok := m.ids.slot(id); ok {
 			excluded[slot] = true
 		}
 	}

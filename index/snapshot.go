@@ -39,8 +39,8 @@ func (m *Memory) WriteSnapshot(w io.Writer) error {
 	sw.raw([]byte(snapshotMagic))
 	sw.u64(snapshotVersion)
 	sw.u64(uint64(len(m.docs)))
-	for _, d := range m.docs {
-		sw.str(d.id)
+	for slot, d := range m.docs {
+		sw.str(m.ids.id(int32(slot)))
 		sw.u64(uint64(uint32(d.day)))
 		sw.flag(d.alive)
 	}
@@ -137,7 +137,7 @@ func (m *Memory) ReadSnapshot(r io.Reader, size int64) error {
 			return fmt.Errorf("read index snapshot: %w: space %q is score-only in one and not the other", ErrSnapshot, name)
 		}
 	}
-	m.docs, m.slots, m.dead, m.sparse, m.dense = fresh.docs, fresh.slots, fresh.dead, fresh.sparse, fresh.dense
+	m.docs, m.ids, m.dead, m.sparse, m.dense = fresh.docs, fresh.ids, fresh.dead, fresh.sparse, fresh.dense
 	return nil
 }
 
@@ -152,10 +152,9 @@ func readMemory(sr *snapReader) (*Memory, error) {
 	n := sr.count(9) // an id's length, a day, a flag
 	m.docs = make([]docMeta, 0, n)
 	for range n {
-		d := docMeta{id: sr.str(), day: int32(uint32(sr.u64())), alive: sr.flag()}
-		if d.alive {
-			m.slots[d.id] = int32(len(m.docs))
-		}
+		id := sr.str()
+		d := docMeta{day: int32(uint32(sr.u64())), alive: sr.flag()}
+		m.ids.add(id, d.alive)
 		m.docs = append(m.docs, d)
 	}
 	m.dead = int(sr.u64())
