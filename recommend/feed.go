@@ -12,6 +12,7 @@ import (
 	"github.com/paperhound/paperhound"
 	"github.com/paperhound/paperhound/embed"
 	"github.com/paperhound/paperhound/index"
+	"github.com/paperhound/paperhound/schema"
 )
 
 // MaxFeedDepth is how deep a feed can be paged.
@@ -223,19 +224,31 @@ func (e *Engine) feed(ctx context.Context, user string, votes []paperhound.Vote,
 	}
 	hits := sortedHits(blend)
 	// Popularity and duplicates are judged on more than a page, so that
-	// paging stays consistent.
+	// paging stays consistent; only the page's rows are read whole.
 	hits = hits[:min(len(hits), MaxFeedDepth+MaxFeedDepth/5)]
-	results, err := e.results(ctx, hits)
-	if err != nil {
-		return nil, err
+	ids := make([]string, len(hits))
+	for i, h := range hits {
+		ids[i] = h.ID
 	}
+	rankings, err := e.store.Rankings(ctx, ids)
+	if err != nil {
+		return nil, fmt.Errorf("feed: %w", err)
+	}
+	// A paper deleted since the index saw it is skipped, not an error.
+	hits = slices.DeleteFunc(hits, func(h index.Hit) bool {
+		_, ok := rankings[h.ID]
+		return !ok
+	})
 	popularity := ColdStartPopularity / float64(len(ups))
 	if opts.Popularity != nil {
 		popularity = *opts.Popularity
 	}
-	results = e.withPopularity(results, popularity)
-	results = withoutDuplicates(results)
-	page := results[min(opts.Offset, len(results)):min(opts.Offset+opts.Limit, len(results))]
+	hits = e.withPopularity(hits, rankings, popularity)
+	hits = withoutDuplicates(hits, func(h index.Hit) string { return rankings[h.ID].Title })
+	page, err := e.results(ctx, hits[min(opts.Offset, len(hits)):min(opts.Offset+opts.Limit, len(hits))])
+	if err != nil {
+		return nil, err
+	}
 	return e.explain(ctx, page, ups, upVecs[0])
 }
 
@@ -262,44 +275,36 @@ func (e *Engine) centroidScores(ctx context.Context, seeds map[string]float64, v
 	return scores, nil
 }
 
-// withPopularity blends each result's score with its share of upvotes
-// (ours plus the source's), on a log scale, by weight p in [0, 1].
-func (e *Engine) withPopularity(results []Result, p float64) []Result {
-	if p <= 0 || len(results) == 0 {
-		return results
+// withPopularity blends each hit's score with its share of upvotes (ours
+// plus the source's, from rankings), on a log scale, by weight p in [0, 1].
+func (e *Engine) withPopularity(hits []index.Hit, rankings map[string]schema.Ranking, p float64) []index.Hit {
+	if p <= 0 || len(hits) == 0 {
+		return hits
 	}
-	pop := make([]float64, len(results))
+	pop := make([]float64, len(hits))
 	var top, best float64
-	for i, r := range results {
-		pop[i] = math.Log1p(float64(r.Paper.Upvotes + e.votes.upvotes(r.Paper.ID)))
+	for i, h := range hits {
+		pop[i] = math.Log1p(float64(rankings[h.ID].Upvotes + e.votes.upvotes(h.ID)))
 		top = max(top, pop[i])
-		best = max(best, r.Score)
+		best = max(best, h.Score)
 	}
-	for i := range results {
-		s := (1 - p) * results[i].Score / max(best, 1e-12)
+	for i := range hits {
+		s := (1 - p) * hits[i].Score / max(best, 1e-12)
 		if top > 0 {
 			s += p * pop[i] / top
 		}
-		results[i].Score = s
+		hits[i].Score = s
 	}
-	slices.SortStableFunc(results, func(a, b Result) int {
-		switch {
-		case a.Score > b.Score:
-			return -1
-		case a.Score < b.Score:
-			return 1
-		}
-		return strings.Compare(a.Paper.ID, b.Paper.ID)
-	})
-	return results
+	index.SortHits(hits)
+	return hits
 }
 
-// withoutDuplicates keeps the first of papers with the same title: the same
+// withoutDuplicates keeps the first of items with the same title: the same
 // paper posted twice, or a preprint and its published copy.
-func withoutDuplicates(results []Result) []Result {
-	seen := make(map[string]bool, len(results))
-	return slices.DeleteFunc(results, func(r Result) bool {
-		key := titleKey(r.Paper.Title)
+func withoutDuplicates[T any](items []T, title func(T) string) []T {
+	seen := make(map[string]bool, len(items))
+	return slices.DeleteFunc(items, func(it T) bool {
+		key := titleKey(title(it))
 		if seen[key] {
 			return true
 		}

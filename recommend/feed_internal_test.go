@@ -33,7 +33,7 @@ func TestWithoutDuplicates(t *testing.T) {
 				results = append(results, Result{Paper: paperhound.Paper{ID: string(rune('a' + i)), Title: title}})
 			}
 			var got []string
-			for _, r := range withoutDuplicates(results) {
+			for _, r := range withoutDuplicates(results, paperTitle) {
 				got = append(got, r.Paper.Title)
 			}
 			if !slices.Equal(got, tt.want) {

@@ -38,6 +38,42 @@ func TestFeedHiddenNeighboursAreNotCandidates(t *testing.T) {
 	}
 }
 
+// Popularity blends in each paper's upvotes, the source's and ours: at
+// weight 1 they alone order the feed, at 0 the content does; a second
+// copy of a title is dropped either way.
+func TestFeedPopularity(t *testing.T) {
+	ctx := context.Background()
+	papers := []paperhound.Paper{
+		{ID: "up", Title: "Speculative decoding with draft models"},
+		{ID: "near", Title: "Speculative decoding with draft models, faster"},
+		{ID: "mid", Title: "Speculative decoding for chat", Upvotes: 3},
+		{ID: "far", Title: "Decoding speech", Upvotes: 1},
+		{ID: "far-copy", Title: "Decoding Speech!", Upvotes: 9},
+	}
+	e := wordsEngine(t, papers, []paperhound.Vote{{User: "ann", Paper: "up", Value: 1}, {User: "bob", Paper: "near", Value: 1}, {User: "bob", Paper: "far", Value: 1}, {User: "cy", Paper: "far", Value: 1}})
+	tests := []struct {
+		popularity float64
+		want       []string
+	}{
+		{0, []string{"near", "mid", "far"}},
+		// far-copy's 9 upvotes beat far's 1 + 2: it is the copy kept.
+		{1, []string{"far-copy", "mid", "near"}},
+	}
+	for _, tt := range tests {
+		recs, err := e.FeedWith(ctx, "ann", recommend.FeedOptions{Limit: 10, Popularity: &tt.popularity}, recommend.FeedWeights{Content: 1, Pool: 100})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ids []string
+		for _, r := range recs {
+			ids = append(ids, r.Paper.ID)
+		}
+		if !slices.Equal(ids, tt.want) {
+			t.Errorf("popularity %v: feed %v, want %v", tt.popularity, ids, tt.want)
+		}
+	}
+}
+
 // wordsEngine is an engine over papers with votes loaded, on the words
 // channel alone, so that papers whose titles share no word never meet.
 func wordsEngine(t *testing.T, papers []paperhound.Paper, votes []paperhound.Vote) *recommend.Engine {

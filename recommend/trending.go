@@ -141,8 +141,10 @@ func (e *Engine) trendingFeedResults(ctx context.Context, voted []string, filter
 		if err != nil {
 			return nil, err
 		}
-		results = withoutDuplicates(append(results, more...))
+		results = withoutDuplicates(append(results, more...), paperTitle)
 		start = end
 	}
 	return results, nil
 }
+
+func paperTitle(r Result) string { return r.Paper.Title }

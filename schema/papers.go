@@ -153,6 +153,34 @@ func (s *Store) Papers(ctx context.Context, ids []string) (map[string]paperhound
 	return out, nil
 }
 
+// Ranking is what a feed orders its candidates by besides their scores:
+// the title, to drop duplicates, and the source's upvotes, for popularity.
+type Ranking struct {
+	Title   string
+	Upvotes int
+}
+
+// Rankings returns the Ranking of every paper among ids that exists, by
+// id: a feed weighs 600 candidates and shows 50, and reading the rest of
+// 600 rows (abstracts, authors, dates) was a tenth of a page at a million
+// papers.
+func (s *Store) Rankings(ctx context.Context, ids []string) (map[string]Ranking, error) {
+	out := make(map[string]Ranking, len(ids))
+	err := s.eachIn(ctx, `SELECT id, title, upvotes FROM papers WHERE id IN (?)`, nil, ids, func(rows *sqlx.Rows) error {
+		var id string
+		var r Ranking
+		if err := rows.Scan(&id, &r.Title, &r.Upvotes); err != nil {
+			return err
+		}
+		out[id] = r
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("paper rankings: %w", err)
+	}
+	return out, nil
+}
+
 // paperUTC puts the timestamps in UTC: drivers return them in the
 // session's or the file's zone.
 func paperUTC(p *paperhound.Paper) {

@@ -236,6 +236,9 @@ func TestRecordHashesAndMissingPapers(t *testing.T) {
 			ctx := context.Background()
 			// More than one IN chunk, to cover the chunking.
 			papers, ids := numbered(1203)
+			for i := range papers {
+				papers[i].Upvotes = i % 7
+			}
 			mustSave(t, b.Store, papers, nil)
 
 			hashes, err := b.Store.RecordHashes(ctx, append(ids, "x1", "x2"))
@@ -273,6 +276,15 @@ func TestRecordHashesAndMissingPapers(t *testing.T) {
 			}
 			if m, err := b.Store.Papers(ctx, ids); err != nil || len(m) != len(ids) {
 				t.Errorf("Papers(all) = %d papers, %v; want %d", len(m), err, len(ids))
+			}
+			rankings, err := b.Store.Rankings(ctx, append(ids, "x1"))
+			if err != nil || len(rankings) != len(papers) {
+				t.Fatalf("Rankings = %d papers, %v; want %d", len(rankings), err, len(papers))
+			}
+			for _, p := range papers {
+				if r := rankings[p.ID]; r.Title != p.Title || r.Upvotes != p.Upvotes {
+					t.Fatalf("Rankings[%s] = %+v, want %q and %d upvotes", p.ID, r, p.Title, p.Upvotes)
+				}
 			}
 		})
 	}
