@@ -64,14 +64,19 @@ func TestFeedPopularity(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var ids []string
-		for _, r := range recs {
-			ids = append(ids, r.Paper.ID)
-		}
-		if !slices.Equal(ids, tt.want) {
+		if ids := feedIDs(recs); !slices.Equal(ids, tt.want) {
 			t.Errorf("popularity %v: feed %v, want %v", tt.popularity, ids, tt.want)
 		}
 	}
+}
+
+// feedIDs are the ids of a feed, in its order.
+func feedIDs(recs []recommend.Recommendation) []string {
+	ids := make([]string, 0, len(recs))
+	for _, r := range recs {
+		ids = append(ids, r.Paper.ID)
+	}
+	return ids
 }
 
 // wordsEngine is an engine over papers with votes loaded, on the words
@@ -168,11 +173,7 @@ func TestFeedNeighbours(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var got []string
-		for _, r := range recs {
-			got = append(got, r.Paper.ID)
-		}
-		if !slices.Equal(got, tt.want) {
+		if got := feedIDs(recs); !slices.Equal(got, tt.want) {
 			t.Errorf("%d neighbours: feed %v, want %v", tt.neighbours, got, tt.want)
 		}
 	}
