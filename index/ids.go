@@ -21,23 +21,20 @@ func newDocIDs() *docIDs {
 	return &docIDs{hash: func(id string) uint64 { return maphash.String(seed, id) }, byHash: map[uint64]int32{}, clash: map[string]int32{}}
 }
 
-// id is the id of slot, live or dead.
-func (t *docIDs) id(slot int32) string {
+// bytesOf is slot's id, live or dead, in place.
+func (t *docIDs) bytesOf(slot int32) []byte {
 	start := uint32(0)
 	if slot > 0 {
 		start = t.end[slot-1]
 	}
-	return string(t.bytes[start:t.end[slot]])
+	return t.bytes[start:t.end[slot]]
 }
 
+// id is the id of slot, live or dead.
+func (t *docIDs) id(slot int32) string { return string(t.bytesOf(slot)) }
+
 // is says whether slot's id is id, without making a string of it.
-func (t *docIDs) is(slot int32, id string) bool {
-	start := uint32(0)
-	if slot > 0 {
-		start = t.end[slot-1]
-	}
-	return string(t.bytes[start:t.end[slot]]) == id
-}
+func (t *docIDs) is(slot int32, id string) bool { return string(t.bytesOf(slot)) == id }
 
 // slot is the slot of the live doc id.
 func (t *docIDs) slot(id string) (int32, bool) {

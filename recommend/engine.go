@@ -173,11 +173,7 @@ func (e *Engine) Paper(ctx context.Context, id string) (paperhound.Paper, error)
 
 // results attaches the stored papers to hits, in order.
 func (e *Engine) results(ctx context.Context, hits []index.Hit) ([]Result, error) {
-	ids := make([]string, len(hits))
-	for i, h := range hits {
-		ids[i] = h.ID
-	}
-	papers, err := e.store.Papers(ctx, ids)
+	papers, err := e.store.Papers(ctx, hitIDs(hits))
 	if err != nil {
 		return nil, fmt.Errorf("load ranked papers: %w", err)
 	}

@@ -226,11 +226,7 @@ func (e *Engine) feed(ctx context.Context, user string, votes []paperhound.Vote,
 	// Popularity and duplicates are judged on more than a page, so that
 	// paging stays consistent; only the page's rows are read whole.
 	hits = hits[:min(len(hits), MaxFeedDepth+MaxFeedDepth/5)]
-	ids := make([]string, len(hits))
-	for i, h := range hits {
-		ids[i] = h.ID
-	}
-	rankings, err := e.store.Rankings(ctx, ids)
+	rankings, err := e.store.Rankings(ctx, hitIDs(hits))
 	if err != nil {
 		return nil, fmt.Errorf("feed: %w", err)
 	}

@@ -139,6 +139,15 @@ func (e *Engine) channelScores(ctx context.Context, vecs []embed.Vector, pool in
 	return blend, nil
 }
 
+// hitIDs are the ids of hits, in order.
+func hitIDs(hits []index.Hit) []string {
+	ids := make([]string, len(hits))
+	for i, h := range hits {
+		ids[i] = h.ID
+	}
+	return ids
+}
+
 // sortedHits orders scores best first, ties by id, as an index would.
 func sortedHits(scores map[string]float64) []index.Hit {
 	hits := make([]index.Hit, 0, len(scores))

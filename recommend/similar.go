@@ -95,11 +95,7 @@ func (e *Engine) closeHits(ctx context.Context, hits []index.Hit, vecs []embed.V
 	var close []index.Hit
 	for start := 0; start < len(hits) && len(close) < limit; start += limit {
 		batch := hits[start:min(len(hits), start+limit)]
-		ids := make([]string, len(batch))
-		for i, h := range batch {
-			ids[i] = h.ID
-		}
-		held, err := e.vectors(ctx, e.channels[words], ids)
+		held, err := e.vectors(ctx, e.channels[words], hitIDs(batch))
 		if err != nil {
 			return nil, fmt.Errorf("search: %w", err)
 		}
