@@ -61,9 +61,10 @@ func (m *Memory) ScoreOnly(space string) {
 	m.scoreOnly[space] = true
 	if ss := m.sparse[space]; ss != nil {
 		ss.scoreOnly = true
-		for i := range ss.terms {
-			ss.terms[i].post = nil
+		for i, t := range ss.terms {
+			ss.terms[i] = term{hash: t.hash, df: t.df}
 		}
+		ss.packed, ss.loose, ss.loosePostings = nil, map[int32][]uint32{}, 0
 	}
 }
 
@@ -152,6 +153,11 @@ func (m *Memory) Upsert(_ context.Context, docs []Doc) error {
 				m.sparse[space] = ss
 			}
 			ss.add(slot, v)
+		}
+	}
+	for _, ss := range m.sparse {
+		if ss.loosePostings > len(ss.packed) {
+			ss.pack()
 		}
 	}
 	m.maybeCompact()
@@ -489,7 +495,7 @@ func (s *sparseSpace) queryTerms(q embed.Sparse, maxDocFreq float64, keep int) [
 func (s *sparseSpace) score(terms []queryTerm, scores []float32, touched []int32) (_ []int32, listed bool) {
 	var postings int
 	for _, q := range terms {
-		postings += len(s.terms[q.tid].post)
+		postings += len(s.post(q.tid))
 	}
 	listed = postings <= len(scores)
 	if listed {
@@ -497,7 +503,7 @@ func (s *sparseSpace) score(terms []queryTerm, scores []float32, touched []int32
 	}
 	var weighted [wideCode + 1]float32 // the same float32 products as q.w * unscaled[code]
 	for _, q := range terms {
-		post := s.terms[q.tid].post
+		post := s.post(q.tid)
 		if s.wideTerms[q.hash] {
 			for _, p := range post {
 				slot := int32(p >> 8)

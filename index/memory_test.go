@@ -1,6 +1,7 @@
 package index
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"math"
@@ -700,5 +701,54 @@ func TestMemoryVectorsAcrossChunks(t *testing.T) {
 	}
 	if got := hitIDs(memSearch(t, m, sparseQuery(size))); !slices.Equal(got, []string{"d2"}) {
 		t.Errorf("search = %v, want [d2]", got)
+	}
+}
+
+// Lists changed since the last pack stay fewer postings than the packed
+// ones, and every list reads the same packed or loose: here one paper at
+// a time adds to the common term 1 and to a term of its own, and each
+// tenth paper is deleted.
+func TestMemoryPacksLists(t *testing.T) {
+	m := NewMemory()
+	ss := func() *sparseSpace { return m.sparse[sparseSpc] }
+	want := map[string]bool{}
+	for i := range 200 {
+		id := fmt.Sprint("p", i)
+		memUpsert(t, m, sparseDoc(id, 1, uint32(1000+i)))
+		want[id] = true
+		if i%10 == 9 {
+			gone := fmt.Sprint("p", i-5)
+			if err := m.Delete(context.Background(), []string{gone}); err != nil {
+				t.Fatal(err)
+			}
+			delete(want, gone)
+		}
+		if s := ss(); s.loosePostings > len(s.packed) {
+			t.Fatalf("after paper %d: %d loose postings, %d packed", i, s.loosePostings, len(s.packed))
+		}
+		if got := memSearch(t, m, Query{Space: sparseSpc, Vector: terms(1), Limit: 1000}); len(got) != len(want) {
+			t.Fatalf("after paper %d: term 1 finds %d papers, want %d", i, len(got), len(want))
+		}
+	}
+	if len(ss().loose) == 0 {
+		t.Fatal("no list was loose: the test no longer appends to packed lists")
+	}
+	var buf bytes.Buffer
+	if err := m.WriteSnapshot(&buf); err != nil {
+		t.Fatal(err)
+	}
+	read := NewMemory()
+	if err := read.ReadSnapshot(bytes.NewReader(buf.Bytes()), int64(buf.Len())); err != nil {
+		t.Fatal(err)
+	}
+	if s := read.sparse[sparseSpc]; len(s.loose) != 0 {
+		t.Errorf("read from a snapshot, %d lists are loose", len(s.loose))
+	}
+	for i := range 200 {
+		id := fmt.Sprint("p", i)
+		got := hitIDs(memSearch(t, read, Query{Space: sparseSpc, Vector: terms(uint32(1000 + i))}))
+		if want[id] != (len(got) == 1 && got[0] == id) {
+			t.Errorf("term %d finds %v; %s live: %v", 1000+i, got, id, want[id])
+		}
 	}
 }

@@ -76,13 +76,13 @@ func (s *sparseSpace) write(sw *snapWriter) {
 	sw.flag(s.scoreOnly)
 	hashes, dfs, lens := make([]uint32, len(s.terms)), make([]int32, len(s.terms)), make([]uint32, len(s.terms))
 	for i, t := range s.terms {
-		hashes[i], dfs[i], lens[i] = t.hash, t.df, uint32(len(t.post))
+		hashes[i], dfs[i], lens[i] = t.hash, t.df, uint32(len(s.post(int32(i))))
 	}
 	writeSlice(sw, hashes)
 	writeSlice(sw, dfs)
 	writeSlice(sw, lens)
-	for _, t := range s.terms {
-		sw.raw(bytesOf(t.post))
+	for i := range s.terms {
+		sw.raw(bytesOf(s.post(int32(i))))
 	}
 	sw.flag(s.toks != nil)
 	if t := s.toks; t != nil {
@@ -197,6 +197,7 @@ func readSparse(sr *snapReader, slots int) *sparseSpace {
 	}
 	flat := make([]uint32, sr.check(total, 4))
 	sr.fill(bytesOf(flat))
+	s.packed = flat
 	s.terms = make([]term, len(hashes))
 	s.tids = make(map[uint32]int32, len(hashes))
 	at := 0
@@ -205,7 +206,7 @@ func readSparse(sr *snapReader, slots int) *sparseSpace {
 		if end > len(flat) {
 			break // sr has failed
 		}
-		s.terms[i] = term{hash: h, df: dfs[i], post: flat[at:end:end]}
+		s.terms[i] = term{hash: h, df: dfs[i], at: at, n: lens[i]}
 		s.tids[h] = int32(i)
 		at = end
 	}
