@@ -64,7 +64,7 @@ func (m *Memory) ScoreOnly(space string) {
 		for i, t := range ss.terms {
 			ss.terms[i] = term{hash: t.hash, df: t.df}
 		}
-		ss.packed, ss.loose, ss.loosePostings = nil, map[int32][]uint32{}, 0
+		ss.packed, ss.loose, ss.added = nil, nil, 0
 	}
 }
 
@@ -156,7 +156,8 @@ func (m *Memory) Upsert(_ context.Context, docs []Doc) error {
 		}
 	}
 	for _, ss := range m.sparse {
-		if ss.loosePostings > len(ss.packed) {
+		// A quarter: what each list's room holds (packRoom).
+		if 4*ss.added > len(ss.packed) {
 			ss.pack()
 		}
 	}

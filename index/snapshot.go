@@ -206,7 +206,7 @@ func readSparse(sr *snapReader, slots int) *sparseSpace {
 		if end > len(flat) {
 			break // sr has failed
 		}
-		s.terms[i] = term{hash: h, df: dfs[i], at: at, n: lens[i]}
+		s.terms[i] = term{hash: h, df: dfs[i], at: at, n: lens[i], cap: lens[i]}
 		s.tids[h] = int32(i)
 		at = end
 	}
