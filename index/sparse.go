@@ -320,18 +320,15 @@ func (s *sparseSpace) remove(slot int32, alive func(int32) bool) {
 	}
 }
 
-// prune drops a list's dead postings.
+// prune drops a list's dead postings: a packed list in place, where its
+// room grows by what it lost; a loose one into a copy of its size.
 func (s *sparseSpace) prune(tid int32, alive func(int32) bool) {
-	var live []uint32
-	if df := s.terms[tid].df; df > 0 {
-		live = make([]uint32, 0, df)
-		for _, p := range s.post(tid) {
-			if alive(int32(p >> 8)) {
-				live = append(live, p)
-			}
-		}
+	live := slices.DeleteFunc(s.post(tid), func(p uint32) bool { return !alive(int32(p >> 8)) })
+	if t := &s.terms[tid]; t.loose == 0 {
+		t.n = uint32(len(live))
+	} else {
+		s.setPost(tid, slices.Clone(live))
 	}
-	s.setPost(tid, live)
 }
 
 // post is term tid's postings. A packed list is capped at its length, so
