@@ -137,15 +137,11 @@ func (s *Store) Paper(ctx context.Context, id string) (paperhound.Paper, error) 
 
 // Papers returns the papers among ids that exist, by id.
 func (s *Store) Papers(ctx context.Context, ids []string) (map[string]paperhound.Paper, error) {
-	out := make(map[string]paperhound.Paper, len(ids))
-	err := s.eachIn(ctx, `SELECT `+paperColumns+` FROM papers WHERE id IN (?)`, nil, ids, func(rows *sqlx.Rows) error {
+	out, err := byKey(ctx, s, `SELECT `+paperColumns+` FROM papers WHERE id IN (?)`, nil, ids, func(rows *sqlx.Rows) (string, paperhound.Paper, error) {
 		var p paperhound.Paper
-		if err := rows.StructScan(&p); err != nil {
-			return err
-		}
+		err := rows.StructScan(&p)
 		paperUTC(&p)
-		out[p.ID] = p
-		return nil
+		return p.ID, p, err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("papers: %w", err)
@@ -165,15 +161,9 @@ type Ranking struct {
 // 600 rows (abstracts, authors, dates) was a tenth of a page at a million
 // papers.
 func (s *Store) Rankings(ctx context.Context, ids []string) (map[string]Ranking, error) {
-	out := make(map[string]Ranking, len(ids))
-	err := s.eachIn(ctx, `SELECT id, title, upvotes FROM papers WHERE id IN (?)`, nil, ids, func(rows *sqlx.Rows) error {
-		var id string
-		var r Ranking
-		if err := rows.Scan(&id, &r.Title, &r.Upvotes); err != nil {
-			return err
-		}
-		out[id] = r
-		return nil
+	out, err := byKey(ctx, s, `SELECT id, title, upvotes FROM papers WHERE id IN (?)`, nil, ids, func(rows *sqlx.Rows) (id string, r Ranking, err error) {
+		err = rows.Scan(&id, &r.Title, &r.Upvotes)
+		return id, r, err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("paper rankings: %w", err)
@@ -191,14 +181,9 @@ func paperUTC(p *paperhound.Paper) {
 // RecordHashes returns the record hash of every paper among ids that exists,
 // so ingestion can skip the unchanged ones before embedding anything.
 func (s *Store) RecordHashes(ctx context.Context, ids []string) (map[string]string, error) {
-	out := make(map[string]string, len(ids))
-	err := s.eachIn(ctx, `SELECT id, record_hash FROM papers WHERE id IN (?)`, nil, ids, func(rows *sqlx.Rows) error {
-		var id, hash string
-		if err := rows.Scan(&id, &hash); err != nil {
-			return err
-		}
-		out[id] = hash
-		return nil
+	out, err := byKey(ctx, s, `SELECT id, record_hash FROM papers WHERE id IN (?)`, nil, ids, func(rows *sqlx.Rows) (id, hash string, err error) {
+		err = rows.Scan(&id, &hash)
+		return id, hash, err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("record hashes: %w", err)
@@ -264,17 +249,10 @@ func (s *Store) PaperVectors(ctx context.Context, space string, ids []string) (m
 // vectorsBy runs query, which selects a key and a vector's data, for space
 // and keys, and returns the data by key.
 func (s *Store) vectorsBy(ctx context.Context, query, space string, keys []string) (map[string][]byte, error) {
-	out := make(map[string][]byte, len(keys))
-	err := s.eachIn(ctx, query, []any{space}, keys, func(rows *sqlx.Rows) error {
-		var key string
-		var data []byte
-		if err := rows.Scan(&key, &data); err != nil {
-			return err
-		}
-		out[key] = data
-		return nil
+	return byKey(ctx, s, query, []any{space}, keys, func(rows *sqlx.Rows) (key string, data []byte, err error) {
+		err = rows.Scan(&key, &data)
+		return key, data, err
 	})
-	return out, err
 }
 
 // insertVectors adds vectors in tx; a vector already stored for the same

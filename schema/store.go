@@ -307,6 +307,21 @@ func (s *Store) eachIn(ctx context.Context, query string, args []any, ids []stri
 	return nil
 }
 
+// byKey runs query over ids as eachIn does and keeps each row's value by
+// the key scan reads from it.
+func byKey[V any](ctx context.Context, s *Store, query string, args []any, ids []string, scan func(*sqlx.Rows) (string, V, error)) (map[string]V, error) {
+	out := make(map[string]V, len(ids))
+	err := s.eachIn(ctx, query, args, ids, func(rows *sqlx.Rows) error {
+		key, v, err := scan(rows)
+		if err != nil {
+			return err
+		}
+		out[key] = v
+		return nil
+	})
+	return out, err
+}
+
 // The helpers below run every query of the store, so that an error which
 // means the database cannot answer now is paperhound.ErrUnavailable, and
 // one the caller's cancellation caused is the context's error, however
