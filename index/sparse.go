@@ -52,7 +52,7 @@ type term struct {
 	hash uint32
 	df   int32 // live docs holding the term
 	// Its postings are packed[at:at+n], with room for cap, or
-	// loose[loose-1] once they outgrew it or were pruned (post).
+	// loose[loose-1] once they outgrew it (post).
 	n, cap, loose uint32
 	at            int
 }
