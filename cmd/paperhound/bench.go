@@ -32,7 +32,9 @@ import (
 // benchRun is what one bench run measures, as its flags say.
 type benchRun struct {
 	papers          int
+	seed            uint64
 	db              string // a postgres:// URL, or "" for a fresh SQLite file
+	dir             string // where the SQLite file and snapshot are kept, or "" for a temporary folder
 	requests        int
 	budget          time.Duration // most time for each latency figure
 	duration, idle  time.Duration
@@ -65,14 +67,14 @@ var serveCommand = func(args ...string) (*exec.Cmd, error) {
 func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var cfg Config
 	var data string
-	var seed uint64
 	var ready time.Duration
 	r := benchRun{}
 	fs := cfg.flags("bench", stderr)
 	fs.IntVar(&r.papers, "papers", 10000, "how many papers to make and ingest")
 	fs.StringVar(&data, "data", "../shared/data/citeulike-a", "the citeulike-a data set folder, whose titles and abstract sentences make the papers")
-	fs.Uint64Var(&seed, "seed", 1, "the seed that recombines titles and sentences into papers")
+	fs.Uint64Var(&r.seed, "seed", 1, "the seed that recombines titles and sentences into papers")
 	fs.StringVar(&r.db, "db", "", "a postgres:// URL to measure PostgreSQL (a scratch database is created there and dropped); default a fresh SQLite file in a temporary folder")
+	fs.StringVar(&r.dir, "dir", "", "keep the SQLite database and index snapshot in this folder; run again with the same folder, --papers and --seed, and bench measures serve on them, skipping the ingest and first start")
 	fs.IntVar(&r.requests, "requests", 200, "requests for each latency figure")
 	fs.DurationVar(&r.budget, "budget", time.Minute, "most time for each latency figure: fewer requests are made when they are slow")
 	fs.DurationVar(&r.duration, "duration", 10*time.Second, "how long each throughput figure runs")
@@ -91,6 +93,8 @@ func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return errors.New("--requests must be 1 or more; --budget, --duration, --idle, --load and --ready-timeout above 0; --refresh 0 or more")
 	case r.db != "" && !schema.IsPostgres(r.db):
 		return fmt.Errorf("--db takes a postgres:// URL, got %q: SQLite is measured in a fresh temporary file, the default", r.db)
+	case r.db != "" && r.dir != "":
+		return errors.New("--dir keeps a SQLite database: it cannot be given with --db")
 	}
 	if fi, err := os.Stat(data); err != nil || !fi.IsDir() {
 		return fmt.Errorf("--data %s: no such folder; bench makes its papers from the citeulike-a data set (items.tsv, abstracts_subset.tsv, ...): point --data at it", data)
@@ -99,7 +103,7 @@ func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	if r.corpus, err = bench.NewCorpus(d, seed); err != nil {
+	if r.corpus, err = bench.NewCorpus(d, r.seed); err != nil {
 		return fmt.Errorf("--data %s: %w", data, err)
 	}
 	r.log = log
@@ -109,11 +113,13 @@ func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 // run measures in the issue's order: ingest, disk, start-up, memory, idle
 // CPU, latencies, throughput; each figure is printed as soon as it is known.
 func (r *benchRun) run(ctx context.Context, ready time.Duration, stdout io.Writer) (err error) {
-	dir, err := os.MkdirTemp("", "paperhound-bench-")
+	dir, reuse, err := r.folder()
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(dir)
+	if r.dir == "" {
+		defer os.RemoveAll(dir)
+	}
 	snapshot := filepath.Join(dir, "bench.index")
 	dsn, kind := r.db, "PostgreSQL"
 	if dsn == "" {
@@ -131,27 +137,9 @@ func (r *benchRun) run(ctx context.Context, ready time.Duration, stdout io.Write
 		fmt.Fprintf(stdout, "%-44s %s\n", name, fmt.Sprintf(format, a...))
 	}
 
-	took, size, err := r.ingest(ctx, dsn)
-	if err != nil {
-		return err
-	}
-	row("ingest", "%.0f papers/s (%s)", float64(r.papers)/took.Seconds(), took.Round(time.Millisecond))
-	row("database on disk", "%.1f KB/paper (%.1f MB)", float64(size)/float64(r.papers)/1e3, float64(size)/1e6)
-
-	// The first start loads the store and saves the index's snapshot; the
-	// second, measured from here on, starts from it.
-	first, err := r.startServe(ctx, dsn, snapshot, ready)
-	if err != nil {
-		return err
-	}
-	row("serve, first start: /healthz 200 after", "%.3f s", first.healthy.Seconds())
-	row("serve, first start: /readyz 200 after", "%.3f s (the index loaded from the store)", first.ready.Seconds())
-	saved, snapSize, err := waitForFile(ctx, snapshot, ready)
-	if err != nil {
-		return errors.Join(fmt.Errorf("the index snapshot: %w", err), first.stop())
-	}
-	row("index snapshot saved", "%.1f s after ready, %.1f KB/paper (%.1f MB)", saved.Seconds(), float64(snapSize)/float64(r.papers)/1e3, float64(snapSize)/1e6)
-	if err := first.stop(); err != nil {
+	if reuse {
+		row("ingest and first start", "skipped: the database and snapshot in %s are reused", dir)
+	} else if err := r.prepare(ctx, dsn, snapshot, ready, row); err != nil {
 		return err
 	}
 	srv, err := r.startServe(ctx, dsn, snapshot, ready)
@@ -207,6 +195,80 @@ func (r *benchRun) run(ctx context.Context, ready time.Duration, stdout io.Write
 	row(fmt.Sprintf("serve: resident memory after %s of load", r.load), "%.0f MB (peak %.0f MB; %d clients, %.1f requests/s of every kind)",
 		float64(mem.RSS)/1e6, float64(mem.Peak)/1e6, benchClients, mixed)
 	return nil
+}
+
+// prepare ingests the papers and starts serve a first time, which loads
+// the store and saves the index's snapshot; the start measured after it
+// begins from that snapshot. Once both are there, --dir's manifest
+// records what they hold.
+func (r *benchRun) prepare(ctx context.Context, dsn, snapshot string, ready time.Duration, row func(name, format string, a ...any)) error {
+	took, size, err := r.ingest(ctx, dsn)
+	if err != nil {
+		return err
+	}
+	row("ingest", "%.0f papers/s (%s)", float64(r.papers)/took.Seconds(), took.Round(time.Millisecond))
+	row("database on disk", "%.1f KB/paper (%.1f MB)", float64(size)/float64(r.papers)/1e3, float64(size)/1e6)
+	first, err := r.startServe(ctx, dsn, snapshot, ready)
+	if err != nil {
+		return err
+	}
+	row("serve, first start: /healthz 200 after", "%.3f s", first.healthy.Seconds())
+	row("serve, first start: /readyz 200 after", "%.3f s (the index loaded from the store)", first.ready.Seconds())
+	saved, snapSize, err := waitForFile(ctx, snapshot, ready)
+	if err != nil {
+		return errors.Join(fmt.Errorf("the index snapshot: %w", err), first.stop())
+	}
+	row("index snapshot saved", "%.1f s after ready, %.1f KB/paper (%.1f MB)", saved.Seconds(), float64(snapSize)/float64(r.papers)/1e3, float64(snapSize)/1e6)
+	if err := first.stop(); err != nil {
+		return err
+	}
+	if r.dir == "" {
+		return nil
+	}
+	raw, _ := json.Marshal(r.manifest())
+	return os.WriteFile(filepath.Join(r.dir, benchManifest), raw, 0o644)
+}
+
+// benchManifest, in a --dir folder, says what a finished run left there.
+const benchManifest = "bench.json"
+
+type benchManifestData struct {
+	Papers int    `json:"papers"`
+	Seed   uint64 `json:"seed"`
+}
+
+func (r *benchRun) manifest() benchManifestData {
+	return benchManifestData{Papers: r.papers, Seed: r.seed}
+}
+
+// folder is where the run keeps its files: a new temporary folder, or
+// --dir, which may hold a finished run of the same papers to reuse.
+func (r *benchRun) folder() (dir string, reuse bool, err error) {
+	if r.dir == "" {
+		dir, err = os.MkdirTemp("", "paperhound-bench-")
+		return dir, false, err
+	}
+	if err := os.MkdirAll(r.dir, 0o755); err != nil {
+		return "", false, fmt.Errorf("--dir: %w", err)
+	}
+	raw, err := os.ReadFile(filepath.Join(r.dir, benchManifest))
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		if _, err := os.Stat(filepath.Join(r.dir, "bench.db")); err == nil {
+			return "", false, fmt.Errorf("--dir %s holds an unfinished run's bench.db: remove its bench.* files, or choose another folder", r.dir)
+		}
+		return r.dir, false, nil
+	case err != nil:
+		return "", false, fmt.Errorf("--dir: %w", err)
+	}
+	var m benchManifestData
+	if err := json.Unmarshal(raw, &m); err != nil {
+		return "", false, fmt.Errorf("--dir %s: %s: %w", r.dir, benchManifest, err)
+	}
+	if m != r.manifest() {
+		return "", false, fmt.Errorf("--dir %s holds %d papers of seed %d, not %d of seed %d: give those flags, or another folder", r.dir, m.Papers, m.Seed, r.papers, r.seed)
+	}
+	return r.dir, true, nil
 }
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.1f ms", float64(d)/float64(time.Millisecond)) }

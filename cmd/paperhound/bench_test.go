@@ -66,11 +66,9 @@ var benchRows = []struct {
 	{"serve: resident memory after 300ms of load", `([0-9]+) MB \(peak [0-9]+ MB; 8 clients, [0-9.]+ requests/s of every kind\)`, false},
 }
 
-// bench runs end to end at a tiny size, on SQLite and on a scratch
-// PostgreSQL database that it drops: every figure is printed, and sane.
-// How fast is not tested.
-func TestBench(t *testing.T) {
-	// serve runs as this test binary's TestChildProcess.
+// serveAsChild makes bench's serve run as this test binary's
+// TestChildProcess.
+func serveAsChild(t *testing.T) {
 	orig := serveCommand
 	t.Cleanup(func() { serveCommand = orig })
 	serveCommand = func(args ...string) (*exec.Cmd, error) {
@@ -79,8 +77,19 @@ func TestBench(t *testing.T) {
 		cmd.Env = append(os.Environ(), childArgsEnv+"="+string(raw))
 		return cmd, err
 	}
-	data := fakeCiteULike(t, 40)
-	args := []string{"bench", "--papers", "200", "--data", data, "--requests", "5", "--duration", "200ms", "--idle", "500ms", "--load", "300ms"}
+}
+
+// tinyBench are the arguments of a bench that runs in seconds.
+func tinyBench(t *testing.T) []string {
+	return []string{"bench", "--papers", "200", "--data", fakeCiteULike(t, 40), "--requests", "5", "--duration", "200ms", "--idle", "500ms", "--load", "300ms"}
+}
+
+// bench runs end to end at a tiny size, on SQLite and on a scratch
+// PostgreSQL database that it drops: every figure is printed, and sane.
+// How fast is not tested.
+func TestBench(t *testing.T) {
+	serveAsChild(t)
+	args := tinyBench(t)
 	dbs := []struct{ name, kind, dsn string }{{"sqlite", "SQLite", ""}}
 	if dsn, ok := schematest.Postgres(t); ok {
 		dbs = append(dbs, struct{ name, kind, dsn string }{"postgres", "PostgreSQL", dsn})
@@ -121,6 +130,52 @@ func TestBench(t *testing.T) {
 	}
 }
 
+// With --dir, a second run measures serve on the first run's database
+// and snapshot; a folder holding other papers, or an unfinished run, is
+// refused rather than measured or overwritten.
+func TestBenchDir(t *testing.T) {
+	serveAsChild(t)
+	dir := t.TempDir()
+	args := append(tinyBench(t), "--dir", dir)
+	bench := func(args ...string) (string, error) {
+		var stdout, stderr bytes.Buffer
+		err := run(context.Background(), args, &stdout, &stderr)
+		return stdout.String(), err
+	}
+	first, err := bench(args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	second, err := bench(args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !regexp.MustCompile(`(?m)^ingest +[0-9]+ papers/s`).MatchString(first) || strings.Contains(first, "skipped") {
+		t.Errorf("the first run did not ingest:\n%s", first)
+	}
+	for _, want := range []string{"ingest and first start", "skipped", "serve: /readyz 200 after", "similar papers, 1 client", "after 300ms of load"} {
+		if !strings.Contains(second, want) {
+			t.Errorf("the second run does not say %q:\n%s", want, second)
+		}
+	}
+	if regexp.MustCompile(`(?m)^(ingest +[0-9]|database on disk|serve, first start)`).MatchString(second) {
+		t.Errorf("the second run ingested or started twice:\n%s", second)
+	}
+
+	if _, err := bench(append(args, "--papers", "300")...); err == nil || !strings.Contains(err.Error(), "holds 200 papers of seed 1, not 300") {
+		t.Errorf("another size in the same folder: %v", err)
+	}
+	if err := os.Remove(filepath.Join(dir, benchManifest)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := bench(args...); err == nil || !strings.Contains(err.Error(), "unfinished run") {
+		t.Errorf("a folder without its manifest: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "bench.db")); err != nil {
+		t.Errorf("the unfinished run's database was not left alone: %v", err)
+	}
+}
+
 // scratchDatabases counts this process's bench databases on dsn's server.
 func scratchDatabases(t *testing.T, dsn string) int {
 	t.Helper()
@@ -147,6 +202,7 @@ func TestBenchErrors(t *testing.T) {
 		{[]string{"--db", "x.db"}, "--db takes a postgres:// URL"},
 		{[]string{"--idle", "0s"}, "above 0"},
 		{[]string{"--load", "0s"}, "above 0"},
+		{[]string{"--db", "postgres://x/y", "--dir", t.TempDir()}, "cannot be given with --db"},
 	} {
 		var stdout, stderr bytes.Buffer
 		err := run(context.Background(), append([]string{"bench"}, tt.args...), &stdout, &stderr)
