@@ -311,8 +311,18 @@ func (m *Memory) Search(ctx context.Context, q Query) ([]Hit, error) {
 				top.Push(Hit{ID: m.ids.id(slot), Score: score})
 			}
 		}
-		var listed bool
-		if buf.touched, listed = ss.score(terms, scores, buf.touched[:0]); listed {
+		if ss.postings(terms) > len(scores) {
+			ss.scoreBlocked(terms, scores, scoreBlock, func(start int, sums []float32) {
+				// The bar inline, since emit is a call from here: most
+				// papers fall below it.
+				for i, sum := range sums {
+					if top.Admits(float64(sum * ss.scale[start+i])) {
+						emit(int32(start+i), sum)
+					}
+				}
+			})
+		} else {
+			buf.touched = ss.score(terms, scores, buf.touched[:0])
 			for _, slot := range buf.touched {
 				// A slot is listed twice when its sum passed through 0 (a
 				// zero weight, or weights of both signs); its first listing
@@ -322,11 +332,6 @@ func (m *Memory) Search(ctx context.Context, q Query) ([]Hit, error) {
 					emit(slot, sum)
 				}
 			}
-		} else {
-			for slot, sum := range scores {
-				emit(int32(slot), sum)
-			}
-			clear(scores)
 		}
 		m.scratch.Put(buf)
 	}
@@ -485,30 +490,32 @@ func (s *sparseSpace) queryTerms(q embed.Sparse, maxDocFreq float64, keep int) [
 	return out
 }
 
-// score adds each doc's unscaled score into scores; a doc's score is its
-// sum times its scale. When listed, the slots touched, dead ones included
-// (the caller's filter drops them), are appended to touched; a query whose
-// lists outnumber the slots touches most docs, and the caller finds them
-// by scanning scores instead (a whole-paper query at 100k papers: 3.1
-// against 2.0 ms). A term's weight times each code's value is taken once
-// per term, not per posting, and only the rare terms with wide values
-// look any up (2.1 against 1.8 ms).
-func (s *sparseSpace) score(terms []queryTerm, scores []float32, touched []int32) (_ []int32, listed bool) {
-	var postings int
+// postings is how many postings terms' lists hold.
+func (s *sparseSpace) postings(terms []queryTerm) int {
+	var n int
 	for _, q := range terms {
-		postings += len(s.post(q.tid))
+		n += len(s.post(q.tid))
 	}
-	listed = postings <= len(scores)
-	if listed {
-		touched = slices.Grow(touched, postings)
-	}
+	return n
+}
+
+// score adds each doc's unscaled score into scores (a doc's score is its
+// sum times its scale) and appends the slots it touches to touched, dead
+// ones included (the caller's filter drops them): for a query whose lists
+// hold fewer postings than there are slots, where listing them is cheaper
+// than a scan of every slot; a longer one touches most docs, and is
+// summed block by block of slots instead (scoreBlocked). A term's weight
+// times each code's value is taken once per term, not per posting, and
+// only the rare terms with wide values look any up (2.1 against 1.8 ms
+// for a whole paper at 100k papers).
+func (s *sparseSpace) score(terms []queryTerm, scores []float32, touched []int32) []int32 {
 	var weighted [wideCode + 1]float32 // the same float32 products as q.w * unscaled[code]
 	for _, q := range terms {
 		post := s.post(q.tid)
 		if s.wideTerms[q.hash] {
 			for _, p := range post {
 				slot := int32(p >> 8)
-				if listed && scores[slot] == 0 {
+				if scores[slot] == 0 {
 					touched = append(touched, slot)
 				}
 				scores[slot] += q.w * s.unscaledOf(slot, uint8(p), q.hash)
@@ -518,21 +525,63 @@ func (s *sparseSpace) score(terms []queryTerm, scores []float32, touched []int32
 		for c := range wideCode {
 			weighted[c] = q.w * unscaled[c]
 		}
-		if listed {
-			for _, p := range post {
-				slot := p >> 8
-				if scores[slot] == 0 {
-					touched = append(touched, int32(slot))
-				}
-				scores[slot] += weighted[uint8(p)]
-			}
-			continue
-		}
 		for _, p := range post {
-			scores[p>>8] += weighted[uint8(p)]
+			slot := p >> 8
+			if scores[slot] == 0 {
+				touched = append(touched, int32(slot))
+			}
+			scores[slot] += weighted[uint8(p)]
 		}
 	}
-	return touched, listed
+	return touched
+}
+
+// scoreBlock is how many slots' sums scoreBlocked keeps at once: 512 KB,
+// well inside a core's L2 cache.
+const scoreBlock = 1 << 17
+
+// scoreBlocked sums block by block of slots (block slots each): each
+// term's postings in the block, then the block's sums flushed and zeroed
+// while still in cache. Summed term by term over the whole array (4 MB at
+// a million papers), each term fetched the sums it adds to from memory
+// again: similar papers through the API at 1M took 15.2-16.7 ms p50,
+// against 11.3-12.0 in blocks, in alternating runs.
+func (s *sparseSpace) scoreBlocked(terms []queryTerm, scores []float32, block int, flush func(start int, sums []float32)) {
+	type list struct {
+		post     []uint32 // the postings from the current block on
+		weighted [wideCode + 1]float32
+	}
+	lists := make([]list, len(terms))
+	for i, q := range terms {
+		lists[i].post = s.post(q.tid)
+		for c := range wideCode {
+			lists[i].weighted[c] = q.w * unscaled[c]
+		}
+	}
+	for start := 0; start < len(scores); start += block {
+		end := min(start+block, len(scores))
+		for i, q := range terms {
+			l := &lists[i]
+			n := len(l.post)
+			if end < len(scores) {
+				n, _ = slices.BinarySearch(l.post, uint32(end)<<8)
+			}
+			in := l.post[:n]
+			l.post = l.post[n:]
+			if s.wideTerms[q.hash] {
+				for _, p := range in {
+					slot := int32(p >> 8)
+					scores[slot] += q.w * s.unscaledOf(slot, uint8(p), q.hash)
+				}
+				continue
+			}
+			for _, p := range in {
+				scores[p>>8] += l.weighted[uint8(p)]
+			}
+		}
+		flush(start, scores[start:end])
+		clear(scores[start:end])
+	}
 }
 
 // scoreDoc is the score of the doc at slot alone, summed in the order

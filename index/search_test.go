@@ -249,3 +249,44 @@ func TestMemorySearchIsExact(t *testing.T) {
 		})
 	}
 }
+
+// Summed in blocks of any size, a query's sums are those of one block,
+// to the bit, each slot's flushed once, and the scores are left zeroed.
+func TestScoreBlocked(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 9))
+	m := NewMemory()
+	for i := range 500 {
+		v, _ := randomLexical(r, 1+r.IntN(60), 200)
+		memUpsert(t, m, Doc{ID: fmt.Sprint("d", i), Vectors: map[string]embed.Vector{sparseSpc: v}})
+	}
+	ss := m.sparse[sparseSpc]
+	for q := range 20 {
+		terms := ss.queryTerms(randomSparse(r, 20+r.IntN(100), 200, q%2 == 0), 0, 0)
+		sums := func(block int) map[int32]float32 {
+			scores := make([]float32, len(m.docs))
+			out := map[int32]float32{}
+			ss.scoreBlocked(terms, scores, block, func(start int, sums []float32) {
+				for i, sum := range sums {
+					slot := int32(start + i)
+					if _, ok := out[slot]; ok {
+						t.Fatalf("block %d: slot %d flushed twice", block, slot)
+					}
+					out[slot] = sum
+				}
+			})
+			if slices.ContainsFunc(scores, func(x float32) bool { return x != 0 }) {
+				t.Fatalf("block %d: scores left set", block)
+			}
+			return out
+		}
+		want := sums(len(m.docs))
+		if len(want) != len(m.docs) {
+			t.Fatalf("one block flushed %d slots of %d", len(want), len(m.docs))
+		}
+		for _, block := range []int{1, 7, 64, len(m.docs) - 1} {
+			if got := sums(block); !maps.Equal(got, want) {
+				t.Fatalf("query %d, blocks of %d: sums differ from one block's", q, block)
+			}
+		}
+	}
+}
