@@ -311,7 +311,7 @@ func (m *Memory) Search(ctx context.Context, q Query) ([]Hit, error) {
 				top.Push(Hit{ID: m.ids.id(slot), Score: score})
 			}
 		}
-		if ss.postings(terms) > len(scores) {
+		if postings := ss.postings(terms); postings > len(scores) {
 			ss.scoreBlocked(terms, scores, scoreBlock, func(start int, sums []float32) {
 				// The bar inline, since emit is a call from here: most
 				// papers fall below it.
@@ -322,7 +322,7 @@ func (m *Memory) Search(ctx context.Context, q Query) ([]Hit, error) {
 				}
 			})
 		} else {
-			buf.touched = ss.score(terms, scores, buf.touched[:0])
+			buf.touched = ss.score(terms, scores, slices.Grow(buf.touched[:0], postings))
 			for _, slot := range buf.touched {
 				// A slot is listed twice when its sum passed through 0 (a
 				// zero weight, or weights of both signs); its first listing
@@ -462,6 +462,15 @@ type queryTerm struct {
 	w    float32
 }
 
+// weighted is the term's weight times each code's value, the same float32
+// products as q.w * unscaled[code]: taken once per term, not per posting.
+func (q queryTerm) weighted() (w [wideCode + 1]float32) {
+	for c := range wideCode {
+		w[c] = q.w * unscaled[c]
+	}
+	return w
+}
+
 // queryTerms are q's terms that score, in q's order (ascending, as
 // vectors are): those the space holds, less the frequent ones of a long
 // query, and of more than keep (above 0) the keep heaviest.
@@ -509,7 +518,6 @@ func (s *sparseSpace) postings(terms []queryTerm) int {
 // only the rare terms with wide values look any up (2.1 against 1.8 ms
 // for a whole paper at 100k papers).
 func (s *sparseSpace) score(terms []queryTerm, scores []float32, touched []int32) []int32 {
-	var weighted [wideCode + 1]float32 // the same float32 products as q.w * unscaled[code]
 	for _, q := range terms {
 		post := s.post(q.tid)
 		if s.wideTerms[q.hash] {
@@ -522,9 +530,7 @@ func (s *sparseSpace) score(terms []queryTerm, scores []float32, touched []int32
 			}
 			continue
 		}
-		for c := range wideCode {
-			weighted[c] = q.w * unscaled[c]
-		}
+		weighted := q.weighted()
 		for _, p := range post {
 			slot := p >> 8
 			if scores[slot] == 0 {
@@ -553,10 +559,7 @@ func (s *sparseSpace) scoreBlocked(terms []queryTerm, scores []float32, block in
 	}
 	lists := make([]list, len(terms))
 	for i, q := range terms {
-		lists[i].post = s.post(q.tid)
-		for c := range wideCode {
-			lists[i].weighted[c] = q.w * unscaled[c]
-		}
+		lists[i].post, lists[i].weighted = s.post(q.tid), q.weighted()
 	}
 	for start := 0; start < len(scores); start += block {
 		end := min(start+block, len(scores))
