@@ -313,11 +313,19 @@ func (m *Memory) Search(ctx context.Context, q Query) ([]Hit, error) {
 		}
 		if postings := ss.postings(terms); postings > len(scores) {
 			ss.scoreBlocked(terms, scores, scoreBlock, func(start int, sums []float32) {
-				// The bar inline, since emit is a call from here: most
-				// papers fall below it.
+				// The space's last slots may hold no vector (nor postings).
+				scale := ss.scale[min(start, len(ss.scale)):min(start+len(sums), len(ss.scale))]
+				sums = sums[:len(scale)]
+				// Most papers fall below the bar, so it is kept in a local
+				// and taken again only after a push: loading it from the
+				// heap per paper made this scan 3 times slower. Every score
+				// pushed here is a float32 product, so comparing in float32
+				// is Admits' own comparison.
+				bar := float32(top.Bar())
 				for i, sum := range sums {
-					if top.Admits(float64(sum * ss.scale[start+i])) {
+					if sum*scale[i] >= bar {
 						emit(int32(start+i), sum)
+						bar = float32(top.Bar())
 					}
 				}
 			})

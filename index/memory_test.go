@@ -752,3 +752,16 @@ func TestMemoryPacksLists(t *testing.T) {
 		}
 	}
 }
+
+// A space's last docs may have no vector in it (here the newest doc has
+// only a dense one): a query that reads more postings than there are docs
+// is summed in blocks, and its scan must stop where the space's docs do.
+func TestMemorySearchSpaceEndsBeforeDocs(t *testing.T) {
+	t.Parallel()
+	m := NewMemory()
+	memUpsert(t, m, sparseDoc("a", 1, 2, 3), sparseDoc("b", 1, 2), denseDoc("c", 1, 0))
+	hits := memSearch(t, m, sparseQuery(1, 2, 3))
+	if got := hitIDs(hits); !slices.Equal(got, []string{"a", "b"}) {
+		t.Errorf("got %v, want [a b]", got)
+	}
+}

@@ -1,5 +1,7 @@
 package index
 
+import "math"
+
 // TopK keeps the k best hits pushed to it, in a min-heap whose root is the
 // worst kept: the best k of n hits in O(n log k), without sorting them all.
 type TopK struct {
@@ -23,6 +25,14 @@ func worse(a, b Hit) bool {
 // work of filtering and naming a hit.
 func (t *TopK) Admits(score float64) bool {
 	return len(t.heap) < t.k || score >= t.heap[0].Score
+}
+
+// Bar is the least score Admits admits: -Inf until k hits are kept.
+func (t *TopK) Bar() float64 {
+	if len(t.heap) < t.k {
+		return math.Inf(-1)
+	}
+	return t.heap[0].Score
 }
 
 // Push offers h, kept if it is among the k best so far.
