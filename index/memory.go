@@ -64,7 +64,7 @@ func (m *Memory) ScoreOnly(space string) {
 		for i, t := range ss.terms {
 			ss.terms[i] = term{hash: t.hash, df: t.df}
 		}
-		ss.packed, ss.loose, ss.added = nil, nil, 0
+		ss.packed, ss.loose, ss.added, ss.cuts = nil, nil, 0, nil
 	}
 }
 
@@ -555,30 +555,41 @@ func (s *sparseSpace) score(terms []queryTerm, scores []float32, touched []int32
 const scoreBlock = 1 << 17
 
 // scoreBlocked sums block by block of slots (block slots each): each
-// term's postings in the block, then the block's sums flushed and zeroed
-// while still in cache. Summed term by term over the whole array (4 MB at
+// term's postings in the block (where they end found in the list's cuts,
+// or by bisection), then the block's sums flushed and zeroed while still
+// in cache. Summed term by term over the whole array (4 MB at
 // a million papers), each term fetched the sums it adds to from memory
 // again: similar papers through the API at 1M took 15.2-16.7 ms p50,
 // against 11.3-12.0 in blocks, in alternating runs.
 func (s *sparseSpace) scoreBlocked(terms []queryTerm, scores []float32, block int, flush func(start int, sums []float32)) {
 	type list struct {
-		post     []uint32 // the postings from the current block on
+		post     []uint32
+		at       int // where the current block's postings begin
+		cuts     []uint32
 		weighted [wideCode + 1]float32
 	}
 	lists := make([]list, len(terms))
 	for i, q := range terms {
 		lists[i].post, lists[i].weighted = s.post(q.tid), q.weighted()
+		if block == s.cutBlock {
+			lists[i].cuts = s.cuts[q.tid]
+		}
 	}
-	for start := 0; start < len(scores); start += block {
+	for b, start := 0, 0; start < len(scores); b, start = b+1, start+block {
 		end := min(start+block, len(scores))
 		for i, q := range terms {
 			l := &lists[i]
 			n := len(l.post)
-			if end < len(scores) {
-				n, _ = slices.BinarySearch(l.post, uint32(end)<<8)
+			switch {
+			case end == len(scores):
+			case b < len(l.cuts):
+				n = int(l.cuts[b])
+			default:
+				k, _ := slices.BinarySearch(l.post[l.at:], uint32(end)<<8)
+				n = l.at + k
 			}
-			in := l.post[:n]
-			l.post = l.post[n:]
+			in := l.post[l.at:n]
+			l.at = n
 			if s.wideTerms[q.hash] {
 				for _, p := range in {
 					slot := int32(p >> 8)

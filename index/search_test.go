@@ -262,31 +262,101 @@ func TestScoreBlocked(t *testing.T) {
 	ss := m.sparse[sparseSpc]
 	for q := range 20 {
 		terms := ss.queryTerms(randomSparse(r, 20+r.IntN(100), 200, q%2 == 0), 0, 0)
-		sums := func(block int) map[int32]float32 {
-			scores := make([]float32, len(m.docs))
-			out := map[int32]float32{}
-			ss.scoreBlocked(terms, scores, block, func(start int, sums []float32) {
-				for i, sum := range sums {
-					slot := int32(start + i)
-					if _, ok := out[slot]; ok {
-						t.Fatalf("block %d: slot %d flushed twice", block, slot)
-					}
-					out[slot] = sum
-				}
-			})
-			if slices.ContainsFunc(scores, func(x float32) bool { return x != 0 }) {
-				t.Fatalf("block %d: scores left set", block)
-			}
-			return out
-		}
-		want := sums(len(m.docs))
+		want := blockSums(t, m, terms, len(m.docs))
 		if len(want) != len(m.docs) {
 			t.Fatalf("one block flushed %d slots of %d", len(want), len(m.docs))
 		}
 		for _, block := range []int{1, 7, 64, len(m.docs) - 1} {
-			if got := sums(block); !maps.Equal(got, want) {
-				t.Fatalf("query %d, blocks of %d: sums differ from one block's", q, block)
+			for _, cut := range []bool{false, true} {
+				// Every list cut at the block's boundaries, or none.
+				ss.cutBlock, ss.cutMin, ss.cuts = block, 1, nil
+				if cut {
+					ss.cutLists()
+				}
+				if got := blockSums(t, m, terms, block); !maps.Equal(got, want) {
+					t.Fatalf("query %d, blocks of %d, cut %v: sums differ from one block's", q, block, cut)
+				}
 			}
 		}
+	}
+}
+
+// blockSums is each slot's sum for terms in m's test space, summed in
+// blocks of block slots, checking that each slot is flushed once and the
+// scores are left zeroed.
+func blockSums(t *testing.T, m *Memory, terms []queryTerm, block int) map[int32]float32 {
+	t.Helper()
+	scores := make([]float32, len(m.docs))
+	out := map[int32]float32{}
+	m.sparse[sparseSpc].scoreBlocked(terms, scores, block, func(start int, sums []float32) {
+		for i, sum := range sums {
+			slot := int32(start + i)
+			if _, ok := out[slot]; ok {
+				t.Fatalf("block %d: slot %d flushed twice", block, slot)
+			}
+			out[slot] = sum
+		}
+	})
+	if slices.ContainsFunc(scores, func(x float32) bool { return x != 0 }) {
+		t.Fatalf("block %d: scores left set", block)
+	}
+	return out
+}
+
+// A list's block cuts stay right through the writes after they were made:
+// deletes that prune lists, adds that grow them past the last boundary
+// cut, and the packs those adds set off.
+func TestBlockCutsSurviveWrites(t *testing.T) {
+	for _, block := range []int{1, 7, 64} {
+		r := rand.New(rand.NewPCG(5, uint64(block)))
+		m := NewMemory()
+		held := map[string]map[uint32]int{}
+		add := func(from, to int) {
+			for i := from; i < to; i++ {
+				v, tfs := randomLexical(r, 1+r.IntN(60), 200)
+				held[fmt.Sprint("d", i)] = tfs
+				memUpsert(t, m, Doc{ID: fmt.Sprint("d", i), Vectors: map[string]embed.Vector{sparseSpc: v}})
+			}
+		}
+		add(0, 400)
+		ss := m.sparse[sparseSpc]
+		ss.cutBlock, ss.cutMin = block, 1
+		ss.cutLists()
+		// Most docs holding terms 0-2 go, so that their lists are pruned
+		// and keep a few live postings, but not so many that the index
+		// compacts (which makes every cut afresh).
+		var gone []string
+		for id, tfs := range held {
+			if tfs[0]+tfs[1]+tfs[2] > 0 && r.IntN(5) > 0 {
+				gone = append(gone, id)
+			}
+		}
+		slots := len(m.docs)
+		check := func(after string) {
+			t.Helper()
+			if len(m.docs) < slots {
+				t.Fatal("the index compacted: the test no longer checks cuts kept through writes")
+			}
+			for q := range 10 {
+				// Terms 0-2 in every query, then others.
+				query := embed.Sparse{Indices: []uint32{0, 1, 2}, Values: []float32{1, 1, 1}}
+				more := randomSparse(r, 20+r.IntN(100), 197, q%2 == 0)
+				for i, h := range more.Indices {
+					query.Indices = append(query.Indices, h+3)
+					query.Values = append(query.Values, more.Values[i])
+				}
+				terms := ss.queryTerms(query, 0, 0)
+				want := blockSums(t, m, terms, len(m.docs))
+				if got := blockSums(t, m, terms, block); !maps.Equal(got, want) {
+					t.Fatalf("blocks of %d, after %s, query %d: sums differ from one block's", block, after, q)
+				}
+			}
+		}
+		if err := m.Delete(context.Background(), gone); err != nil {
+			t.Fatal(err)
+		}
+		check("deletes")
+		add(400, 600)
+		check("adds")
 	}
 }

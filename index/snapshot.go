@@ -210,6 +210,9 @@ func readSparse(sr *snapReader, slots int) *sparseSpace {
 		s.tids[h] = int32(i)
 		at = end
 	}
+	if sr.err == nil {
+		s.cutLists()
+	}
 	if sr.flag() {
 		if !s.scoreOnly {
 			sr.fail("a space kept by tokens must be score-only")

@@ -85,6 +85,12 @@ type sparseSpace struct {
 	wide      map[uint64]float32 // slot<<32 | hash -> unscaled value, for code 255
 	wideTerms map[uint32]bool    // the hashes of terms that ever had a wide value
 	scoreOnly bool
+	// cuts are, for each list of cutMin postings or more, where each block
+	// of cutBlock slots after the first begins in it (blockCuts), so that
+	// summing in blocks need not bisect long lists (scoreBlocked). Pack,
+	// compaction and loading make them; a prune drops its list's.
+	cuts             map[int32][]uint32
+	cutBlock, cutMin int
 	// toks, when set, holds the docs by their tokens instead (tokens.go),
 	// and the arrays above stay empty.
 	toks *tokenDocs
@@ -99,6 +105,7 @@ func newSparseSpace(scoreOnly, tokens bool) *sparseSpace {
 	s := &sparseSpace{
 		tids: map[uint32]int32{}, off: []int{0},
 		wide: map[uint64]float32{}, wideTerms: map[uint32]bool{}, scoreOnly: scoreOnly,
+		cutBlock: scoreBlock, cutMin: cutMin,
 	}
 	if tokens {
 		s.toks = newTokenDocs()
@@ -324,6 +331,7 @@ func (s *sparseSpace) remove(slot int32, alive func(int32) bool) {
 // room grows by what it lost; a loose one into a copy of its size.
 func (s *sparseSpace) prune(tid int32, alive func(int32) bool) {
 	live := slices.DeleteFunc(s.post(tid), func(p uint32) bool { return !alive(int32(p >> 8)) })
+	delete(s.cuts, tid)
 	if t := &s.terms[tid]; t.loose == 0 {
 		t.n = uint32(len(live))
 	} else {
@@ -381,6 +389,34 @@ func (s *sparseSpace) pack() {
 		at += int(t.cap)
 	}
 	s.packed, s.loose, s.added = packed, nil, 0
+	s.cutLists()
+}
+
+// cutMin is the shortest list cut into blocks: bisecting a shorter one
+// reads a few cache lines.
+const cutMin = 1024
+
+// cutLists makes the cuts of every list of cutMin postings or more. An
+// append keeps a list's cuts right, since its slot is above every
+// boundary they hold.
+func (s *sparseSpace) cutLists() {
+	s.cuts = map[int32][]uint32{}
+	for tid := range s.terms {
+		if post := s.post(int32(tid)); len(post) >= max(s.cutMin, 1) {
+			s.cuts[int32(tid)] = blockCuts(post, s.cutBlock)
+		}
+	}
+}
+
+// blockCuts is, for each boundary k*block (k from 1) up to post's last
+// slot, the index of post's first posting at or past it.
+func blockCuts(post []uint32, block int) []uint32 {
+	cuts := make([]uint32, int(post[len(post)-1]>>8)/block)
+	for k := range cuts {
+		i, _ := slices.BinarySearch(post, uint32((k+1)*block)<<8)
+		cuts[k] = uint32(i)
+	}
+	return cuts
 }
 
 // packRoom is the room pack gives a list of n postings.
@@ -420,7 +456,7 @@ func (s *sparseSpace) compact(newSlot []int32, slots int) {
 		tids: tids, terms: terms, packed: slices.Clip(packed), docs: s.docs,
 		off: make([]int, 1, slots+1), scale: make([]float32, 0, slots),
 		held: s.renumberHeld(newSlot, slots), wide: map[uint64]float32{},
-		wideTerms: map[uint32]bool{}, scoreOnly: s.scoreOnly,
+		wideTerms: map[uint32]bool{}, scoreOnly: s.scoreOnly, cutBlock: s.cutBlock, cutMin: s.cutMin,
 	}
 	var entries []uint64
 	for old, ns := range newSlot {
@@ -443,6 +479,7 @@ func (s *sparseSpace) compact(newSlot []int32, slots int) {
 		c.off = append(c.off, c.fwd.n)
 		c.scale = append(c.scale, scale)
 	}
+	c.cutLists()
 	*s = *c
 }
 
