@@ -331,13 +331,17 @@ func (m *Memory) Search(ctx context.Context, q Query) ([]Hit, error) {
 			})
 		} else {
 			buf.touched = ss.score(terms, scores, slices.Grow(buf.touched[:0], postings))
+			bar := float32(top.Bar()) // as in the blocks' scan, above
 			for _, slot := range buf.touched {
 				// A slot is listed twice when its sum passed through 0 (a
 				// zero weight, or weights of both signs); its first listing
 				// reset it.
 				if sum := scores[slot]; sum != 0 {
 					scores[slot] = 0
-					emit(slot, sum)
+					if sum*ss.scale[slot] >= bar {
+						emit(slot, sum)
+						bar = float32(top.Bar())
+					}
 				}
 			}
 		}
