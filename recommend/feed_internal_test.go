@@ -2,7 +2,9 @@ package recommend
 
 import (
 	"fmt"
+	"maps"
 	"math"
+	"math/rand/v2"
 	"slices"
 	"sync"
 	"testing"
@@ -141,5 +143,61 @@ func TestDampedIsPow(t *testing.T) {
 		if got, want := damped(tt.n, tt.damping), math.Pow(float64(tt.n), tt.damping); got != want {
 			t.Errorf("damped(%d, %v) = %v, want %v", tt.n, tt.damping, got, want)
 		}
+	}
+}
+
+// A sparse sum is, to the bit, what adding each part's weighted values
+// into a map term by term in the parts' order gives: terms shared by many
+// parts, terms whose every byte differs, negative weights, empty parts.
+func TestSumSparse(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 11))
+	randomPart := func(size int) weighted {
+		terms := map[uint32]bool{}
+		for range size {
+			// Half from a small set, so that parts share terms.
+			if r.IntN(2) == 0 {
+				terms[uint32(r.IntN(50))<<24|uint32(r.IntN(3))] = true
+			} else {
+				terms[r.Uint32()] = true
+			}
+		}
+		var v embed.Sparse
+		v.Indices = slices.Sorted(maps.Keys(terms))
+		for range v.Indices {
+			v.Values = append(v.Values, r.Float32()*2-1)
+		}
+		return weighted{embed.Vector{Sparse: v}, r.Float64()*4 - 1}
+	}
+	tests := []struct {
+		name  string
+		sizes []int
+	}{
+		{"none", nil},
+		{"one empty part", []int{0}},
+		{"one part", []int{30}},
+		{"many parts", []int{5, 0, 200, 1, 64, 64, 300}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var parts []weighted
+			for _, n := range tt.sizes {
+				parts = append(parts, randomPart(n))
+			}
+			acc := map[uint32]float32{}
+			for _, p := range parts {
+				for i, term := range p.v.Sparse.Indices {
+					acc[term] += float32(p.w) * p.v.Sparse.Values[i]
+				}
+			}
+			got := sumSparse(parts)
+			if !slices.IsSorted(got.Indices) || len(got.Indices) != len(acc) || len(got.Values) != len(acc) {
+				t.Fatalf("got %d terms, %d values (sorted: %v), want %d", len(got.Indices), len(got.Values), slices.IsSorted(got.Indices), len(acc))
+			}
+			for i, term := range got.Indices {
+				if want, ok := acc[term]; !ok || math.Float32bits(got.Values[i]) != math.Float32bits(want) {
+					t.Fatalf("term %#x: got %v, want %v (held: %v)", term, got.Values[i], want, ok)
+				}
+			}
+		})
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"context"
 	"fmt"
 	"maps"
+	"math"
 	"slices"
 
 	"github.com/paperhound/paperhound"
@@ -31,22 +32,61 @@ func sum(parts []weighted) embed.Vector {
 		}
 		return embed.Vector{Dense: out}
 	}
-	acc := map[uint32]float32{}
+	return embed.Vector{Sparse: sumSparse(parts)}
+}
+
+// sumSparse adds sparse vectors: every term's weighted value, as term<<32
+// | its bits, sorted by term, and each term's run added in the parts'
+// order, as adding them into a map term by term would, to the bit. A
+// feed's centroid sums a hundred upvotes' 1,400 character grams: into a
+// map that took 24.6 ms (throwaway benchmark), sorted by radix 13.6.
+func sumSparse(parts []weighted) embed.Sparse {
+	var n int
 	for _, p := range parts {
+		n += len(p.v.Sparse.Indices)
+	}
+	entries := make([]uint64, 0, n)
+	for _, p := range parts {
+		w := float32(p.w)
 		for i, t := range p.v.Sparse.Indices {
-			acc[t] += float32(p.w) * p.v.Sparse.Values[i]
+			entries = append(entries, uint64(t)<<32|uint64(math.Float32bits(w*p.v.Sparse.Values[i])))
 		}
 	}
-	s := embed.Sparse{Indices: make([]uint32, 0, len(acc))}
-	for t := range acc {
+	radixSortHigh(entries)
+	var s embed.Sparse
+	for i := 0; i < len(entries); {
+		t := uint32(entries[i] >> 32)
+		var x float32
+		for ; i < len(entries) && uint32(entries[i]>>32) == t; i++ {
+			x += math.Float32frombits(uint32(entries[i]))
+		}
 		s.Indices = append(s.Indices, t)
+		s.Values = append(s.Values, x)
 	}
-	slices.Sort(s.Indices)
-	s.Values = make([]float32, len(s.Indices))
-	for i, t := range s.Indices {
-		s.Values[i] = acc[t]
+	return s
+}
+
+// radixSortHigh sorts xs by their high 32 bits, stably: a byte a pass,
+// least significant first.
+func radixSortHigh(xs []uint64) {
+	tmp := make([]uint64, len(xs))
+	src, dst := xs, tmp
+	for shift := 32; shift < 64; shift += 8 {
+		var at [257]int
+		for _, x := range src {
+			at[x>>shift&0xff+1]++
+		}
+		for i := 1; i < len(at); i++ {
+			at[i] += at[i-1]
+		}
+		for _, x := range src {
+			b := x >> shift & 0xff
+			dst[at[b]] = x
+			at[b]++
+		}
+		src, dst = dst, src
 	}
-	return embed.Vector{Sparse: s}
+	// Four passes: the sorted entries are back in xs.
 }
 
 // addNormalised adds scores divided by their maximum, times weight.
