@@ -27,8 +27,8 @@ type Server struct {
 	log        *slog.Logger
 	adminToken string // acts for every user; "" turns admin requests off (auth.go)
 
-	// life says loading, serving or shutting down, for /readyz; nil is
-	// serving (lifecycle.go).
+	// life says starting, loading, serving or shutting down, for /readyz;
+	// nil is serving (lifecycle.go).
 	life *Lifecycle
 }
 
@@ -45,7 +45,7 @@ func New(engine *recommend.Engine, store *schema.Store, log *slog.Logger, opts .
 // (auth.go): the whole API in one table. openapi.yaml describes each;
 // TestOpenAPIRoutes says what it lacks.
 func (s *Server) Routes(mux Mux) {
-	mux.HandleFunc("GET /healthz", s.health)
+	mux.HandleFunc("GET /healthz", health)
 	mux.HandleFunc("GET /readyz", s.ready)
 	mux.HandleFunc("GET /openapi.json", openAPI)
 	mux.HandleFunc("GET /v1/papers/{id}", s.paper)

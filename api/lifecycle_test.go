@@ -11,9 +11,9 @@ import (
 	"github.com/paperhound/paperhound/schema/schematest"
 )
 
-// While the index loads, only the health checks answer as usual: /readyz
-// says how far the load has come, every other route is 503 with
-// Retry-After. Once serving every route answers; once shutting down
+// While the store opens and the index loads, only the health checks
+// answer as usual: /readyz says how far the start has come, every other
+// route is 503 with Retry-After. Once serving every route answers; once shutting down
 // /readyz is 503 and the rest still answer.
 func TestLifecycle(t *testing.T) {
 	store := schematest.Open(t, "sqlite")
@@ -28,6 +28,9 @@ func TestLifecycle(t *testing.T) {
 		retryAfter bool
 		mention    string
 	}{
+		{func() { life.Opening() }, "/healthz", http.StatusOK, false, "ok"},
+		{nil, "/readyz", http.StatusServiceUnavailable, true, `"status":"starting","detail":"opening the database (after an upgrade, migrating it)"`},
+		{nil, "/v1/search?q=kv+cache", http.StatusServiceUnavailable, true, "the server is opening its database; try again in a few seconds"},
 		{func() { life.Loading(2000, 5000) }, "/healthz", http.StatusOK, false, "ok"},
 		// Every 503 carries Retry-After (middleware.go), /readyz's too.
 		{nil, "/readyz", http.StatusServiceUnavailable, true, `"status":"loading","detail":"loading the index: 2000 of 5000 papers"`},
@@ -41,6 +44,7 @@ func TestLifecycle(t *testing.T) {
 		{nil, "/healthz", http.StatusOK, false, "ok"},
 		// Progress reported after the shutdown began does not undo it.
 		{func() { life.Loading(3000, 5000) }, "/readyz", http.StatusServiceUnavailable, true, "shutting down"},
+		{func() { life.Opening() }, "/readyz", http.StatusServiceUnavailable, true, "shutting down"},
 	}
 	for _, tt := range tests {
 		if tt.phase != nil {

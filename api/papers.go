@@ -43,7 +43,7 @@ func ranked(results []recommend.Result) papersJSON {
 	return out
 }
 
-func (s *Server) health(w http.ResponseWriter, r *http.Request) {
+func health(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 }
 

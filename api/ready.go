@@ -20,10 +20,7 @@ type checkJSON struct {
 func (s *Server) ready(w http.ResponseWriter, r *http.Request) {
 	if status, detail := s.life.notReady(); status != "" {
 		// Loading or shutting down: no dependency check would change that.
-		writeJSON(w, http.StatusServiceUnavailable, struct {
-			Status string `json:"status"`
-			Detail string `json:"detail"`
-		}{status, detail})
+		writeNotReady(w, status, detail)
 		return
 	}
 	checks := s.engine.Ready(r.Context())
@@ -42,4 +39,12 @@ func (s *Server) ready(w http.ResponseWriter, r *http.Request) {
 		Status string               `json:"status"`
 		Checks map[string]checkJSON `json:"checks"`
 	}{status, out})
+}
+
+// writeNotReady is /readyz's 503 while the server starts or drains.
+func writeNotReady(w http.ResponseWriter, status, detail string) {
+	writeJSON(w, http.StatusServiceUnavailable, struct {
+		Status string `json:"status"`
+		Detail string `json:"detail"`
+	}{status, detail})
 }

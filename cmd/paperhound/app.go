@@ -12,6 +12,7 @@ import (
 	"net/http/pprof"
 	"runtime/debug"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/paperhound/paperhound/api"
@@ -32,6 +33,8 @@ type App struct {
 	ln     net.Listener
 	srv    *http.Server
 	served chan error // what http.Server.Serve returned
+	// handler is what srv answers with: the starting one until Start.
+	handler atomic.Pointer[http.Handler]
 	// debug serves the profiles on cfg.DebugAddr, when set.
 	debugLn net.Listener
 	debug   *http.Server
@@ -52,33 +55,61 @@ type App struct {
 	closeErr  error
 }
 
-// Open opens the store, the embedders and the index that cfg names, and
-// with cfg.Demo stores the sample papers. Start loads the votes and the
-// index.
-func Open(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
+// Listen listens on cfg.Addr and answers there from now on: /healthz 200,
+// /readyz and every other route 503 until Start. Open then opens the
+// store, which after an upgrade migrates it: at a million papers that
+// takes seconds, during which a liveness probe must find the server alive.
+func Listen(cfg Config, log *slog.Logger) (*App, error) {
 	if err := cfg.checkAdminToken(); err != nil {
 		return nil, err
 	}
-	b, err := openBackend(ctx, cfg, roleServe, log)
+	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("listen on %s: %w (is another server running there? choose another with --addr)", cfg.Addr, err)
 	}
-	b.store.SetMaxConns(cfg.DBMaxConns)
-	a := &App{cfg: cfg, log: log, b: b, life: new(api.Lifecycle), metrics: serverMetrics(b, log), stopBackground: func() {},
+	a := &App{cfg: cfg, log: log, ln: ln, life: new(api.Lifecycle), metrics: api.NewMetrics(log), stopBackground: func() {},
 		loaded: make(chan struct{}), failed: make(chan error, 1)}
+	a.life.Opening()
+	a.serve(a.life.Gate(api.Handler(log, a.metrics, api.Starting(a.life))))
+	a.srv = &http.Server{
+		Handler:           http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { (*a.handler.Load()).ServeHTTP(w, r) }),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+	}
+	a.served = make(chan error, 1)
+	go func() { a.served <- a.srv.Serve(ln) }()
+	return a, nil
+}
+
+// serve has the listener answer with h from the next request on.
+func (a *App) serve(h http.Handler) { a.handler.Store(&h) }
+
+// Open opens the store, the embedders and the index that the App's Config
+// names, and with cfg.Demo stores the sample papers. Start loads the votes
+// and the index.
+func (a *App) Open(ctx context.Context) error {
+	b, err := openBackend(ctx, a.cfg, roleServe, a.log)
+	if err != nil {
+		return err
+	}
+	a.b = b
+	b.store.SetMaxConns(a.cfg.DBMaxConns)
+	registerMetrics(a.metrics, b)
 	a.life.Loading(0, 0)
-	if cfg.Demo {
+	if a.cfg.Demo {
 		papers, err := ingest.SamplePapers()
 		if err == nil {
 			var stats recommend.IngestStats
 			stats, err = b.engine.Ingest(ctx, papers)
-			log.Info("sample papers loaded", "added", stats.Added, "updated", stats.Updated, "unchanged", stats.Unchanged)
+			a.log.Info("sample papers loaded", "added", stats.Added, "updated", stats.Updated, "unchanged", stats.Unchanged)
 		}
 		if err != nil {
-			return nil, errors.Join(fmt.Errorf("load sample papers: %w", err), b.Close())
+			return fmt.Errorf("load sample papers: %w", err)
 		}
 	}
-	return a, nil
+	return nil
 }
 
 // handler is the web and API handler over engine, held back by life
@@ -89,26 +120,14 @@ func handler(b *backend, cfg Config, life *api.Lifecycle, metrics *api.Metrics, 
 		web.New(b.engine, b.store, log)))
 }
 
-// Start listens on cfg.Addr and serves there at once, loads the votes and
+// Start serves the web and the API on the listener, loads the votes and
 // the index in the background (the routes that need them answer 503
 // meanwhile), and then starts the work that keeps them in step with the
 // store, until ctx ends or Close.
 func (a *App) Start(ctx context.Context) error {
-	ln, err := net.Listen("tcp", a.cfg.Addr)
-	if err != nil {
-		return fmt.Errorf("listen on %s: %w (is another server running there? choose another with --addr)", a.cfg.Addr, err)
-	}
-	a.ln = ln
-	a.srv = &http.Server{
-		Handler:           handler(a.b, a.cfg, a.life, a.metrics, a.log),
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      60 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-	}
-	a.served = make(chan error, 1)
-	go func() { a.served <- a.srv.Serve(ln) }()
+	a.serve(handler(a.b, a.cfg, a.life, a.metrics, a.log))
 	if a.cfg.DebugAddr != "" {
+		var err error
 		if a.debugLn, err = net.Listen("tcp", a.cfg.DebugAddr); err != nil {
 			return fmt.Errorf("listen on --debug-addr %s: %w", a.cfg.DebugAddr, err)
 		}
@@ -266,7 +285,10 @@ func (a *App) Close() error {
 		}
 		a.stopBackground()
 		a.background.Wait()
-		a.closeErr = errors.Join(append(errs, a.b.Close())...)
+		if a.b != nil {
+			errs = append(errs, a.b.Close())
+		}
+		a.closeErr = errors.Join(errs...)
 	})
 	return a.closeErr
 }

@@ -139,11 +139,13 @@ func startServe(t *testing.T, args ...string) *server {
 	}
 	s := &server{logs: &syncBuffer{}}
 	ctx := context.Background()
-	s.App, err = Open(ctx, cfg, slog.New(slog.NewTextHandler(s.logs, nil)))
-	if err != nil {
-		t.Fatalf("open: %v; log:\n%s", err, s.logs)
+	if s.App, err = Listen(cfg, slog.New(slog.NewTextHandler(s.logs, nil))); err != nil {
+		t.Fatal(err)
 	}
 	t.Cleanup(func() { s.Close() })
+	if err := s.Open(ctx); err != nil {
+		t.Fatalf("open: %v; log:\n%s", err, s.logs)
+	}
 	if err := s.Start(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -701,6 +703,92 @@ func TestServeListensWhileLoading(t *testing.T) {
 	cancel()
 	if err := <-done; err != nil {
 		t.Fatalf("run: %v", err)
+	}
+}
+
+// A server listens before it opens its store: after an upgrade the
+// migrations take seconds on a big database (held here by a lock on
+// goose's table, which opening reads), and meanwhile /healthz answers
+// 200, /readyz 503 "starting" and every other route 503 with Retry-After.
+func TestServeListensWhileOpening(t *testing.T) {
+	t.Parallel()
+	dsn, ok := postgresDB(t)
+	if !ok {
+		t.Skip("needs PostgreSQL to hold the store's opening")
+	}
+	if r := ingestFiles(t, "--db", dsn, writeFile(t, t.TempDir(), "sample.jsonl", samplePapers)); r.err != nil {
+		t.Fatal(r.err, r.stderr)
+	}
+	db, err := sql.Open("postgres", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	lock, err := db.Begin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := lock.Exec(`LOCK TABLE goose_db_version IN ACCESS EXCLUSIVE MODE`); err != nil {
+		t.Fatal(err)
+	}
+
+	cfg, _, err := serveConfig([]string{"--db", dsn, "--addr", "127.0.0.1:0", "--drain", "0"}, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	logs := &syncBuffer{}
+	app, err := Listen(cfg, slog.New(slog.NewTextHandler(logs, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var opened error
+	openDone := make(chan struct{})
+	go func() { opened = app.Open(context.Background()); close(openDone) }()
+	t.Cleanup(func() { lock.Rollback(); <-openDone; app.Close() })
+	url := app.URL()
+	// A server that does not answer yet would hold the requests below.
+	probe := &http.Client{Timeout: 5 * time.Second}
+	if resp, err := probe.Get(url + "/healthz"); err != nil {
+		t.Fatalf("/healthz while the store opens: %v", err)
+	} else {
+		resp.Body.Close()
+	}
+
+	tests := []struct {
+		path, mention string
+		status        int
+	}{
+		{"/healthz", `"status":"ok"`, http.StatusOK},
+		{"/readyz", `"status":"starting","detail":"opening the database (after an upgrade, migrating it)"`, http.StatusServiceUnavailable},
+		{"/v1/search?q=kv+cache", "the server is opening its database; try again in a few seconds", http.StatusServiceUnavailable},
+		{"/v1/papers/2407.18121/similar", "opening its database", http.StatusServiceUnavailable},
+		{"/search?q=kv+cache", "opening its database; try again in a few seconds. This page reloads by itself", http.StatusServiceUnavailable},
+	}
+	for _, tt := range tests {
+		resp, body := request(t, "GET", url+tt.path, "", "")
+		if resp.StatusCode != tt.status || (tt.status == http.StatusServiceUnavailable) != (resp.Header.Get("Retry-After") != "") || !strings.Contains(string(body), tt.mention) {
+			t.Errorf("%s while opening: %d, Retry-After %q, body %s; want %d, %q", tt.path, resp.StatusCode, resp.Header.Get("Retry-After"), body, tt.status, tt.mention)
+		}
+	}
+	select {
+	case <-openDone:
+		t.Fatalf("the store opened while goose's table was locked: %v", opened)
+	default:
+	}
+
+	if err := lock.Rollback(); err != nil {
+		t.Fatal(err)
+	}
+	<-openDone
+	if opened != nil {
+		t.Fatalf("open: %v; log:\n%s", opened, logs)
+	}
+	if err := app.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	waitReady(t, url, logs)
+	if got := ranked(t, "GET", url+"/v1/search?q=kv+cache&limit=5", ""); len(got) != 5 {
+		t.Errorf("search once open and loaded: %v", idsOf(got))
 	}
 }
 

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"log/slog"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -10,12 +9,11 @@ import (
 	"github.com/paperhound/paperhound/api"
 )
 
-// serverMetrics are the server's metrics (api.Metrics) with what the
+// registerMetrics adds to the server's metrics (api.Metrics) what the
 // backend holds: papers, vectors and pending embeddings, and the calls to
 // the embeddings endpoint. The leaf packages count in plain numbers;
 // they become metrics here.
-func serverMetrics(b *backend, log *slog.Logger) *api.Metrics {
-	m := api.NewMetrics(log)
+func registerMetrics(m *api.Metrics, b *backend) {
 	m.MustRegister(storeCollector{b})
 	if e := b.endpoint; e != nil {
 		space := prometheus.Labels{"space": e.Space()}
@@ -30,7 +28,6 @@ func serverMetrics(b *backend, log *slog.Logger) *api.Metrics {
 			}, func() float64 { return float64(e.Stats().Failures) }),
 		)
 	}
-	return m
 }
 
 var (

@@ -26,9 +26,12 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		wg.Go(func() { tuneGC(tuning) })
 		defer func() { stop(); wg.Wait() }()
 	}
-	app, err := Open(ctx, cfg, log)
+	app, err := Listen(cfg, log)
 	if err != nil {
 		return err
+	}
+	if err := app.Open(ctx); err != nil {
+		return errors.Join(err, app.Close())
 	}
 	if err := app.Start(ctx); err != nil {
 		return errors.Join(err, app.Close())
