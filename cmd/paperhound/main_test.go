@@ -626,17 +626,14 @@ func request(t *testing.T, method, target, body, token string) (*http.Response, 
 	return resp, b
 }
 
-// The server listens before it loads the index: while the load runs,
-// /healthz answers 200, /readyz 503 "loading N of M", and every route that
-// needs the index 503 with Retry-After, JSON for the API and a page for
-// people; once loaded, everything answers. The load is held by a lock on
-// the table of vectors, which PostgreSQL can hold and SQLite cannot (its
-// readers never wait).
-func TestServeListensWhileLoading(t *testing.T) {
-	t.Parallel()
+// lockedSample is a PostgreSQL database holding the sample papers, with
+// table locked by a transaction until the returned one ends or the test
+// does: what a server reads of it waits meanwhile.
+func lockedSample(t *testing.T, table string) (string, *sql.Tx) {
+	t.Helper()
 	dsn, ok := postgresDB(t)
 	if !ok {
-		t.Skip("needs PostgreSQL to hold the load")
+		t.Skip("needs PostgreSQL to hold the server's start")
 	}
 	if r := ingestFiles(t, "--db", dsn, writeFile(t, t.TempDir(), "sample.jsonl", samplePapers)); r.err != nil {
 		t.Fatal(r.err, r.stderr)
@@ -645,15 +642,27 @@ func TestServeListensWhileLoading(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer db.Close()
+	t.Cleanup(func() { db.Close() })
 	lock, err := db.Begin()
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer lock.Rollback()
-	if _, err := lock.Exec(`LOCK TABLE embeddings IN ACCESS EXCLUSIVE MODE`); err != nil {
+	t.Cleanup(func() { lock.Rollback() })
+	if _, err := lock.Exec(`LOCK TABLE ` + table + ` IN ACCESS EXCLUSIVE MODE`); err != nil {
 		t.Fatal(err)
 	}
+	return dsn, lock
+}
+
+// The server listens before it loads the index: while the load runs,
+// /healthz answers 200, /readyz 503 "loading N of M", and every route that
+// needs the index 503 with Retry-After, JSON for the API and a page for
+// people; once loaded, everything answers. The load is held by a lock on
+// the table of vectors, which PostgreSQL can hold and SQLite cannot (its
+// readers never wait).
+func TestServeListensWhileLoading(t *testing.T) {
+	t.Parallel()
+	dsn, lock := lockedSample(t, "embeddings")
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -712,25 +721,7 @@ func TestServeListensWhileLoading(t *testing.T) {
 // 200, /readyz 503 "starting" and every other route 503 with Retry-After.
 func TestServeListensWhileOpening(t *testing.T) {
 	t.Parallel()
-	dsn, ok := postgresDB(t)
-	if !ok {
-		t.Skip("needs PostgreSQL to hold the store's opening")
-	}
-	if r := ingestFiles(t, "--db", dsn, writeFile(t, t.TempDir(), "sample.jsonl", samplePapers)); r.err != nil {
-		t.Fatal(r.err, r.stderr)
-	}
-	db, err := sql.Open("postgres", dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	lock, err := db.Begin()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := lock.Exec(`LOCK TABLE goose_db_version IN ACCESS EXCLUSIVE MODE`); err != nil {
-		t.Fatal(err)
-	}
+	dsn, lock := lockedSample(t, "goose_db_version")
 
 	cfg, _, err := serveConfig([]string{"--db", dsn, "--addr", "127.0.0.1:0", "--drain", "0"}, io.Discard)
 	if err != nil {
