@@ -23,7 +23,7 @@ import (
 
 // App is the server that "paperhound serve" runs: the backend Config
 // chooses, the web and API handler over it, and the background work that
-// loads it and keeps it in step with the store. Open it, Start it, Close
+// loads it and keeps it in step with the store. Listen, Open, Start, Close
 // it; tests drive it so too, on port 0.
 type App struct {
 	cfg Config
