@@ -11,9 +11,9 @@ import (
 
 // Lifecycle is where a server is in its life, for /readyz and for Gate.
 // It listens before its store is open and its index loaded, so that
-// liveness probes find it alive; while it opens the store (Starting) and
-// while the index loads, /readyz answers 503 and Gate
-// holds back every route that would answer from a partial index. From
+// liveness probes find it alive; while it opens the store (Opening) and
+// while the index loads, /readyz answers 503 and Gate holds back every
+// route that would answer from a partial index. From
 // the shutdown signal on, /readyz answers 503 "shutting down", so that
 // load balancers stop sending requests before the listener closes. The
 // zero Lifecycle is serving: a server with nothing to load needs none.

@@ -13,8 +13,8 @@ import (
 
 // While the store opens and the index loads, only the health checks
 // answer as usual: /readyz says how far the start has come, every other
-// route is 503 with Retry-After. Once serving every route answers; once shutting down
-// /readyz is 503 and the rest still answer.
+// route is 503 with Retry-After. Once serving every route answers; once
+// shutting down /readyz is 503 and the rest still answer.
 func TestLifecycle(t *testing.T) {
 	store := schematest.Open(t, "sqlite")
 	log := slog.New(slog.DiscardHandler)

@@ -19,7 +19,8 @@ type checkJSON struct {
 // stays a liveness check that touches nothing.
 func (s *Server) ready(w http.ResponseWriter, r *http.Request) {
 	if status, detail := s.life.notReady(); status != "" {
-		// Loading or shutting down: no dependency check would change that.
+		// Starting, loading or shutting down: no dependency check would
+		// change that.
 		writeNotReady(w, status, detail)
 		return
 	}
