@@ -1,9 +1,11 @@
 package bench_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"sync/atomic"
@@ -13,6 +15,7 @@ import (
 
 	"github.com/paperhound/paperhound/bench"
 	"github.com/paperhound/paperhound/evaluate"
+	"golang.org/x/sys/unix"
 )
 
 func TestSentences(t *testing.T) {
@@ -95,6 +98,49 @@ func TestProc(t *testing.T) {
 	}
 	if _, err := bench.MemoryOf(-1); err == nil {
 		t.Error("MemoryOf(-1): no error")
+	}
+	if _, err := bench.DiskRead(-1); err == nil {
+		t.Error("DiskRead(-1): no error")
+	}
+}
+
+// TestDiskRead drops a file from the page cache and reads it back: all of
+// it must come from storage, and be counted.
+func TestDiskRead(t *testing.T) {
+	dir := t.TempDir()
+	var fs unix.Statfs_t
+	if err := unix.Statfs(dir, &fs); err != nil {
+		t.Fatal(err)
+	}
+	if fs.Type == unix.TMPFS_MAGIC {
+		t.Skip("the temporary folder is in memory (tmpfs): nothing is read from storage")
+	}
+	path := filepath.Join(dir, "data")
+	data := bytes.Repeat([]byte("paperhound"), 400_000)
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if _, err := f.Write(data); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Sync(); err != nil {
+		t.Fatal(err)
+	}
+	if err := unix.Fadvise(int(f.Fd()), 0, 0, unix.FADV_DONTNEED); err != nil {
+		t.Fatal(err)
+	}
+	before, err := bench.DiskRead(os.Getpid())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if back, err := os.ReadFile(path); err != nil || len(back) != len(data) {
+		t.Fatalf("read back %d bytes, %v", len(back), err)
+	}
+	after, err := bench.DiskRead(os.Getpid())
+	if err != nil || after-before < int64(len(data)) {
+		t.Errorf("DiskRead after reading %d bytes dropped from the page cache: %d more, %v", len(data), after-before, err)
 	}
 }
 

@@ -3,7 +3,9 @@ package bench
 import (
 	"bufio"
 	"fmt"
+	"io"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -17,37 +19,63 @@ type Memory struct {
 
 // MemoryOf reads the resident memory of process pid (Linux only).
 func MemoryOf(pid int) (Memory, error) {
-	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
+	f, err := procFields(fmt.Sprintf("/proc/%d/status", pid), "VmRSS", "VmHWM")
 	if err != nil {
 		return Memory{}, fmt.Errorf("memory of process %d: %w", pid, err)
 	}
+	return Memory{RSS: f["VmRSS"], Peak: f["VmHWM"]}, nil
+}
+
+// DiskRead is how many bytes process pid has had read from storage so far
+// (read_bytes of /proc/PID/io; Linux only): the page cache's misses, not
+// the reads it served. A query that reads rows the cache no longer holds
+// waits for the disk, which a latency alone does not show.
+func DiskRead(pid int) (int64, error) {
+	f, err := procFields(fmt.Sprintf("/proc/%d/io", pid), "read_bytes")
+	if err != nil {
+		return 0, fmt.Errorf("disk reads of process %d: %w", pid, err)
+	}
+	return f["read_bytes"], nil
+}
+
+// procFields reads the "key: value" lines of a /proc file for keys, each
+// a whole number of bytes or of kB, and fails unless it holds them all.
+func procFields(path string, keys ...string) (map[string]int64, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
 	defer f.Close()
-	var m Memory
-	sc := bufio.NewScanner(f)
+	return parseFields(f, path, keys)
+}
+
+func parseFields(r io.Reader, path string, keys []string) (map[string]int64, error) {
+	out := make(map[string]int64, len(keys))
+	sc := bufio.NewScanner(r)
 	for sc.Scan() {
 		key, value, _ := strings.Cut(sc.Text(), ":")
-		var dst *int64
-		switch key {
-		case "VmRSS":
-			dst = &m.RSS
-		case "VmHWM":
-			dst = &m.Peak
-		default:
+		if !slices.Contains(keys, key) {
 			continue
 		}
-		kb, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(value), " kB"), 10, 64)
+		value, kB := strings.CutSuffix(strings.TrimSpace(value), " kB")
+		n, err := strconv.ParseInt(value, 10, 64)
 		if err != nil {
-			return Memory{}, fmt.Errorf("memory of process %d: %s: %w", pid, key, err)
+			return nil, fmt.Errorf("%s: %s: %w", path, key, err)
 		}
-		*dst = kb << 10
+		if kB {
+			n <<= 10
+		}
+		out[key] = n
 	}
 	if err := sc.Err(); err != nil {
-		return Memory{}, fmt.Errorf("memory of process %d: %w", pid, err)
+		return nil, err
 	}
-	if m.RSS == 0 {
-		return Memory{}, fmt.Errorf("memory of process %d: no VmRSS in /proc/%d/status", pid, pid)
+	for _, key := range keys {
+		if _, ok := out[key]; !ok {
+			return nil, fmt.Errorf("no %s in %s", key, path)
+		}
 	}
-	return m, nil
+	return out, nil
 }
 
 // clockTick is the unit of /proc/PID/stat's times: USER_HZ, which Linux

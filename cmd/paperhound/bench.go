@@ -163,12 +163,23 @@ func (r *benchRun) run(ctx context.Context, ready time.Duration, stdout io.Write
 	if err := r.upvote(ctx); err != nil {
 		return err
 	}
+	pid := srv.cmd.Process.Pid
 	for _, q := range r.queries() {
+		before, err := spentBy(pid)
+		if err != nil {
+			return err
+		}
 		l, err := bench.Latencies(ctx, r.requests, r.budget, q.do)
 		if err != nil {
 			return fmt.Errorf("%s: %w", q.name, err)
 		}
-		row(q.name+", 1 client", "p50 %s, p99 %s (%d requests)", ms(l.P50), ms(l.P99), l.Requests)
+		after, err := spentBy(pid)
+		if err != nil {
+			return err
+		}
+		n := float64(l.Requests)
+		row(q.name+", 1 client", "p50 %s, p99 %s (%d requests; serve's CPU %s, disk reads %.0f KB a request)", ms(l.P50), ms(l.P99), l.Requests,
+			ms(time.Duration(float64(after.cpu-before.cpu)/n)), float64(after.read-before.read)/n/1e3)
 	}
 	similar := r.queries()[0]
 	one, err := bench.Throughput(ctx, 1, r.duration, similar.do)
@@ -448,6 +459,24 @@ func idleCPU(ctx context.Context, pid int, d time.Duration) (float64, error) {
 		return 0, err
 	}
 	return (after - before).Seconds() / time.Since(start).Seconds(), nil
+}
+
+// spent is what a process has used so far: CPU time and bytes read from
+// storage. Over a latency figure's requests they tell whether a slow one
+// was computing or waiting for the disk (a page cache too small, or
+// emptied by the host, as on this project's test machines).
+type spent struct {
+	cpu  time.Duration
+	read int64
+}
+
+func spentBy(pid int) (spent, error) {
+	cpu, err := bench.CPUTime(pid)
+	if err != nil {
+		return spent{}, err
+	}
+	read, err := bench.DiskRead(pid)
+	return spent{cpu, read}, err
 }
 
 // benchQuery is one kind of measured request; do makes request i.

@@ -42,6 +42,9 @@ func fakeCiteULike(t *testing.T, n int) string {
 	return dir
 }
 
+// latencyRow is the value of a latency figure's row: its p50 is caught.
+const latencyRow = `p50 ([0-9.]+) ms, p99 [0-9.]+ ms \(5 requests; serve's CPU [0-9.]+ ms, disk reads [0-9]+ KB a request\)`
+
 // benchRows are the rows bench prints, each with the pattern of its
 // value; the numbers caught must be above 0 (idle CPU may be 0).
 var benchRows = []struct {
@@ -57,10 +60,10 @@ var benchRows = []struct {
 	{"serve: /readyz 200 after", `([0-9.]+) s \(from the snapshot\)$`, false},
 	{"serve: resident memory once ready", `([0-9]+) MB \(peak [0-9]+ MB\)`, false},
 	{"serve: idle CPU over 500ms", `([0-9.]+)% of a core \(--refresh 10s\)`, true},
-	{"similar papers, 1 client", `p50 ([0-9.]+) ms, p99 [0-9.]+ ms \(5 requests\)`, false},
-	{"search, 3 words, 1 client", `p50 ([0-9.]+) ms, p99 [0-9.]+ ms \(5 requests\)`, false},
-	{"search, a whole abstract (POST), 1 client", `p50 ([0-9.]+) ms, p99 [0-9.]+ ms \(5 requests\)`, false},
-	{"feed page of 50, 100 upvotes, 1 client", `p50 ([0-9.]+) ms, p99 [0-9.]+ ms \(5 requests\)`, false},
+	{"similar papers, 1 client", latencyRow, false},
+	{"search, 3 words, 1 client", latencyRow, false},
+	{"search, a whole abstract (POST), 1 client", latencyRow, false},
+	{"feed page of 50, 100 upvotes, 1 client", latencyRow, false},
 	{"throughput, similar papers, 1 client", `([0-9.]+) requests/s`, false},
 	{"throughput, similar papers, 8 clients", `([0-9.]+) requests/s \([0-9.]+x 1 client\)`, false},
 	{"serve: resident memory after 300ms of load", `([0-9]+) MB \(peak [0-9]+ MB; 8 clients, [0-9.]+ requests/s of every kind\)`, false},
