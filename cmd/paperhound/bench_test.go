@@ -123,6 +123,11 @@ func TestBench(t *testing.T) {
 					}
 				}
 			}
+			// Only a SQLite file is read through: PostgreSQL's are the server's.
+			read := regexp.MustCompile(`(?m)^database read into the page cache +([0-9.]+) MB in [0-9.]+ s$`).FindStringSubmatch(out)
+			if (read != nil) != (db.dsn == "") || read != nil && read[1] == "0.0" {
+				t.Errorf("the database's read through: %q, want a size above 0 on SQLite only, in:\n%s", read, out)
+			}
 			if db.dsn != "" {
 				left := scratchDatabases(t, db.dsn)
 				if left != 0 {
