@@ -171,11 +171,11 @@ func (r *benchRun) run(ctx context.Context, ready time.Duration, stdout io.Write
 		row("database read into the page cache", "%.1f MB in %.1f s", float64(size)/1e6, took.Seconds())
 	}
 	pid := srv.cmd.Process.Pid
+	before, err := spentBy(pid)
+	if err != nil {
+		return err
+	}
 	for _, q := range r.queries() {
-		before, err := spentBy(pid)
-		if err != nil {
-			return err
-		}
 		l, err := bench.Latencies(ctx, r.requests, r.budget, q.do)
 		if err != nil {
 			return fmt.Errorf("%s: %w", q.name, err)
@@ -187,6 +187,7 @@ func (r *benchRun) run(ctx context.Context, ready time.Duration, stdout io.Write
 		n := float64(l.Requests)
 		row(q.name+", 1 client", "p50 %s, p99 %s (%d requests; serve's CPU %s, disk reads %.0f KB a request)", ms(l.P50), ms(l.P99), l.Requests,
 			ms(time.Duration(float64(after.cpu-before.cpu)/n)), float64(after.read-before.read)/n/1e3)
+		before = after
 	}
 	similar := r.queries()[0]
 	one, err := bench.Throughput(ctx, 1, r.duration, similar.do)
