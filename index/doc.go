@@ -32,6 +32,17 @@ type Query struct {
 	// of docs (and in more than ten) from queries of over 64 terms: such
 	// terms say little and cost the most to score. 0 keeps all.
 	MaxDocFreq float64
+	// CandidateDocFreq, above 0 and below MaxDocFreq (or with MaxDocFreq
+	// 0), finds a long query's candidates with only its terms found in at
+	// most this fraction of docs, three times Limit of them, and ranks
+	// those by all its terms: a paper's best matches share its rarer
+	// terms, and at a million papers its common ones hold most of the
+	// postings a search reads. So a doc that only the common terms would
+	// lift into the top is missed: the rest of a search is exact. It
+	// does not apply with Filter.Only, whose docs are the candidates, nor
+	// when it would leave no term. Qdrant ignores it, as it does
+	// MaxDocFreq.
+	CandidateDocFreq float64
 	// Terms, above 0, searches with only the sparse query's Terms terms
 	// that weigh most in its scores, its value times its idf (ties to the
 	// lower term): of a long query, the rare terms before the common,

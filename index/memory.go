@@ -285,69 +285,118 @@ func (m *Memory) Search(ctx context.Context, q Query) ([]Hit, error) {
 			return nil, nil
 		}
 		terms := ss.queryTerms(q.Vector.Sparse, q.MaxDocFreq, q.Terms)
-		if q.Filter.Only != nil || ss.scoreOnly {
-			scoreDoc := func(slot int32) float32 { return ss.scoreDoc(terms, slot) }
-			if ss.toks != nil {
-				ts := ss.tokenScorer(terms)
-				defer ts.release()
-				scoreDoc = ts.score
-			}
-			for _, slot := range m.candidates(ss, only) {
-				if keep(slot) {
-					if score := scoreDoc(slot); score != 0 {
-						top.Push(Hit{ID: m.ids.id(slot), Score: float64(score)})
-					}
+		switch cut := ss.candidateTerms(q, terms); {
+		case q.Filter.Only != nil:
+			m.scoreEach(ss, terms, m.candidates(ss, only), keep, top)
+		case cut != nil:
+			// The papers the rarer terms find, ranked by all the terms.
+			first := NewTopK(candidateFactor * q.Limit)
+			m.searchSparse(ss, cut, keep, first)
+			slots := make([]int32, 0, len(first.heap))
+			for _, h := range first.heap {
+				if slot, ok := m.ids.slot(h.ID); ok {
+					slots = append(slots, slot)
 				}
 			}
-			break
+			m.scoreEach(ss, terms, slots, keep, top)
+		default:
+			m.searchSparse(ss, terms, keep, top)
 		}
-		buf := m.scores()
-		scores := buf.scores
-		// Admits first: once the top k is full it is false for nearly every
-		// paper, where whether a sum is 0 is a coin toss the branch
-		// predictor loses.
-		emit := func(slot int32, sum float32) {
-			if score := float64(sum * ss.scale[slot]); top.Admits(score) && score != 0 && keep(slot) {
-				top.Push(Hit{ID: m.ids.id(slot), Score: score})
-			}
-		}
-		if postings := ss.postings(terms); postings > len(scores) {
-			ss.scoreBlocked(terms, scores, scoreBlock, func(start int, sums []float32) {
-				// The space's last slots may hold no vector (nor postings).
-				scale := ss.scale[min(start, len(ss.scale)):min(start+len(sums), len(ss.scale))]
-				sums = sums[:len(scale)]
-				// Most papers fall below the bar, so it is kept in a local
-				// and taken again only after a push: loading it from the
-				// heap per paper made this scan 3 times slower. Every score
-				// pushed here is a float32 product, so comparing in float32
-				// is Admits' own comparison.
-				bar := float32(top.Bar())
-				for i, sum := range sums {
-					if sum*scale[i] >= bar {
-						emit(int32(start+i), sum)
-						bar = float32(top.Bar())
-					}
-				}
-			})
-		} else {
-			buf.touched = ss.score(terms, scores, slices.Grow(buf.touched[:0], postings))
-			bar := float32(top.Bar()) // as in the blocks' scan, above
-			for _, slot := range buf.touched {
-				// A slot is listed twice when its sum passed through 0 (a
-				// zero weight, or weights of both signs); its first listing
-				// reset it.
-				if sum := scores[slot]; sum != 0 {
-					scores[slot] = 0
-					if sum*ss.scale[slot] >= bar {
-						emit(slot, sum)
-						bar = float32(top.Bar())
-					}
-				}
-			}
-		}
-		m.scratch.Put(buf)
 	}
 	return top.Sorted(), ctx.Err()
+}
+
+// candidateFactor is how many candidates per result a search with
+// Query.CandidateDocFreq ranks by all its terms: on citeulike-a, three
+// ranked similar papers as all the terms do (README), two lost.
+const candidateFactor = 3
+
+// candidateTerms are the terms q finds its candidates with under
+// Query.CandidateDocFreq: nil when it does not apply, or when it would
+// drop none of terms (the candidates would be the result) or all of them.
+func (s *sparseSpace) candidateTerms(q Query, terms []queryTerm) []queryTerm {
+	if q.CandidateDocFreq <= 0 || q.MaxDocFreq > 0 && q.CandidateDocFreq >= q.MaxDocFreq || len(q.Vector.Sparse.Indices) <= shortQueryTerms {
+		return nil
+	}
+	cut := s.queryTerms(q.Vector.Sparse, q.CandidateDocFreq, q.Terms)
+	if len(cut) == 0 || len(cut) == len(terms) {
+		return nil
+	}
+	return cut
+}
+
+// scoreEach pushes to top the slots that pass keep, each scored alone.
+func (m *Memory) scoreEach(ss *sparseSpace, terms []queryTerm, slots []int32, keep func(int32) bool, top *TopK) {
+	var score func(slot int32) float32
+	if ss.toks != nil {
+		ts := ss.tokenScorer(terms)
+		defer ts.release()
+		score = ts.score
+	} else {
+		score = ss.docScorer(terms).score
+	}
+	for _, slot := range slots {
+		if keep(slot) {
+			if s := score(slot); s != 0 {
+				top.Push(Hit{ID: m.ids.id(slot), Score: float64(s)})
+			}
+		}
+	}
+}
+
+// searchSparse pushes to top every doc of ss that terms score and keep
+// passes: from the inverted lists, or one by one in a score-only space.
+func (m *Memory) searchSparse(ss *sparseSpace, terms []queryTerm, keep func(int32) bool, top *TopK) {
+	if ss.scoreOnly {
+		m.scoreEach(ss, terms, m.candidates(ss, nil), keep, top)
+		return
+	}
+	buf := m.scores()
+	defer m.scratch.Put(buf)
+	scores := buf.scores
+	// Admits first: once the top k is full it is false for nearly every
+	// paper, where whether a sum is 0 is a coin toss the branch
+	// predictor loses.
+	emit := func(slot int32, sum float32) {
+		if score := float64(sum * ss.scale[slot]); top.Admits(score) && score != 0 && keep(slot) {
+			top.Push(Hit{ID: m.ids.id(slot), Score: score})
+		}
+	}
+	postings := ss.postings(terms)
+	if postings <= len(scores) {
+		buf.touched = ss.score(terms, scores, slices.Grow(buf.touched[:0], postings))
+		bar := float32(top.Bar()) // as in the blocks' scan, below
+		for _, slot := range buf.touched {
+			// A slot is listed twice when its sum passed through 0 (a
+			// zero weight, or weights of both signs); its first listing
+			// reset it.
+			if sum := scores[slot]; sum != 0 {
+				scores[slot] = 0
+				if sum*ss.scale[slot] >= bar {
+					emit(slot, sum)
+					bar = float32(top.Bar())
+				}
+			}
+		}
+		return
+	}
+	ss.scoreBlocked(terms, scores, scoreBlock, func(start int, sums []float32) {
+		// The space's last slots may hold no vector (nor postings).
+		scale := ss.scale[min(start, len(ss.scale)):min(start+len(sums), len(ss.scale))]
+		sums = sums[:len(scale)]
+		// Most papers fall below the bar, so it is kept in a local and
+		// taken again only after a push: loading it from the heap per
+		// paper made this scan 3 times slower. Every score pushed here is
+		// a float32 product, so comparing in float32 is Admits' own
+		// comparison.
+		bar := float32(top.Bar())
+		for i, sum := range sums {
+			if sum*scale[i] >= bar {
+				emit(int32(start+i), sum)
+				bar = float32(top.Bar())
+			}
+		}
+	})
 }
 
 // Vectors returns the vectors held in space of those of ids the index
@@ -608,23 +657,6 @@ func (s *sparseSpace) scoreBlocked(terms []queryTerm, scores []float32, block in
 		flush(start, scores[start:end])
 		clear(scores[start:end])
 	}
-}
-
-// scoreDoc is the score of the doc at slot alone, summed in the order
-// score sums it (query term by query term) and scaled alike, so the two
-// agree to the bit.
-func (s *sparseSpace) scoreDoc(terms []queryTerm, slot int32) float32 {
-	entries, _ := s.decode(nil, slot)
-	var sum float32
-	for _, q := range terms {
-		i, ok := slices.BinarySearchFunc(entries, q.tid, func(e uint64, tid int32) int {
-			return cmp.Compare(e>>8, uint64(tid))
-		})
-		if ok {
-			sum += q.w * s.unscaledOf(slot, uint8(entries[i]), q.hash)
-		}
-	}
-	return sum * s.scale[slot]
 }
 
 // IDF is the inverse document frequency of a term found in df of n docs,

@@ -18,41 +18,19 @@ import (
 // frequencies in tfs) scores its scale times the sum of the query's
 // weights times TFWeight(tf); any other, the sum of weights times values.
 func bruteSearch(docs map[string]Doc, tfs map[string]map[uint32]int, q Query) []Hit {
-	n := 0
-	df := map[uint32]int{}
-	for _, d := range docs {
-		v, ok := d.Vectors[q.Space]
-		if !ok {
-			continue
+	// Query.CandidateDocFreq: the candidates its terms find, ranked by all.
+	if q.CandidateDocFreq > 0 && (q.MaxDocFreq == 0 || q.CandidateDocFreq < q.MaxDocFreq) && q.Filter.Only == nil {
+		cq := q
+		cq.MaxDocFreq, cq.CandidateDocFreq, cq.Limit = q.CandidateDocFreq, 0, 3*q.Limit
+		if cut, all := len(bruteTerms(docs, cq)), len(bruteTerms(docs, q)); cut > 0 && cut < all {
+			q.Filter.Only = []string{}
+			for _, h := range bruteSearch(docs, tfs, cq) {
+				q.Filter.Only = append(q.Filter.Only, h.ID)
+			}
 		}
-		n++
-		for _, t := range v.Sparse.Indices {
-			df[t]++
-		}
+		q.CandidateDocFreq = 0
 	}
-	drop := q.MaxDocFreq > 0 && len(q.Vector.Sparse.Indices) > shortQueryTerms
-	type term struct {
-		t uint32
-		w float32
-	}
-	var terms []term
-	for i, t := range q.Vector.Sparse.Indices {
-		f := float64(df[t])
-		if f == 0 || drop && f > q.MaxDocFreq*float64(n) && f > minDroppedDocFreq {
-			continue
-		}
-		terms = append(terms, term{t, float32(float64(q.Vector.Sparse.Values[i]) * IDF(float64(n), f))})
-	}
-	if q.Terms > 0 && len(terms) > q.Terms {
-		// The heaviest, ties to the lower term, scored in query order.
-		byWeight := slices.Clone(terms)
-		slices.SortStableFunc(byWeight, func(a, b term) int { return cmp.Compare(b.w, a.w) })
-		kept := map[uint32]bool{}
-		for _, k := range byWeight[:q.Terms] {
-			kept[k.t] = true
-		}
-		terms = slices.DeleteFunc(terms, func(k term) bool { return !kept[k.t] })
-	}
+	terms := bruteTerms(docs, q)
 	scores := map[string]float32{}
 	for _, k := range terms {
 		t, w := k.t, k.w
@@ -88,6 +66,48 @@ func bruteSearch(docs map[string]Doc, tfs map[string]map[uint32]int, q Query) []
 	}
 	SortHits(hits)
 	return hits[:min(len(hits), q.Limit)]
+}
+
+type bruteTerm struct {
+	t uint32
+	w float32
+}
+
+// bruteTerms are the terms of q that score, with their weights, in query
+// order.
+func bruteTerms(docs map[string]Doc, q Query) []bruteTerm {
+	n := 0
+	df := map[uint32]int{}
+	for _, d := range docs {
+		v, ok := d.Vectors[q.Space]
+		if !ok {
+			continue
+		}
+		n++
+		for _, t := range v.Sparse.Indices {
+			df[t]++
+		}
+	}
+	drop := q.MaxDocFreq > 0 && len(q.Vector.Sparse.Indices) > shortQueryTerms
+	var terms []bruteTerm
+	for i, t := range q.Vector.Sparse.Indices {
+		f := float64(df[t])
+		if f == 0 || drop && f > q.MaxDocFreq*float64(n) && f > minDroppedDocFreq {
+			continue
+		}
+		terms = append(terms, bruteTerm{t, float32(float64(q.Vector.Sparse.Values[i]) * IDF(float64(n), f))})
+	}
+	if q.Terms > 0 && len(terms) > q.Terms {
+		// The heaviest, ties to the lower term, scored in query order.
+		byWeight := slices.Clone(terms)
+		slices.SortStableFunc(byWeight, func(a, b bruteTerm) int { return cmp.Compare(b.w, a.w) })
+		kept := map[uint32]bool{}
+		for _, k := range byWeight[:q.Terms] {
+			kept[k.t] = true
+		}
+		terms = slices.DeleteFunc(terms, func(k bruteTerm) bool { return !kept[k.t] })
+	}
+	return terms
 }
 
 // randomSparse is a vector over terms [0, universe), ascending: its values
@@ -217,6 +237,9 @@ func TestMemorySearchIsExact(t *testing.T) {
 					}
 					if r.IntN(3) == 0 {
 						q.Terms = 1 + r.IntN(size)
+					}
+					if r.IntN(3) == 0 {
+						q.CandidateDocFreq = []float64{0.05, 0.1, 0.3, 0.5}[r.IntN(4)]
 					}
 					if r.IntN(3) == 0 {
 						q.Filter.Exclude = []string{fmt.Sprint("d", r.IntN(120)), fmt.Sprint("d", r.IntN(120))}

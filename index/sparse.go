@@ -3,6 +3,7 @@ package index
 import (
 	"encoding/binary"
 	"math"
+	"math/bits"
 	"slices"
 
 	"github.com/paperhound/paperhound/embed"
@@ -537,4 +538,78 @@ func (a *arena[T]) slice(i, j int) []T {
 		out[k] = a.at(i + k)
 	}
 	return out
+}
+
+// docScorer scores docs alone, from their forward entries, against one
+// query's terms, summing the matches in query order as the posting scan
+// sums them, so that the two agree to the bit. Each entry's term is looked
+// up in a small open-addressed table of the query's: a binary search of
+// the doc's entries for each query term took 25 µs a paper at a million
+// papers, the table 1.6.
+type docScorer struct {
+	s     *sparseSpace
+	terms []queryTerm
+	table []int32 // 1 + an index in terms, by hash of its term's index; 0 is empty
+	shift uint
+	vals  []float32 // by index in terms: the doc's weighted value
+	held  []uint64  // the indices in terms the doc holds, a bit each
+}
+
+func (s *sparseSpace) docScorer(terms []queryTerm) *docScorer {
+	size := 1
+	for size < 4*len(terms) { // a quarter full at most
+		size <<= 1
+	}
+	d := &docScorer{s: s, terms: terms, table: make([]int32, size), shift: uint(32 - bits.TrailingZeros(uint(size))),
+		vals: make([]float32, len(terms)), held: make([]uint64, (len(terms)+63)/64)}
+	for i, q := range terms {
+		h := d.slot(q.tid)
+		for d.table[h] != 0 {
+			h = (h + 1) & uint32(size-1)
+		}
+		d.table[h] = int32(i + 1)
+	}
+	return d
+}
+
+// slot is where the table's probe for term index tid starts (Fibonacci
+// hashing).
+func (d *docScorer) slot(tid int32) uint32 {
+	return uint32(uint64(uint32(tid)) * 0x9E3779B1 >> d.shift & uint64(len(d.table)-1))
+}
+
+func (d *docScorer) score(slot int32) float32 {
+	s := d.s
+	b := s.fwd.slice(s.off[slot], s.off[slot+1])
+	mask := uint32(len(d.table) - 1)
+	var tid uint64
+	for i := 0; i < len(b); {
+		x, n := binary.Uvarint(b[i:])
+		if n <= 0 {
+			break // not a doc's entries: decode says so on load
+		}
+		i += n
+		tid += x >> 1
+		var code uint8
+		if x&1 != 0 && i < len(b) {
+			code = b[i]
+			i++
+		}
+		for h := d.slot(int32(tid)); d.table[h] != 0; h = (h + 1) & mask {
+			if qi := d.table[h] - 1; uint64(d.terms[qi].tid) == tid {
+				q := d.terms[qi]
+				d.vals[qi] = q.w * s.unscaledOf(slot, code, q.hash)
+				d.held[qi>>6] |= 1 << (qi & 63)
+				break
+			}
+		}
+	}
+	var sum float32
+	for w, word := range d.held {
+		for ; word != 0; word &= word - 1 {
+			sum += d.vals[w<<6|bits.TrailingZeros64(word)]
+		}
+		d.held[w] = 0
+	}
+	return sum * s.scale[slot]
 }

@@ -295,7 +295,7 @@ func BenchmarkMemorySearch(b *testing.B) {
 					if err != nil {
 						b.Fatal(err)
 					}
-					queries[i] = index.Query{Space: c.Embedder.Space(), Vector: v[0], Limit: 100, MaxDocFreq: c.MaxDocFreq}
+					queries[i] = index.Query{Space: c.Embedder.Space(), Vector: v[0], Limit: 100, MaxDocFreq: c.MaxDocFreq, CandidateDocFreq: c.CandidateDocFreq}
 					if c.Rerank {
 						queries[i].Filter.Only = found[i]
 					}

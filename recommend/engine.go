@@ -53,6 +53,10 @@ type Channel struct {
 	Embedder   Embedder
 	Weight     float64
 	MaxDocFreq float64
+	// CandidateDocFreq, for a sparse channel that searches, finds a long
+	// query's candidates with its terms found in at most this fraction of
+	// papers, ranked then by all its terms (index.Query.CandidateDocFreq).
+	CandidateDocFreq float64
 	// Rerank marks a channel that finds no papers of its own: it scores
 	// only those the other channels found (index.Filter.Only), so an
 	// index may keep its space without inverted lists.
@@ -76,7 +80,7 @@ type Channel struct {
 // inverted lists were four fifths of the index.
 func LexicalChannels() []Channel {
 	return []Channel{
-		{Embedder: embed.Words{}, Weight: 1, MaxDocFreq: 0.3},
+		{Embedder: embed.Words{}, Weight: 1, MaxDocFreq: 0.3, CandidateDocFreq: 0.1},
 		{Embedder: embed.Chars{}, Weight: 1, MaxDocFreq: 0.3, Rerank: true},
 	}
 }

@@ -161,7 +161,7 @@ func (e *Engine) channelScores(ctx context.Context, vecs []embed.Vector, pool in
 				q.MaxDocFreq = maxDocFreq
 			}
 			if !rerank {
-				q.Terms = terms
+				q.Terms, q.CandidateDocFreq = terms, c.CandidateDocFreq
 			}
 			hits, err := e.index.Search(ctx, q)
 			if err != nil {
