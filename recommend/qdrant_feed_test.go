@@ -15,9 +15,10 @@ import (
 
 // Feeds and similar papers rank alike on the embedded index and on Qdrant:
 // the engine computes centroids and blends channels itself, so the index
-// only answers nearest-neighbour queries. Frequent-term dropping and the
-// choice of search terms by idf, which only the embedded index does, are
-// off here so that scores can match.
+// only answers nearest-neighbour queries. Frequent-term dropping, the
+// choice of search terms by idf and candidates found by the rarer terms,
+// which only the embedded index does, are off here so that scores can
+// match.
 func TestQdrantFeedMatchesEmbedded(t *testing.T) {
 	ctx := context.Background()
 	channels := []recommend.Channel{
