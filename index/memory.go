@@ -261,7 +261,7 @@ func (m *Memory) Search(ctx context.Context, q Query) ([]Hit, error) {
 	defer m.mu.RUnlock()
 	only := m.onlySlots(q.Filter)
 	keep := m.filter(q.Filter, only)
-	top := NewTopK(q.Limit)
+	top := newSlotTop(q.Limit, m.ids)
 	switch {
 	case q.Vector.Dense != nil:
 		ds := m.dense[q.Space]
@@ -272,8 +272,8 @@ func (m *Memory) Search(ctx context.Context, q Query) ([]Hit, error) {
 			return nil, fmt.Errorf("search space %q: query has %d dimensions, index has %d", q.Space, len(q.Vector.Dense), ds.dims)
 		}
 		ds.search(embed.Normalized(q.Vector.Dense), func(slot int32, score float32) {
-			if top.Admits(float64(score)) && keep(slot) {
-				top.Push(Hit{ID: m.ids.id(slot), Score: float64(score)})
+			if top.admits(float64(score)) && keep(slot) {
+				top.push(slot, float64(score))
 			}
 		})
 	default:
@@ -290,20 +290,18 @@ func (m *Memory) Search(ctx context.Context, q Query) ([]Hit, error) {
 			m.scoreEach(ss, terms, m.candidates(ss, only), keep, top)
 		case cut != nil:
 			// The papers the rarer terms find, ranked by all the terms.
-			first := NewTopK(candidateFactor * q.Limit)
+			first := newSlotTop(candidateFactor*q.Limit, m.ids)
 			m.searchSparse(ss, cut, keep, first)
-			slots := make([]int32, 0, len(first.heap))
-			for _, h := range first.heap {
-				if slot, ok := m.ids.slot(h.ID); ok {
-					slots = append(slots, slot)
-				}
+			slots := make([]int32, len(first.h.items))
+			for i, x := range first.h.items {
+				slots[i] = x.slot
 			}
 			m.scoreEach(ss, terms, slots, keep, top)
 		default:
 			m.searchSparse(ss, terms, keep, top)
 		}
 	}
-	return top.Sorted(), ctx.Err()
+	return top.hits(), ctx.Err()
 }
 
 // candidateFactor is how many candidates per result a search with
@@ -326,7 +324,7 @@ func (s *sparseSpace) candidateTerms(q Query, terms []queryTerm) []queryTerm {
 }
 
 // scoreEach pushes to top the slots that pass keep, each scored alone.
-func (m *Memory) scoreEach(ss *sparseSpace, terms []queryTerm, slots []int32, keep func(int32) bool, top *TopK) {
+func (m *Memory) scoreEach(ss *sparseSpace, terms []queryTerm, slots []int32, keep func(int32) bool, top *slotTop) {
 	var score func(slot int32) float32
 	if ss.toks != nil {
 		ts := ss.tokenScorer(terms)
@@ -338,7 +336,7 @@ func (m *Memory) scoreEach(ss *sparseSpace, terms []queryTerm, slots []int32, ke
 	for _, slot := range slots {
 		if keep(slot) {
 			if s := score(slot); s != 0 {
-				top.Push(Hit{ID: m.ids.id(slot), Score: float64(s)})
+				top.push(slot, float64(s))
 			}
 		}
 	}
@@ -346,7 +344,7 @@ func (m *Memory) scoreEach(ss *sparseSpace, terms []queryTerm, slots []int32, ke
 
 // searchSparse pushes to top every doc of ss that terms score and keep
 // passes: from the inverted lists, or one by one in a score-only space.
-func (m *Memory) searchSparse(ss *sparseSpace, terms []queryTerm, keep func(int32) bool, top *TopK) {
+func (m *Memory) searchSparse(ss *sparseSpace, terms []queryTerm, keep func(int32) bool, top *slotTop) {
 	if ss.scoreOnly {
 		m.scoreEach(ss, terms, m.candidates(ss, nil), keep, top)
 		return
@@ -354,18 +352,18 @@ func (m *Memory) searchSparse(ss *sparseSpace, terms []queryTerm, keep func(int3
 	buf := m.scores()
 	defer m.scratch.Put(buf)
 	scores := buf.scores
-	// Admits first: once the top k is full it is false for nearly every
+	// admits first: once the top k is full it is false for nearly every
 	// paper, where whether a sum is 0 is a coin toss the branch
 	// predictor loses.
 	emit := func(slot int32, sum float32) {
-		if score := float64(sum * ss.scale[slot]); top.Admits(score) && score != 0 && keep(slot) {
-			top.Push(Hit{ID: m.ids.id(slot), Score: score})
+		if score := float64(sum * ss.scale[slot]); top.admits(score) && score != 0 && keep(slot) {
+			top.push(slot, score)
 		}
 	}
 	postings := ss.postings(terms)
 	if postings <= len(scores) {
 		buf.touched = ss.score(terms, scores, slices.Grow(buf.touched[:0], postings))
-		bar := float32(top.Bar()) // as in the blocks' scan, below
+		bar := float32(top.bar()) // as in the blocks' scan, below
 		for _, slot := range buf.touched {
 			// A slot is listed twice when its sum passed through 0 (a
 			// zero weight, or weights of both signs); its first listing
@@ -374,7 +372,7 @@ func (m *Memory) searchSparse(ss *sparseSpace, terms []queryTerm, keep func(int3
 				scores[slot] = 0
 				if sum*ss.scale[slot] >= bar {
 					emit(slot, sum)
-					bar = float32(top.Bar())
+					bar = float32(top.bar())
 				}
 			}
 		}
@@ -387,13 +385,13 @@ func (m *Memory) searchSparse(ss *sparseSpace, terms []queryTerm, keep func(int3
 		// Most papers fall below the bar, so it is kept in a local and
 		// taken again only after a push: loading it from the heap per
 		// paper made this scan 3 times slower. Every score pushed here is
-		// a float32 product, so comparing in float32 is Admits' own
+		// a float32 product, so comparing in float32 is admits' own
 		// comparison.
-		bar := float32(top.Bar())
+		bar := float32(top.bar())
 		for i, sum := range sums {
 			if sum*scale[i] >= bar {
 				emit(int32(start+i), sum)
-				bar = float32(top.Bar())
+				bar = float32(top.bar())
 			}
 		}
 	})
