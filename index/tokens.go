@@ -171,7 +171,7 @@ func (ts *tokenScorer) release() {
 	ts.tokenScratch = nil
 }
 
-// score is the doc's score at slot, summed in the order scoreDoc sums a
+// score is the doc's score at slot, summed in the order docScorer sums a
 // stored vector's (query term by query term), so the two agree to the bit.
 func (ts *tokenScorer) score(slot int32) float32 {
 	t := ts.s.toks
