@@ -29,14 +29,6 @@ func (t *TopK) Admits(score float64) bool {
 	return !t.h.full() || score >= t.h.items[0].Score
 }
 
-// Bar is the least score Admits admits: -Inf until k hits are kept.
-func (t *TopK) Bar() float64 {
-	if !t.h.full() {
-		return math.Inf(-1)
-	}
-	return t.h.items[0].Score
-}
-
 // Push offers h, kept if it is among the k best so far.
 func (t *TopK) Push(h Hit) { t.h.push(h) }
 
@@ -73,6 +65,7 @@ func newSlotTop(k int, ids *docIDs) *slotTop {
 
 func (t *slotTop) admits(score float64) bool { return !t.h.full() || score >= t.h.items[0].score }
 
+// bar is the least score admits admits: -Inf until k slots are kept.
 func (t *slotTop) bar() float64 {
 	if !t.h.full() {
 		return math.Inf(-1)
