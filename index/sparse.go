@@ -553,6 +553,8 @@ type docScorer struct {
 	shift uint
 	vals  []float32 // by index in terms: the doc's weighted value
 	held  []uint64  // the indices in terms the doc holds, a bit each
+	// entries is the doc's decoded entries, reused doc to doc.
+	entries []uint64
 }
 
 func (s *sparseSpace) docScorer(terms []queryTerm) *docScorer {
@@ -580,25 +582,14 @@ func (d *docScorer) slot(tid int32) uint32 {
 
 func (d *docScorer) score(slot int32) float32 {
 	s := d.s
-	b := s.fwd.slice(s.off[slot], s.off[slot+1])
+	d.entries, _ = s.decode(d.entries[:0], slot)
 	mask := uint32(len(d.table) - 1)
-	var tid uint64
-	for i := 0; i < len(b); {
-		x, n := binary.Uvarint(b[i:])
-		if n <= 0 {
-			break // not a doc's entries: decode says so on load
-		}
-		i += n
-		tid += x >> 1
-		var code uint8
-		if x&1 != 0 && i < len(b) {
-			code = b[i]
-			i++
-		}
-		for h := d.slot(int32(tid)); d.table[h] != 0; h = (h + 1) & mask {
-			if qi := d.table[h] - 1; uint64(d.terms[qi].tid) == tid {
+	for _, e := range d.entries {
+		tid := int32(e >> 8)
+		for h := d.slot(tid); d.table[h] != 0; h = (h + 1) & mask {
+			if qi := d.table[h] - 1; d.terms[qi].tid == tid {
 				q := d.terms[qi]
-				d.vals[qi] = q.w * s.unscaledOf(slot, code, q.hash)
+				d.vals[qi] = q.w * s.unscaledOf(slot, uint8(e), q.hash)
 				d.held[qi>>6] |= 1 << (qi & 63)
 				break
 			}
