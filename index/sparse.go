@@ -545,7 +545,7 @@ func (a *arena[T]) slice(i, j int) []T {
 // sums them, so that the two agree to the bit. Each entry's term is looked
 // up in a small open-addressed table of the query's: a binary search of
 // the doc's entries for each query term took 25 µs a paper at a million
-// papers, the table 1.6.
+// papers, the table about 2.
 type docScorer struct {
 	s     *sparseSpace
 	terms []queryTerm
