@@ -38,19 +38,22 @@ func (s Sparse) Len() int { return len(s.Indices) }
 
 // Largest keeps s's k largest values, ties to the lower index; indices
 // stay ascending. A vector of k or fewer entries is returned as it is.
-// It sorts a copy of the values to find the k-th, not the entries: a
-// hundred upvotes' centroid holds tens of thousands of grams.
+// It selects the k-th largest of a copy of the values, not sorting them:
+// a hundred upvotes' centroid holds tens of thousands of grams, and
+// sorting them was a tenth of a feed page at a million papers.
 func (s Sparse) Largest(k int) Sparse {
 	if s.Len() <= k {
 		return s
 	}
-	sorted := slices.Clone(s.Values)
-	slices.Sort(sorted)
-	kth := sorted[len(sorted)-k]
-	// Entries above the k-th all stay (all are among the last k sorted);
-	// of those equal to it, the first.
+	if k <= 0 {
+		return Sparse{}
+	}
+	values := slices.Clone(s.Values)
+	kth := selectKth(values, len(values)-k)
+	// Entries above the k-th all stay (all are among the last k); of
+	// those equal to it, the first.
 	ties := k
-	for _, v := range sorted[len(sorted)-k:] {
+	for _, v := range values[len(values)-k:] {
 		if v > kth {
 			ties--
 		}
@@ -66,6 +69,51 @@ func (s Sparse) Largest(k int) Sparse {
 		}
 	}
 	return out
+}
+
+// selectKth reorders xs so that xs[i] holds the value sorting would put
+// there, none after it is smaller and none before it larger, and returns
+// it: Hoare's selection, with the median of three as each pivot.
+func selectKth(xs []float32, i int) float32 {
+	lo, hi := 0, len(xs)-1
+	for lo < hi {
+		mid := lo + (hi-lo)/2
+		// Order xs[lo], xs[mid], xs[hi]; the median is the pivot.
+		if xs[mid] < xs[lo] {
+			xs[mid], xs[lo] = xs[lo], xs[mid]
+		}
+		if xs[hi] < xs[lo] {
+			xs[hi], xs[lo] = xs[lo], xs[hi]
+		}
+		if xs[hi] < xs[mid] {
+			xs[hi], xs[mid] = xs[mid], xs[hi]
+		}
+		pivot := xs[mid]
+		l, r := lo, hi
+		for l <= r {
+			for xs[l] < pivot {
+				l++
+			}
+			for xs[r] > pivot {
+				r--
+			}
+			if l <= r {
+				xs[l], xs[r] = xs[r], xs[l]
+				l++
+				r--
+			}
+		}
+		// Now xs[lo:r+1] <= pivot <= xs[l:hi+1], and xs[r+1:l] == pivot.
+		switch {
+		case i <= r:
+			hi = r
+		case i >= l:
+			lo = l
+		default:
+			return xs[i]
+		}
+	}
+	return xs[i]
 }
 
 // Encoding tags, so stored bytes say which kind of vector they hold.
@@ -248,4 +296,53 @@ func Normalized(v []float32) []float32 {
 		out[i] = x * inv
 	}
 	return out
+}
+
+// FromEntries is the sparse vector of entries, each an index<<32 | the
+// bits of a float32 value, with the values of each index added in the
+// entries' order: to the bit what adding them into a map one by one gives.
+// It reorders entries. A feed's centroid adds a hundred papers' 1,400
+// character grams: into a map that took 24.6 ms, sorted by radix 13.6.
+func FromEntries(entries []uint64) Sparse {
+	radixSortHigh(entries)
+	n := 0
+	for i, e := range entries {
+		if i == 0 || e>>32 != entries[i-1]>>32 {
+			n++
+		}
+	}
+	s := Sparse{Indices: make([]uint32, 0, n), Values: make([]float32, 0, n)}
+	for i := 0; i < len(entries); {
+		t := uint32(entries[i] >> 32)
+		var x float32
+		for ; i < len(entries) && uint32(entries[i]>>32) == t; i++ {
+			x += math.Float32frombits(uint32(entries[i]))
+		}
+		s.Indices = append(s.Indices, t)
+		s.Values = append(s.Values, x)
+	}
+	return s
+}
+
+// radixSortHigh sorts xs by their high 32 bits, stably: a byte a pass,
+// least significant first.
+func radixSortHigh(xs []uint64) {
+	tmp := make([]uint64, len(xs))
+	src, dst := xs, tmp
+	for shift := 32; shift < 64; shift += 8 {
+		var at [257]int
+		for _, x := range src {
+			at[x>>shift&0xff+1]++
+		}
+		for i := 1; i < len(at); i++ {
+			at[i] += at[i-1]
+		}
+		for _, x := range src {
+			b := x >> shift & 0xff
+			dst[at[b]] = x
+			at[b]++
+		}
+		src, dst = dst, src
+	}
+	// Four passes: the sorted entries are back in xs.
 }

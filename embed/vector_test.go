@@ -2,7 +2,9 @@ package embed_test
 
 import (
 	"bytes"
+	"cmp"
 	"math"
+	"math/rand/v2"
 	"slices"
 	"strings"
 	"testing"
@@ -193,6 +195,39 @@ func TestLargest(t *testing.T) {
 		got := v.Largest(tt.k)
 		if !slices.Equal(got.Indices, tt.want.Indices) || !slices.Equal(got.Values, tt.want.Values) {
 			t.Errorf("Largest(%d) = %v, want %v", tt.k, got, tt.want)
+		}
+	}
+	if got := v.Largest(0); got.Len() != 0 {
+		t.Errorf("Largest(0) = %v, want none", got)
+	}
+}
+
+// Largest agrees with sorting the entries by value, ties by index, on
+// random vectors: few distinct values (runs of ties) or many, any k.
+func TestLargestRandom(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 7))
+	for round := range 2000 {
+		var v embed.Sparse
+		distinct := 1 + r.IntN(3)*r.IntN(40)
+		for i := range r.IntN(300) {
+			v.Indices = append(v.Indices, uint32(3*i+r.IntN(3)))
+			v.Values = append(v.Values, float32(r.IntN(distinct))-float32(distinct)/3)
+		}
+		k := 1 + r.IntN(v.Len()+2)
+		order := make([]int, v.Len())
+		for i := range order {
+			order[i] = i
+		}
+		slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(v.Values[b], v.Values[a]) })
+		order = order[:min(k, len(order))]
+		slices.Sort(order)
+		var want embed.Sparse
+		for _, i := range order {
+			want.Indices = append(want.Indices, v.Indices[i])
+			want.Values = append(want.Values, v.Values[i])
+		}
+		if got := v.Largest(k); !slices.Equal(got.Indices, want.Indices) || !slices.Equal(got.Values, want.Values) {
+			t.Fatalf("round %d: Largest(%d) of %v = %v, want %v", round, k, v, got, want)
 		}
 	}
 }
