@@ -29,8 +29,9 @@ type Memory struct {
 	dense  map[string]*denseSpace
 	// scoreOnly names the sparse spaces kept without inverted lists.
 	scoreOnly map[string]bool
-	// scratch holds per-query scratch (a *scratch).
-	scratch sync.Pool
+	// scratch holds per-query scratch (a *scratch), sums Centroid's (a
+	// *termSums).
+	scratch, sums sync.Pool
 }
 
 type docMeta struct {

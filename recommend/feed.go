@@ -164,7 +164,8 @@ func (e *Engine) feed(ctx context.Context, user string, votes []paperhound.Vote,
 		return e.trendingFeed(ctx, voted, opts)
 	}
 	seeds := make(map[string]float64, len(ups))
-	newer := 0 // upvotes cast after upVotes[i]: they are oldest first
+	weights := make([]float64, len(ups)) // by upvote, as in ups
+	newer := 0                           // upvotes cast after upVotes[i]: they are oldest first
 	for i := len(upVotes) - 1; i >= 0; i-- {
 		v := upVotes[i]
 		if i+1 < len(upVotes) && upVotes[i+1].At.After(v.At) {
@@ -177,35 +178,25 @@ func (e *Engine) feed(ctx context.Context, user string, votes []paperhound.Vote,
 		if r := w.Recency; r.Upvotes > 0 {
 			weight *= math.Pow(0.5, float64(newer)/r.Upvotes)
 		}
-		seeds[v.Paper] = weight
+		seeds[v.Paper], weights[i] = weight, weight
 	}
 	filter := opts.Filter
 	filter.Exclude = append(slices.Clip(filter.Exclude), voted...)
 
-	// The upvoted papers' vectors are read once, for the centroid and for
-	// the explanations; their rows once, for the explanations' titles.
-	upVecs, err := e.paperVectors(ctx, ups)
-	if err != nil {
-		return nil, fmt.Errorf("feed: upvoted papers: %w", err)
-	}
 	blend := map[string]float64{}
 	if w.Content > 0 {
-		content, err := e.centroidScores(ctx, seeds, upVecs, filter, w)
+		content, err := e.centroidScores(ctx, ups, weights, filter, w)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("feed: upvoted papers: %w", err)
 		}
 		if len(hidden) > 0 && w.Hidden > 0 {
-			neg := make(map[string]float64, len(hidden))
-			for _, id := range hidden {
-				neg[id] = 1
+			ones := make([]float64, len(hidden))
+			for i := range ones {
+				ones[i] = 1
 			}
-			hiddenVecs, err := e.paperVectors(ctx, hidden)
+			pushed, err := e.centroidScores(ctx, hidden, ones, filter, w)
 			if err != nil {
 				return nil, fmt.Errorf("feed: hidden papers: %w", err)
-			}
-			pushed, err := e.centroidScores(ctx, neg, hiddenVecs, filter, w)
-			if err != nil {
-				return nil, err
 			}
 			for id, s := range pushed {
 				if _, ok := content[id]; ok {
@@ -245,30 +236,24 @@ func (e *Engine) feed(ctx context.Context, user string, votes []paperhound.Vote,
 	if err != nil {
 		return nil, err
 	}
-	return e.explain(ctx, page, ups, upVecs[0])
+	return e.explain(ctx, page, ups)
 }
 
-// centroidScores asks each channel for the papers nearest the weighted sum
-// of the seeds' vectors (vecs, by channel), blended as similar papers are.
-func (e *Engine) centroidScores(ctx context.Context, seeds map[string]float64, vecs []map[string]embed.Vector, filter index.Filter, w FeedWeights) (map[string]float64, error) {
+// centroidScores asks each channel for the papers nearest the sum of the
+// papers' vectors, each times its weight, blended as similar papers are.
+func (e *Engine) centroidScores(ctx context.Context, ids []string, weights []float64, filter index.Filter, w FeedWeights) (map[string]float64, error) {
 	centroids := make([]embed.Vector, len(e.channels))
-	for ci := range e.channels {
-		var parts []weighted
-		for id, w := range seeds {
-			if v, ok := vecs[ci][id]; ok {
-				parts = append(parts, weighted{v, w})
-			}
+	for ci, c := range e.channels {
+		v, err := e.centroid(ctx, c, ids, weights)
+		if err != nil {
+			return nil, err
 		}
-		centroids[ci] = sum(parts)
 		if w.Terms > 0 {
-			centroids[ci].Sparse = centroids[ci].Sparse.Largest(w.Terms)
+			v.Sparse = v.Sparse.Largest(w.Terms)
 		}
+		centroids[ci] = v
 	}
-	scores, err := e.channelScores(ctx, centroids, w.Pool, filter, w.MaxDocFreq, w.SearchTerms)
-	if err != nil {
-		return nil, fmt.Errorf("feed: %w", err)
-	}
-	return scores, nil
+	return e.channelScores(ctx, centroids, w.Pool, filter, w.MaxDocFreq, w.SearchTerms)
 }
 
 // withPopularity blends each hit's score with its share of upvotes (ours

@@ -1,6 +1,7 @@
 package recommend
 
 import (
+	"context"
 	"fmt"
 	"maps"
 	"math"
@@ -11,6 +12,8 @@ import (
 
 	"github.com/paperhound/paperhound"
 	"github.com/paperhound/paperhound/embed"
+	"github.com/paperhound/paperhound/index"
+	"github.com/paperhound/paperhound/schema/schematest"
 )
 
 // Only the same title posted twice is folded: numbers and versions tell
@@ -199,5 +202,58 @@ func TestSumSparse(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// A feed's centroid, which the embedded index sums itself, is the sum of
+// the papers' vectors, each times its weight: a paper the index lacks is
+// embedded again from the store and added, one stored nowhere adds
+// nothing.
+func TestCentroid(t *testing.T) {
+	ctx := context.Background()
+	m := index.NewMemory()
+	e := New(schematest.Open(t, "sqlite"), m, LexicalChannels(), nil)
+	papers := []paperhound.Paper{
+		{ID: "a", Title: "Speculative decoding", Abstract: "Draft tokens are verified by the target model in one pass."},
+		{ID: "b", Title: "KV cache eviction", Abstract: "Evicting cached keys and values keeps long contexts in memory."},
+		{ID: "c", Title: "Cache-aware speculative decoding", Abstract: "Drafts reuse the target model's KV cache."},
+	}
+	if _, err := e.Ingest(ctx, papers); err != nil {
+		t.Fatal(err)
+	}
+	ids, weights := []string{"a", "b", "c", "nobody"}, []float64{0.5, 1, 0.25, 2}
+	for _, lacked := range []string{"", "c"} {
+		if lacked != "" {
+			if err := m.Delete(ctx, []string{lacked}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for _, c := range e.channels {
+			got, err := e.centroid(ctx, c, ids, weights)
+			if err != nil {
+				t.Fatal(err)
+			}
+			vecs, err := e.vectors(ctx, c, ids)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(vecs) != 3 {
+				t.Fatalf("%d vectors of a, b and c, want 3", len(vecs))
+			}
+			want := map[uint32]float32{}
+			for i, id := range ids {
+				for j, term := range vecs[id].Sparse.Indices {
+					want[term] += float32(weights[i]) * vecs[id].Sparse.Values[j]
+				}
+			}
+			if !slices.Equal(got.Sparse.Indices, slices.Sorted(maps.Keys(want))) {
+				t.Fatalf("index lacking %q, %s: centroid of %d terms, want %d", lacked, c.Embedder.Space(), got.Sparse.Len(), len(want))
+			}
+			for i, x := range got.Sparse.Values {
+				if term := got.Sparse.Indices[i]; math.Abs(float64(x-want[term])) > 1e-6 {
+					t.Fatalf("index lacking %q, %s: term %d is %v, want %v", lacked, c.Embedder.Space(), term, x, want[term])
+				}
+			}
+		}
 	}
 }

@@ -81,3 +81,36 @@ func (e *Engine) paperVectors(ctx context.Context, ids []string) ([]map[string]e
 	}
 	return out, nil
 }
+
+// centroidSummer is an index that sums the vectors it holds itself
+// (index.Memory): a feed's centroid then needs none handed back, rebuilt
+// from its words or read.
+type centroidSummer interface {
+	Centroid(space string, ids []string, weights []float64) (v embed.Vector, missing []string)
+}
+
+// centroid is the sum of the papers' vectors in c's space, each times its
+// weight, added in the order of ids; a paper without one adds nothing.
+func (e *Engine) centroid(ctx context.Context, c Channel, ids []string, weights []float64) (embed.Vector, error) {
+	var parts []weighted
+	missing := ids
+	if s, ok := e.index.(centroidSummer); ok {
+		var v embed.Vector
+		if v, missing = s.Centroid(c.Embedder.Space(), ids, weights); len(missing) == 0 {
+			return v, nil
+		}
+		if v.Dense != nil || v.Sparse.Len() > 0 {
+			parts = append(parts, weighted{v, 1})
+		}
+	}
+	vecs, err := e.vectors(ctx, c, missing)
+	if err != nil {
+		return embed.Vector{}, err
+	}
+	for i, id := range ids {
+		if v, ok := vecs[id]; ok {
+			parts = append(parts, weighted{v, weights[i]})
+		}
+	}
+	return sum(parts), nil
+}
