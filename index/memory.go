@@ -35,6 +35,7 @@ type Memory struct {
 }
 
 type docMeta struct {
+	rank  Rank
 	day   int32 // days since 1970-01-01; noDay when unknown
 	alive bool
 }
@@ -194,7 +195,7 @@ func (m *Memory) Delete(_ context.Context, ids []string) error {
 }
 
 func (m *Memory) alloc(d Doc) int32 {
-	meta := docMeta{day: noDay, alive: true}
+	meta := docMeta{rank: d.Rank, day: noDay, alive: true}
 	if !d.Published.IsZero() {
 		meta.day = dayOf(d.Published)
 	}
@@ -422,6 +423,19 @@ func (m *Memory) Vectors(space string, ids []string) map[string]embed.Vector {
 				// A copy: a delete moves another row into this one's place.
 				out[id] = embed.Vector{Dense: slices.Clone(ds.slab[int(row)*ds.dims : int(row+1)*ds.dims])}
 			}
+		}
+	}
+	return out
+}
+
+// Ranks returns the Rank of each of ids the index holds.
+func (m *Memory) Ranks(ids []string) map[string]Rank {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	out := make(map[string]Rank, len(ids))
+	for _, id := range ids {
+		if slot, ok := m.ids.slot(id); ok {
+			out[id] = m.docs[slot].rank
 		}
 	}
 	return out

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"maps"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -763,5 +764,39 @@ func TestMemorySearchSpaceEndsBeforeDocs(t *testing.T) {
 	hits := memSearch(t, m, sparseQuery(1, 2, 3))
 	if got := hitIDs(hits); !slices.Equal(got, []string{"a", "b"}) {
 		t.Errorf("got %v, want [a b]", got)
+	}
+}
+
+// Ranks hands back each held doc's Rank as last upserted, through deletes
+// and the compaction they bring.
+func TestMemoryRanks(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	m := NewMemory()
+	rank := func(i int) Rank { return Rank{Upvotes: int32(i), Title: uint64(i) << 40} }
+	var ids []string
+	for i := range 3 * minCompact {
+		d := sparseDoc(fmt.Sprint("d", i), 1, uint32(i))
+		d.Rank = rank(i)
+		memUpsert(t, m, d)
+		ids = append(ids, d.ID)
+	}
+	again := sparseDoc("d1", 2)
+	again.Rank = rank(1000)
+	memUpsert(t, m, again)
+	// Two thirds deleted: the index compacts.
+	if err := m.Delete(ctx, ids[minCompact:]); err != nil {
+		t.Fatal(err)
+	}
+	if m.dead != 0 {
+		t.Fatalf("%d dead slots: no compaction", m.dead)
+	}
+	want := map[string]Rank{}
+	for i := range minCompact {
+		want[ids[i]] = rank(i)
+	}
+	want["d1"] = rank(1000)
+	if got := m.Ranks(append(ids, "nobody")); !maps.Equal(got, want) {
+		t.Errorf("Ranks = %v, want %v", got, want)
 	}
 }

@@ -21,7 +21,7 @@ import (
 // a bad file is refused, never half-read.
 const (
 	snapshotMagic   = "paperhound index\x00"
-	snapshotVersion = 3
+	snapshotVersion = 4
 )
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
@@ -43,6 +43,8 @@ func (m *Memory) WriteSnapshot(w io.Writer) error {
 		sw.str(m.ids.id(int32(slot)))
 		sw.u64(uint64(uint32(d.day)))
 		sw.flag(d.alive)
+		sw.u64(uint64(uint32(d.rank.Upvotes)))
+		sw.u64(d.rank.Title)
 	}
 	sw.u64(uint64(m.dead))
 	sw.u64(uint64(len(m.sparse)))
@@ -149,11 +151,12 @@ func readMemory(sr *snapReader) (*Memory, error) {
 		return nil, fmt.Errorf("%w: version %d, this build reads %d", ErrSnapshot, v, snapshotVersion)
 	}
 	m := NewMemory()
-	n := sr.count(9) // an id's length, a day, a flag
+	n := sr.count(33) // an id's length, a day, a flag, a rank
 	m.docs = make([]docMeta, 0, n)
 	for range n {
 		id := sr.str()
 		d := docMeta{day: int32(uint32(sr.u64())), alive: sr.flag()}
+		d.rank = Rank{Upvotes: int32(uint32(sr.u64())), Title: sr.u64()}
 		m.ids.add(id, d.alive)
 		m.docs = append(m.docs, d)
 	}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"slices"
 	"testing"
@@ -45,6 +46,9 @@ func randomDoc(r *rand.Rand, id string) Doc {
 	if r.IntN(2) == 0 {
 		d.Published = memDay("2024-02-01")
 	}
+	if r.IntN(2) == 0 {
+		d.Rank = Rank{Upvotes: r.Int32N(1000), Title: r.Uint64()}
+	}
 	return d
 }
 
@@ -64,6 +68,9 @@ func sameAnswers(t *testing.T, r *rand.Rand, a, b *Memory) {
 		if got, want := b.Vectors(space, ids), a.Vectors(space, ids); fmt.Sprint(got) != fmt.Sprint(want) {
 			t.Fatalf("%s: vectors differ", space)
 		}
+	}
+	if got, want := b.Ranks(ids), a.Ranks(ids); !maps.Equal(got, want) {
+		t.Fatalf("ranks differ: %v and %v", got, want)
 	}
 	for range 30 {
 		qs := []Query{

@@ -3,6 +3,7 @@ package recommend
 import (
 	"context"
 	"fmt"
+	"hash/fnv"
 	"math"
 	"slices"
 	"strings"
@@ -12,7 +13,6 @@ import (
 	"github.com/paperhound/paperhound"
 	"github.com/paperhound/paperhound/embed"
 	"github.com/paperhound/paperhound/index"
-	"github.com/paperhound/paperhound/schema"
 )
 
 // MaxFeedDepth is how deep a feed can be paged.
@@ -217,21 +217,21 @@ func (e *Engine) feed(ctx context.Context, user string, votes []paperhound.Vote,
 	// Popularity and duplicates are judged on more than a page, so that
 	// paging stays consistent; only the page's rows are read whole.
 	hits = hits[:min(len(hits), MaxFeedDepth+MaxFeedDepth/5)]
-	rankings, err := e.store.Rankings(ctx, hitIDs(hits))
+	ranks, err := e.ranks(ctx, hitIDs(hits))
 	if err != nil {
 		return nil, fmt.Errorf("feed: %w", err)
 	}
 	// A paper deleted since the index saw it is skipped, not an error.
 	hits = slices.DeleteFunc(hits, func(h index.Hit) bool {
-		_, ok := rankings[h.ID]
+		_, ok := ranks[h.ID]
 		return !ok
 	})
 	popularity := ColdStartPopularity / float64(len(ups))
 	if opts.Popularity != nil {
 		popularity = *opts.Popularity
 	}
-	hits = e.withPopularity(hits, rankings, popularity)
-	hits = withoutDuplicates(hits, func(h index.Hit) string { return rankings[h.ID].Title })
+	hits = e.withPopularity(hits, ranks, popularity)
+	hits = withoutDuplicates(hits, func(h index.Hit) uint64 { return ranks[h.ID].Title })
 	page, err := e.results(ctx, hits[min(opts.Offset, len(hits)):min(opts.Offset+opts.Limit, len(hits))])
 	if err != nil {
 		return nil, err
@@ -257,15 +257,15 @@ func (e *Engine) centroidScores(ctx context.Context, ids []string, weights []flo
 }
 
 // withPopularity blends each hit's score with its share of upvotes (ours
-// plus the source's, from rankings), on a log scale, by weight p in [0, 1].
-func (e *Engine) withPopularity(hits []index.Hit, rankings map[string]schema.Ranking, p float64) []index.Hit {
+// plus the source's, from ranks), on a log scale, by weight p in [0, 1].
+func (e *Engine) withPopularity(hits []index.Hit, ranks map[string]index.Rank, p float64) []index.Hit {
 	if p <= 0 || len(hits) == 0 {
 		return hits
 	}
 	pop := make([]float64, len(hits))
 	var top, best float64
 	for i, h := range hits {
-		pop[i] = math.Log1p(float64(rankings[h.ID].Upvotes + e.votes.upvotes(h.ID)))
+		pop[i] = math.Log1p(float64(int(ranks[h.ID].Upvotes) + e.votes.upvotes(h.ID)))
 		top = max(top, pop[i])
 		best = max(best, h.Score)
 	}
@@ -280,18 +280,63 @@ func (e *Engine) withPopularity(hits []index.Hit, rankings map[string]schema.Ran
 	return hits
 }
 
-// withoutDuplicates keeps the first of items with the same title: the same
-// paper posted twice, or a preprint and its published copy.
-func withoutDuplicates[T any](items []T, title func(T) string) []T {
-	seen := make(map[string]bool, len(items))
+// withoutDuplicates keeps the first of items with the same title (their
+// titleHash): the same paper posted twice, or a preprint and its
+// published copy.
+func withoutDuplicates[T any](items []T, title func(T) uint64) []T {
+	seen := make(map[uint64]bool, len(items))
 	return slices.DeleteFunc(items, func(it T) bool {
-		key := titleKey(title(it))
+		key := title(it)
 		if seen[key] {
 			return true
 		}
 		seen[key] = true
 		return false
 	})
+}
+
+// titleHash is a 64-bit hash of title's titleKey, the same in every
+// process: the embedded index keeps it (index.Rank), and its snapshot
+// outlives the process.
+func titleHash(title string) uint64 {
+	h := fnv.New64a()
+	h.Write([]byte(titleKey(title)))
+	return h.Sum64()
+}
+
+// rankOf is a paper's index.Rank.
+func rankOf(title string, upvotes int) index.Rank {
+	return index.Rank{Upvotes: int32(min(upvotes, math.MaxInt32)), Title: titleHash(title)}
+}
+
+// rankHolder is an index that keeps each paper's Rank (index.Memory).
+type rankHolder interface {
+	Ranks(ids []string) map[string]index.Rank
+}
+
+// ranks returns the Rank of each of ids that is stored: from the index
+// when it keeps them, from the store for the rest.
+func (e *Engine) ranks(ctx context.Context, ids []string) (map[string]index.Rank, error) {
+	out := map[string]index.Rank{}
+	missing := ids
+	if h, ok := e.index.(rankHolder); ok {
+		out = h.Ranks(ids)
+		missing = slices.DeleteFunc(slices.Clone(ids), func(id string) bool {
+			_, ok := out[id]
+			return ok
+		})
+	}
+	if len(missing) == 0 {
+		return out, nil
+	}
+	rows, err := e.store.Rankings(ctx, missing)
+	if err != nil {
+		return nil, err
+	}
+	for id, r := range rows {
+		out[id] = rankOf(r.Title, r.Upvotes)
+	}
+	return out, nil
 }
 
 // titleKey folds case, accents, punctuation and spacing and keeps every

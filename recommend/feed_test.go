@@ -40,7 +40,10 @@ func TestFeedHiddenNeighboursAreNotCandidates(t *testing.T) {
 
 // Popularity blends in each paper's upvotes, the source's and ours: at
 // weight 1 they alone order the feed, at 0 the content does; a second
-// copy of a title is dropped either way.
+// copy of a title is dropped either way. The embedded index keeps the
+// source's upvotes and a hash of each title (index.Rank), whether it
+// indexed the papers as they were ingested or loaded them from the store
+// at start-up; an index that keeps no ranks has them read from the store.
 func TestFeedPopularity(t *testing.T) {
 	ctx := context.Background()
 	papers := []paperhound.Paper{
@@ -50,7 +53,18 @@ func TestFeedPopularity(t *testing.T) {
 		{ID: "far", Title: "Decoding speech", Upvotes: 1},
 		{ID: "far-copy", Title: "Decoding Speech!", Upvotes: 9},
 	}
-	e := wordsEngine(t, papers, []paperhound.Vote{{User: "ann", Paper: "up", Value: 1}, {User: "bob", Paper: "near", Value: 1}, {User: "bob", Paper: "far", Value: 1}, {User: "cy", Paper: "far", Value: 1}})
+	ingested := wordsEngine(t, papers, []paperhound.Vote{{User: "ann", Paper: "up", Value: 1}, {User: "bob", Paper: "near", Value: 1}, {User: "bob", Paper: "far", Value: 1}, {User: "cy", Paper: "far", Value: 1}})
+	engines := map[string]*recommend.Engine{"ingested": ingested}
+	for name, idx := range map[string]recommend.Index{"loaded from the store": index.NewMemory(), "without ranks": plainIndex{index.NewMemory()}} {
+		e := recommend.New(ingested.Store(), idx, []recommend.Channel{{Embedder: embed.Words{}, Weight: 1}}, nil)
+		if _, err := e.LoadIndex(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if err := e.LoadVotes(ctx); err != nil {
+			t.Fatal(err)
+		}
+		engines[name] = e
+	}
 	tests := []struct {
 		popularity float64
 		want       []string
@@ -59,16 +73,22 @@ func TestFeedPopularity(t *testing.T) {
 		// far-copy's 9 upvotes beat far's 1 + 2: it is the copy kept.
 		{1, []string{"far-copy", "mid", "near"}},
 	}
-	for _, tt := range tests {
-		recs, err := e.FeedWith(ctx, "ann", recommend.FeedOptions{Limit: 10, Popularity: &tt.popularity}, recommend.FeedWeights{Content: 1, Pool: 100})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if ids := feedIDs(recs); !slices.Equal(ids, tt.want) {
-			t.Errorf("popularity %v: feed %v, want %v", tt.popularity, ids, tt.want)
+	for name, e := range engines {
+		for _, tt := range tests {
+			recs, err := e.FeedWith(ctx, "ann", recommend.FeedOptions{Limit: 10, Popularity: &tt.popularity}, recommend.FeedWeights{Content: 1, Pool: 100})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if ids := feedIDs(recs); !slices.Equal(ids, tt.want) {
+				t.Errorf("%s, popularity %v: feed %v, want %v", name, tt.popularity, ids, tt.want)
+			}
 		}
 	}
 }
+
+// plainIndex is an index with only the methods every index has: it hands
+// back no vectors, sums no centroid and keeps no ranks, as Qdrant.
+type plainIndex struct{ recommend.Index }
 
 // feedIDs are the ids of a feed, in its order.
 func feedIDs(recs []recommend.Recommendation) []string {

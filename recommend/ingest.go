@@ -123,7 +123,7 @@ func (e *Engine) embed(ctx context.Context, papers []paperhound.Paper, mode call
 
 	docs = make([]index.Doc, len(papers))
 	for i, p := range papers {
-		docs[i] = index.Doc{ID: p.ID, Published: p.Published, Categories: p.Categories, Vectors: map[string]embed.Vector{}}
+		docs[i] = index.Doc{ID: p.ID, Published: p.Published, Categories: p.Categories, Rank: rankOf(p.Title, p.Upvotes), Vectors: map[string]embed.Vector{}}
 	}
 	lacking := map[int]bool{}
 	for k, c := range e.channels {

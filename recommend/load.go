@@ -138,7 +138,7 @@ func (e *Engine) load(ctx context.Context, after int64, progress func(indexed in
 	newest := after
 	err := e.store.ScanIndexAfter(gctx, after, loadBatch, func(r schema.IndexRow) error {
 		newest = max(newest, r.Seq)
-		batch = append(batch, paperhound.Paper{ID: r.ID, Title: r.Title, Abstract: r.Abstract, Published: r.Published, Categories: r.Categories})
+		batch = append(batch, paperhound.Paper{ID: r.ID, Title: r.Title, Abstract: r.Abstract, Published: r.Published, Categories: r.Categories, Upvotes: r.Upvotes})
 		if len(batch) == loadBatch {
 			return send()
 		}

@@ -147,4 +147,4 @@ func (e *Engine) trendingFeedResults(ctx context.Context, voted []string, filter
 	return results, nil
 }
 
-func paperTitle(r Result) string { return r.Paper.Title }
+func paperTitle(r Result) uint64 { return titleHash(r.Paper.Title) }

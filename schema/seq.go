@@ -54,6 +54,7 @@ type IndexRow struct {
 	Title, Abstract string
 	Published       paperhound.Date
 	Categories      paperhound.Strings
+	Upvotes         int
 	Seq             int64
 }
 
@@ -67,7 +68,7 @@ func (s *Store) ScanIndexAfter(ctx context.Context, after int64, batch int, fn f
 	if batch < 1 {
 		return fmt.Errorf("scan index: batch %d: %w", batch, paperhound.ErrInvalid)
 	}
-	query := s.db.Rebind(`SELECT id, title, abstract, published, categories, seq FROM papers
+	query := s.db.Rebind(`SELECT id, title, abstract, published, categories, upvotes, seq FROM papers
 		WHERE (seq, id) > (?, ?) ORDER BY seq, id LIMIT ?`)
 	// Pages follow the key (seq, id). The first starts above (after+1, ""),
 	// below every paper numbered after+1 or more, since no id is empty
@@ -78,7 +79,7 @@ func (s *Store) ScanIndexAfter(ctx context.Context, after int64, batch int, fn f
 		var fnErr error
 		err := s.each(ctx, query, []any{seq, lastID, batch}, func(r *sqlx.Rows) error {
 			var row IndexRow
-			if err := r.Scan(&row.ID, &row.Title, &row.Abstract, &row.Published, &row.Categories, &row.Seq); err != nil {
+			if err := r.Scan(&row.ID, &row.Title, &row.Abstract, &row.Published, &row.Categories, &row.Upvotes, &row.Seq); err != nil {
 				return err
 			}
 			rows++
