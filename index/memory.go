@@ -21,10 +21,13 @@ import (
 // A doc takes the next slot; deleting it leaves the slot dead, and once
 // dead slots pass a third of all, compact renumbers the live ones.
 type Memory struct {
-	mu     sync.RWMutex
-	docs   []docMeta // by slot
-	ids    *docIDs   // by slot, and the slot of each live id
-	dead   int       // dead slots in docs
+	mu   sync.RWMutex
+	docs []docMeta // by slot
+	// ranks are the docs' Rank by slot, apart from docs, which a search
+	// reads for every candidate and keeps at 8 bytes a slot.
+	ranks  []Rank
+	ids    *docIDs // by slot, and the slot of each live id
+	dead   int     // dead slots in docs
 	sparse map[string]*sparseSpace
 	dense  map[string]*denseSpace
 	// scoreOnly names the sparse spaces kept without inverted lists.
@@ -35,7 +38,6 @@ type Memory struct {
 }
 
 type docMeta struct {
-	rank  Rank
 	day   int32 // days since 1970-01-01; noDay when unknown
 	alive bool
 }
@@ -195,17 +197,18 @@ func (m *Memory) Delete(_ context.Context, ids []string) error {
 }
 
 func (m *Memory) alloc(d Doc) int32 {
-	meta := docMeta{rank: d.Rank, day: noDay, alive: true}
+	meta := docMeta{day: noDay, alive: true}
 	if !d.Published.IsZero() {
 		meta.day = dayOf(d.Published)
 	}
 	m.docs = append(m.docs, meta)
+	m.ranks = append(m.ranks, d.Rank)
 	return m.ids.add(d.ID, true)
 }
 
 func (m *Memory) remove(slot int32) {
 	m.ids.forget(slot)
-	m.docs[slot] = docMeta{}
+	m.docs[slot], m.ranks[slot] = docMeta{}, Rank{}
 	m.dead++
 	for _, ss := range m.sparse {
 		ss.remove(slot, m.alive)
@@ -235,12 +238,13 @@ func (m *Memory) compact() {
 		newSlot[old] = -1
 		if d.alive {
 			newSlot[old] = int32(live)
-			m.docs[live] = d
+			m.docs[live], m.ranks[live] = d, m.ranks[old]
 			live++
 		}
 	}
 	clear(m.docs[live:])
-	m.docs = slices.Clip(m.docs[:live])
+	clear(m.ranks[live:])
+	m.docs, m.ranks = slices.Clip(m.docs[:live]), slices.Clip(m.ranks[:live])
 	m.ids = m.ids.compact(newSlot)
 	m.dead = 0
 	for _, ss := range m.sparse {
@@ -435,7 +439,7 @@ func (m *Memory) Ranks(ids []string) map[string]Rank {
 	out := make(map[string]Rank, len(ids))
 	for _, id := range ids {
 		if slot, ok := m.ids.slot(id); ok {
-			out[id] = m.docs[slot].rank
+			out[id] = m.ranks[slot]
 		}
 	}
 	return out

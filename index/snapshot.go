@@ -43,8 +43,8 @@ func (m *Memory) WriteSnapshot(w io.Writer) error {
 		sw.str(m.ids.id(int32(slot)))
 		sw.u64(uint64(uint32(d.day)))
 		sw.flag(d.alive)
-		sw.u64(uint64(uint32(d.rank.Upvotes)))
-		sw.u64(d.rank.Title)
+		sw.u64(uint64(uint32(m.ranks[slot].Upvotes)))
+		sw.u64(m.ranks[slot].Title)
 	}
 	sw.u64(uint64(m.dead))
 	sw.u64(uint64(len(m.sparse)))
@@ -139,7 +139,7 @@ func (m *Memory) ReadSnapshot(r io.Reader, size int64) error {
 			return fmt.Errorf("read index snapshot: %w: space %q is score-only in one and not the other", ErrSnapshot, name)
 		}
 	}
-	m.docs, m.ids, m.dead, m.sparse, m.dense = fresh.docs, fresh.ids, fresh.dead, fresh.sparse, fresh.dense
+	m.docs, m.ranks, m.ids, m.dead, m.sparse, m.dense = fresh.docs, fresh.ranks, fresh.ids, fresh.dead, fresh.sparse, fresh.dense
 	return nil
 }
 
@@ -152,13 +152,13 @@ func readMemory(sr *snapReader) (*Memory, error) {
 	}
 	m := NewMemory()
 	n := sr.count(33) // an id's length, a day, a flag, a rank
-	m.docs = make([]docMeta, 0, n)
+	m.docs, m.ranks = make([]docMeta, 0, n), make([]Rank, 0, n)
 	for range n {
 		id := sr.str()
 		d := docMeta{day: int32(uint32(sr.u64())), alive: sr.flag()}
-		d.rank = Rank{Upvotes: int32(uint32(sr.u64())), Title: sr.u64()}
 		m.ids.add(id, d.alive)
 		m.docs = append(m.docs, d)
+		m.ranks = append(m.ranks, Rank{Upvotes: int32(uint32(sr.u64())), Title: sr.u64()})
 	}
 	m.dead = int(sr.u64())
 	for range sr.count(9) {
