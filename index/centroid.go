@@ -2,6 +2,7 @@ package index
 
 import (
 	"math"
+	"math/bits"
 
 	"github.com/paperhound/paperhound/embed"
 )
@@ -62,11 +63,15 @@ func (d *denseSpace) centroid(slots []int32, ws []float32) []float32 {
 	return out
 }
 
-// termSums adds values by term, in the order they come.
+// termSums adds values by term, in the order they come. Its table of the
+// terms met is open-addressed and grows with them: a table by term index
+// would be 8 MB for the words space at a million papers, one for each
+// feed ranked at once.
 type termSums struct {
-	pos  []int32 // by term index: 1 + its index in tids, or 0
-	tids []int32
-	sums []float32
+	table []int32 // 1 + an index in tids, by hash of its term; 0 is empty
+	shift uint
+	tids  []int32
+	sums  []float32
 	// A token doc's count of each of tids, and those it holds.
 	tf  []int32
 	doc []int32
@@ -74,21 +79,54 @@ type termSums struct {
 
 // at is term index tid's index in tids, added if new.
 func (c *termSums) at(tid int32) int32 {
-	p := c.pos[tid]
-	if p == 0 {
-		c.tids = append(c.tids, tid)
-		c.sums = append(c.sums, 0)
-		c.tf = append(c.tf, 0)
-		p = int32(len(c.tids))
-		c.pos[tid] = p
+	if 2*len(c.tids) >= len(c.table) {
+		c.grow()
 	}
-	return p - 1
+	mask := uint32(len(c.table) - 1)
+	for h := c.slot(tid); ; h = (h + 1) & mask {
+		p := c.table[h]
+		if p == 0 {
+			c.tids = append(c.tids, tid)
+			c.sums = append(c.sums, 0)
+			c.tf = append(c.tf, 0)
+			c.table[h] = int32(len(c.tids))
+			return int32(len(c.tids) - 1)
+		}
+		if c.tids[p-1] == tid {
+			return p - 1
+		}
+	}
+}
+
+// slot is where the probe for tid starts (Fibonacci hashing).
+func (c *termSums) slot(tid int32) uint32 {
+	return uint32(uint64(uint32(tid)) * 0x9E3779B1 >> c.shift & uint64(len(c.table)-1))
+}
+
+// grow doubles the table (or makes its first), keeping it at most half
+// full.
+func (c *termSums) grow() {
+	size := max(1<<12, 2*len(c.table))
+	c.table, c.shift = make([]int32, size), uint(32-bits.TrailingZeros(uint(size)))
+	mask := uint32(size - 1)
+	for i, tid := range c.tids {
+		h := c.slot(tid)
+		for c.table[h] != 0 {
+			h = (h + 1) & mask
+		}
+		c.table[h] = int32(i + 1)
+	}
+}
+
+// reset empties c, keeping its table's size.
+func (c *termSums) reset() {
+	clear(c.table)
+	c.tids, c.sums, c.tf = c.tids[:0], c.sums[:0], c.tf[:0]
 }
 
 // centroid sums the vectors at slots times ws into c, which it leaves
 // empty.
 func (s *sparseSpace) centroid(c *termSums, slots []int32, ws []float32) embed.Sparse {
-	c.pos = grown(c.pos, len(s.terms))
 	var entries []uint64
 	for k, slot := range slots {
 		if s.toks != nil {
@@ -105,9 +143,8 @@ func (s *sparseSpace) centroid(c *termSums, slots []int32, ws []float32) embed.S
 	entries = make([]uint64, len(c.tids))
 	for i, tid := range c.tids {
 		entries[i] = uint64(s.terms[tid].hash)<<32 | uint64(math.Float32bits(c.sums[i]))
-		c.pos[tid] = 0
 	}
-	c.tids, c.sums, c.tf = c.tids[:0], c.sums[:0], c.tf[:0]
+	c.reset()
 	return embed.FromEntries(entries)
 }
 

@@ -16,6 +16,7 @@ import (
 // added in the order of the ids, in every kind of space: kept by tokens,
 // by lexical vectors (values over 255 occurrences included), by any other
 // sparse vectors, and dense; through upserts, deletes and compactions.
+// Centroids of few terms and of tens of thousands alternate.
 func TestMemoryCentroid(t *testing.T) {
 	t.Parallel()
 	const lexical, other = "test-lexical", "test-other"
@@ -40,7 +41,8 @@ func TestMemoryCentroid(t *testing.T) {
 				vs[lexical], _ = randomLexical(r, 1+r.IntN(60), 300)
 			}
 			if r.IntN(5) > 0 {
-				vs[other] = embed.Vector{Sparse: randomSparse(r, 1+r.IntN(40), 200, true)}
+				// Of a large vocabulary: the sums' table grows, more than once.
+				vs[other] = embed.Vector{Sparse: randomSparse(r, 1+r.IntN(400), 50_000, true)}
 			}
 			memUpsert(t, m, Doc{ID: id, Vectors: vs})
 		}

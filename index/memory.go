@@ -412,13 +412,16 @@ func (m *Memory) Vectors(space string, ids []string) map[string]embed.Vector {
 	defer m.mu.RUnlock()
 	out := make(map[string]embed.Vector, len(ids))
 	ss, ds := m.sparse[space], m.dense[space]
+	var buf []uint64 // a doc's entries, reused doc to doc
 	for _, id := range ids {
 		slot, ok := m.ids.slot(id)
 		if !ok {
 			continue
 		}
 		if ss != nil {
-			if v, ok := ss.vector(slot); ok {
+			var v embed.Sparse
+			var ok bool
+			if v, buf, ok = ss.vector(buf, slot); ok {
 				out[id] = embed.Vector{Sparse: v}
 			}
 		}

@@ -273,17 +273,18 @@ func (s *sparseSpace) unscaledOf(slot int32, code uint8, hash uint32) float32 {
 	return unscaled[code]
 }
 
-// vector is the vector at slot as upserted.
-func (s *sparseSpace) vector(slot int32) (embed.Sparse, bool) {
+// vector is the vector at slot as upserted; buf is scratch for its
+// entries, handed back for the next.
+func (s *sparseSpace) vector(buf []uint64, slot int32) (embed.Sparse, []uint64, bool) {
 	if !s.holds(slot) {
-		return embed.Sparse{}, false
+		return embed.Sparse{}, buf, false
 	}
 	if s.toks != nil {
 		v, _ := s.tokenVector(slot)
-		return v, true
+		return v, buf, true
 	}
 	// Entries become hash<<32 | value bits, to sort by hash.
-	entries, _ := s.decode(nil, slot)
+	entries, _ := s.decode(buf[:0], slot)
 	for i, e := range entries {
 		h := s.terms[e>>8].hash
 		x := s.unscaledOf(slot, uint8(e), h) * s.scale[slot]
@@ -294,7 +295,7 @@ func (s *sparseSpace) vector(slot int32) (embed.Sparse, bool) {
 	for i, e := range entries {
 		v.Indices[i], v.Values[i] = uint32(e>>32), math.Float32frombits(uint32(e))
 	}
-	return v, true
+	return v, entries, true
 }
 
 // remove forgets the vector at slot, which alive already reports dead.

@@ -81,7 +81,11 @@ func similarities(ups []string, upVecs map[string]embed.Vector) func(embed.Vecto
 	}
 	// The upvotes' entries, grouped by term in one array (term t's are
 	// entries[span[t][0]:span[t][1]]), in the order of ups.
-	span := map[uint32][2]int32{}
+	var total int
+	for _, id := range ups {
+		total += upVecs[id].Sparse.Len()
+	}
+	span := make(map[uint32][2]int32, total) // sized once: a hundred upvotes' terms rehashed a map's growth
 	for _, id := range ups {
 		for _, t := range upVecs[id].Sparse.Indices {
 			s := span[t]
