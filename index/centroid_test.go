@@ -28,7 +28,7 @@ func TestMemoryCentroid(t *testing.T) {
 	for i := range 120 {
 		ids = append(ids, fmt.Sprint("d", i))
 	}
-	for round := range 400 {
+	for round := range 200 {
 		id := ids[r.IntN(len(ids))]
 		switch r.IntN(4) {
 		case 0:
@@ -49,7 +49,7 @@ func TestMemoryCentroid(t *testing.T) {
 		if round%50 != 49 {
 			continue
 		}
-		for range 10 {
+		for range 5 {
 			// Distinct ids, some held nowhere, in a random order.
 			asked := append(slices.Clone(ids), "nobody")
 			r.Shuffle(len(asked), func(i, j int) { asked[i], asked[j] = asked[j], asked[i] })
