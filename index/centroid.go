@@ -98,10 +98,7 @@ func (c *termSums) at(tid int32) int32 {
 	}
 }
 
-// slot is where the probe for tid starts (Fibonacci hashing).
-func (c *termSums) slot(tid int32) uint32 {
-	return uint32(uint64(uint32(tid)) * 0x9E3779B1 >> c.shift & uint64(len(c.table)-1))
-}
+func (c *termSums) slot(tid int32) uint32 { return tidSlot(tid, c.shift, len(c.table)) }
 
 // grow doubles the table (or makes its first), keeping it at most half
 // full.

@@ -575,10 +575,13 @@ func (s *sparseSpace) docScorer(terms []queryTerm) *docScorer {
 	return d
 }
 
-// slot is where the table's probe for term index tid starts (Fibonacci
-// hashing).
-func (d *docScorer) slot(tid int32) uint32 {
-	return uint32(uint64(uint32(tid)) * 0x9E3779B1 >> d.shift & uint64(len(d.table)-1))
+// slot is where the table's probe for term index tid starts.
+func (d *docScorer) slot(tid int32) uint32 { return tidSlot(tid, d.shift, len(d.table)) }
+
+// tidSlot is where a probe for term index tid starts in an open-addressed
+// table of size slots, a power of two, 1<<(32-shift) (Fibonacci hashing).
+func tidSlot(tid int32, shift uint, size int) uint32 {
+	return uint32(uint64(uint32(tid)) * 0x9E3779B1 >> shift & uint64(size-1))
 }
 
 func (d *docScorer) score(slot int32) float32 {
