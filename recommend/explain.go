@@ -16,10 +16,10 @@ type Reason struct {
 	Similarity float64
 }
 
-// explain attaches to each result of a feed page the upvoted papers (ups)
+// explain attaches to each result of a feed page the upvoted papers
 // closest to it by the first channel's vectors (cosine of normalised
-// vectors).
-func (e *Engine) explain(ctx context.Context, page []Result, ups []string) ([]Recommendation, error) {
+// vectors): upVecs are the upvoted papers' vectors there.
+func (e *Engine) explain(ctx context.Context, page []Result, ups []string, upVecs map[string]embed.Vector) ([]Recommendation, error) {
 	out := make([]Recommendation, len(page))
 	ids := make([]string, len(page))
 	for i, r := range page {
@@ -29,10 +29,6 @@ func (e *Engine) explain(ctx context.Context, page []Result, ups []string) ([]Re
 	vecs, err := e.vectors(ctx, e.channels[0], ids)
 	if err != nil {
 		return nil, fmt.Errorf("explain feed: %w", err)
-	}
-	upVecs, err := e.vectors(ctx, e.channels[0], ups)
-	if err != nil {
-		return nil, fmt.Errorf("explain feed: upvoted papers: %w", err)
 	}
 	similarity := similarities(ups, upVecs)
 	shown := map[string]bool{}

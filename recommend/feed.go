@@ -183,9 +183,16 @@ func (e *Engine) feed(ctx context.Context, user string, votes []paperhound.Vote,
 	filter := opts.Filter
 	filter.Exclude = append(slices.Clip(filter.Exclude), voted...)
 
+	// The upvoted papers' vectors in the first channel are read once, for
+	// the explanations and, unless the index sums centroids itself, for
+	// the centroid.
+	upFirst, err := e.vectors(ctx, e.channels[0], ups)
+	if err != nil {
+		return nil, fmt.Errorf("feed: upvoted papers: %w", err)
+	}
 	blend := map[string]float64{}
 	if w.Content > 0 {
-		content, err := e.centroidScores(ctx, ups, weights, filter, w)
+		content, err := e.centroidScores(ctx, ups, weights, upFirst, filter, w)
 		if err != nil {
 			return nil, fmt.Errorf("feed: upvoted papers: %w", err)
 		}
@@ -194,7 +201,7 @@ func (e *Engine) feed(ctx context.Context, user string, votes []paperhound.Vote,
 			for i := range ones {
 				ones[i] = 1
 			}
-			pushed, err := e.centroidScores(ctx, hidden, ones, filter, w)
+			pushed, err := e.centroidScores(ctx, hidden, ones, nil, filter, w)
 			if err != nil {
 				return nil, fmt.Errorf("feed: hidden papers: %w", err)
 			}
@@ -236,15 +243,21 @@ func (e *Engine) feed(ctx context.Context, user string, votes []paperhound.Vote,
 	if err != nil {
 		return nil, err
 	}
-	return e.explain(ctx, page, ups)
+	return e.explain(ctx, page, ups, upFirst)
 }
 
 // centroidScores asks each channel for the papers nearest the sum of the
-// papers' vectors, each times its weight, blended as similar papers are.
-func (e *Engine) centroidScores(ctx context.Context, ids []string, weights []float64, filter index.Filter, w FeedWeights) (map[string]float64, error) {
+// papers' vectors, each times its weight, blended as similar papers are;
+// first, when not nil, are their vectors in the first channel, already
+// read.
+func (e *Engine) centroidScores(ctx context.Context, ids []string, weights []float64, first map[string]embed.Vector, filter index.Filter, w FeedWeights) (map[string]float64, error) {
 	centroids := make([]embed.Vector, len(e.channels))
 	for ci, c := range e.channels {
-		v, err := e.centroid(ctx, c, ids, weights)
+		var read map[string]embed.Vector
+		if ci == 0 {
+			read = first
+		}
+		v, err := e.centroid(ctx, c, ids, weights, read)
 		if err != nil {
 			return nil, err
 		}

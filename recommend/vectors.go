@@ -3,6 +3,7 @@ package recommend
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"github.com/paperhound/paperhound"
 	"github.com/paperhound/paperhound/embed"
@@ -91,24 +92,30 @@ type centroidSummer interface {
 
 // centroid is the sum of the papers' vectors in c's space, each times its
 // weight, added in the order of ids; a paper without one adds nothing.
-func (e *Engine) centroid(ctx context.Context, c Channel, ids []string, weights []float64) (embed.Vector, error) {
+// read, when not nil, holds the papers' vectors there already read, so
+// that an index that does not sum them itself has none read twice.
+func (e *Engine) centroid(ctx context.Context, c Channel, ids []string, weights []float64, read map[string]embed.Vector) (embed.Vector, error) {
 	var parts []weighted
-	missing := ids
+	added := ids // the papers added here, from their vectors
 	if s, ok := e.index.(centroidSummer); ok {
-		var v embed.Vector
-		if v, missing = s.Centroid(c.Embedder.Space(), ids, weights); len(missing) == 0 {
+		v, missing := s.Centroid(c.Embedder.Space(), ids, weights)
+		if len(missing) == 0 {
 			return v, nil
 		}
 		if v.Dense != nil || v.Sparse.Len() > 0 {
 			parts = append(parts, weighted{v, 1})
 		}
+		added = missing
 	}
-	vecs, err := e.vectors(ctx, c, missing)
-	if err != nil {
-		return embed.Vector{}, err
+	vecs := read
+	if vecs == nil {
+		var err error
+		if vecs, err = e.vectors(ctx, c, added); err != nil {
+			return embed.Vector{}, err
+		}
 	}
 	for i, id := range ids {
-		if v, ok := vecs[id]; ok {
+		if v, ok := vecs[id]; ok && (len(added) == len(ids) || slices.Contains(added, id)) {
 			parts = append(parts, weighted{v, weights[i]})
 		}
 	}
